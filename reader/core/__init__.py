@@ -1,0 +1,1 @@
+"""Qt-free core of Paper Reader: store, importers, search, export."""

@@ -1,0 +1,100 @@
+"""Reading import files as text: gzip, BOMs, CRLF, legacy 8-bit encodings, huge lines."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+GZIP_MAGIC = b"\x1f\x8b"
+LEGACY_ENCODING = "cp1252"
+MAX_LINE_BYTES = 16 * 1024 * 1024  # a JSON line longer than this is refused, not loaded
+MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024  # formats that must be read whole (BibTeX, pages)
+
+
+class FileTooLarge(Exception):
+    """A whole-file format is larger than we are willing to hold in memory."""
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open ``path`` for reading bytes, transparently un-gzipping it."""
+    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    if raw.read(2) == GZIP_MAGIC:
+        raw.seek(0)
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    raw.seek(0)
+    return raw
+
+
+def read_head(path: Path, size: int = 8192) -> bytes:
+    """The first ``size`` decompressed bytes, for format sniffing."""
+    with open_binary(path) as f:
+        try:
+            return f.read(size)
+        except (OSError, EOFError):  # truncated or corrupt gzip
+            return b""
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """Decode UTF-8 (with or without BOM); fall back to Windows-1252.
+
+    Returns the text and whether the legacy fallback was used.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode(LEGACY_ENCODING, errors="replace"), True
+
+
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class WholeText:
+    text: str
+    legacy_encoding: bool
+
+
+def read_whole_text(path: Path, limit: int = MAX_WHOLE_FILE_BYTES) -> WholeText:
+    """Read a whole (possibly gzipped) file as text with newlines normalised."""
+    with open_binary(path) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(f"file is larger than {limit // (1024 * 1024)} MB")
+    text, legacy = decode(data)
+    return WholeText(normalise_newlines(text), legacy)
+
+
+@dataclass
+class Line:
+    number: int  # 1-based
+    text: str | None  # None when the line was too long and skipped
+    legacy_encoding: bool = False
+
+
+def iter_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
+    """Stream decoded lines in constant memory; over-long lines come back with text None."""
+    with open_binary(path) as f:
+        reader = io.BufferedReader(f) if not isinstance(f, io.BufferedReader) else f
+        number = 0
+        while True:
+            chunk = reader.readline(max_line_bytes + 1)
+            if not chunk:
+                return
+            number += 1
+            if len(chunk) > max_line_bytes and not chunk.endswith(b"\n"):
+                while chunk and not chunk.endswith(b"\n"):  # skip the rest of the line
+                    chunk = reader.readline(max_line_bytes)
+                yield Line(number, None)
+                continue
+            if number == 1 and chunk.startswith(codecs.BOM_UTF8):
+                chunk = chunk[len(codecs.BOM_UTF8) :]
+            text, legacy = decode(chunk)
+            yield Line(number, text.rstrip("\r\n"), legacy)

@@ -1,0 +1,28 @@
+"""Text clean-up shared by importers: unfolding hard wraps, whitespace, control chars."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_SPACES = re.compile(r"\s+")
+
+
+def unfold(text: str | None) -> str:
+    """Join hard-wrapped lines into one line, keeping blank-line paragraph breaks.
+
+    Markup is kept as literal text; only whitespace and control characters change.
+    """
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    paragraphs = _PARAGRAPH_BREAK.split(text.strip())
+    return "\n\n".join(_SPACES.sub(" ", p).strip() for p in paragraphs if p.strip())
+
+
+def one_line(text: str | None) -> str:
+    """Collapse all whitespace (titles, author names) to single spaces."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
