@@ -1,0 +1,345 @@
+"""The ``paper-reader`` command: argparse commands -> Library calls; formatting only.
+
+Heavy modules (Whoosh, sqlite-utils, Qt) are imported inside the commands that need them,
+so ``--version`` and ``show`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reader.core.library import Library, SearchResults
+    from reader.core.model import Paper
+
+EXIT_OK, EXIT_SOME_REJECTED, EXIT_FAILED = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; reported without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from reader import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="paper-reader", description="An offline reader for research papers."
+    )
+    parser.add_argument("--version", action="version", version=f"paper-reader {__version__}")
+    parser.add_argument("--library", type=Path, help="library folder (default: user data dir)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("--self-test", action="store_true", help="build the window offscreen, exit")
+
+    from reader.core.importers import FORMATS
+
+    p = commands.add_parser("import", help="import papers from files")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=FORMATS, help="skip format detection")
+    p.add_argument("--year", type=int, help="year for page dates that have none ('Aug 8')")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("search", help="full-text search")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("show", help="show one paper")
+    p.add_argument("id", metavar="ID", help="paper id or arXiv id")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("stats", help="library counts")
+    p.add_argument("--json", action="store_true")
+
+    for name, help_text in (("tag", "add tags"), ("untag", "remove tags")):
+        p = commands.add_parser(name, help=help_text)
+        p.add_argument("id", metavar="ID")
+        p.add_argument("tags", nargs="+", metavar="TAG")
+    for name in ("bookmark", "unbookmark", "read", "unread"):
+        p = commands.add_parser(name, help=f"mark a paper {name}ed".replace("reded", "read"))
+        p.add_argument("id", metavar="ID")
+
+    p = commands.add_parser("export", help="export BibTeX or CSL-JSON")
+    p.add_argument("--format", choices=("bibtex", "csl-json"), default="bibtex")
+    p.add_argument("--query", help="export only this search's results")
+    p.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+
+    p = commands.add_parser("check", help="compare the search index with the store")
+    p.add_argument("--repair", action="store_true", help="rebuild what disagrees")
+    p.add_argument("--json", action="store_true")
+
+    commands.add_parser("reindex", help="rebuild the search index from the store")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        from reader.gui.app import run
+
+        return run(library=args.library, self_test=getattr(args, "self_test", False))
+    try:
+        from reader.core.library import Library
+
+        with Library.open(args.library) as library:
+            return COMMANDS[args.command](library, args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # every failure gets a sentence, a traceback only on request
+        if args.debug:
+            raise
+        print(f"paper-reader: error: {_describe(e)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _describe(e: Exception) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.filename or ''}: {e.strerror}".lstrip(": ")
+    return str(e) or type(e).__name__
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def cmd_import(library: Library, args: argparse.Namespace) -> int:
+    for path in args.files:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    progress = _ProgressLine() if sys.stderr.isatty() and not args.json else None
+    report = library.import_files(args.files, fmt=args.format, year=args.year, progress=progress)
+    if progress:
+        progress.done()
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(
+            f"added {report.added}, merged {report.merged}, unchanged {report.unchanged},"
+            f" rejected {report.rejected}"
+        )
+        for error in report.errors:
+            kind = "warning" if error.warning else "error"
+            print(f"{kind}: {error.position.describe()}: {error.message}", file=sys.stderr)
+    if report.failed_files:
+        return EXIT_FAILED
+    return EXIT_SOME_REJECTED if report.rejected else EXIT_OK
+
+
+def cmd_search(library: Library, args: argparse.Namespace) -> int:
+    results = library.search(args.query, limit=args.limit)
+    if args.json:
+        _print_json([_hit_json(h.paper, h.score, h.snippet) for h in results.hits])
+        return EXIT_OK
+    _print_search(results)
+    return EXIT_OK
+
+
+def cmd_show(library: Library, args: argparse.Namespace) -> int:
+    paper = library.paper(args.id)
+    if args.json:
+        _print_json(_paper_json(paper))
+        return EXIT_OK
+    print(paper.title)
+    print(", ".join(paper.authors) or "(no authors)")
+    facts = [
+        ("id", str(paper.id)),
+        ("arXiv", paper.arxiv_id or ""),
+        ("DOI", paper.doi or ""),
+        ("published", paper.published or ""),
+        ("categories", " ".join(paper.categories)),
+        ("tags", ", ".join(paper.tags)),
+        (
+            "state",
+            ("bookmarked, " if paper.bookmarked else "") + ("read" if paper.read else "unread"),
+        ),
+        ("link", paper.arxiv_abs_url or paper.hf_url or ""),
+    ]
+    for label, value in facts:
+        if value:
+            print(f"  {label + ':':<12}{value}")
+    for listing in paper.listings:
+        print(f"  {'listed:':<12}{listing.source} {listing.listed_on} #{listing.position}")
+    print()
+    print(paper.abstract)
+    if paper.notes:
+        print("\nNotes:\n" + paper.notes)
+    return EXIT_OK
+
+
+def cmd_stats(library: Library, args: argparse.Namespace) -> int:
+    stats = library.stats()
+    if args.json:
+        _print_json(stats)
+    else:
+        width = max(len(k) for k in stats)
+        for key, value in stats.items():
+            print(f"{key:<{width}}  {value:,}")
+    return EXIT_OK
+
+
+def cmd_tag(library: Library, args: argparse.Namespace) -> int:
+    library.add_tags([library.resolve(args.id)], args.tags)
+    return EXIT_OK
+
+
+def cmd_untag(library: Library, args: argparse.Namespace) -> int:
+    library.remove_tags([library.resolve(args.id)], args.tags)
+    return EXIT_OK
+
+
+def _flag_command(flag: str, value: bool):  # type: ignore[no-untyped-def]
+    def command(library: Library, args: argparse.Namespace) -> int:
+        setter = library.set_bookmarked if flag == "bookmarked" else library.set_read
+        setter([library.resolve(args.id)], value)
+        return EXIT_OK
+
+    return command
+
+
+def cmd_export(library: Library, args: argparse.Namespace) -> int:
+    text = library.export(args.format, query=args.query)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_check(library: Library, args: argparse.Namespace) -> int:
+    report = library.repair() if args.repair else library.check()
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(f"papers {report.papers:,}, indexed {report.indexed:,}")
+        for label in ("behind", "missing", "stale", "extra"):
+            value = getattr(report, label)
+            count = value if isinstance(value, int) else len(value)
+            if count:
+                print(f"  {label}: {count:,}")
+        print("consistent" if report.consistent else "NOT consistent (run check --repair)")
+    return EXIT_OK if report.consistent else EXIT_SOME_REJECTED
+
+
+def cmd_reindex(library: Library, args: argparse.Namespace) -> int:
+    count = library.reindex()
+    print(f"indexed {count:,} papers")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Any] = {
+    "import": cmd_import,
+    "search": cmd_search,
+    "show": cmd_show,
+    "stats": cmd_stats,
+    "tag": cmd_tag,
+    "untag": cmd_untag,
+    "bookmark": _flag_command("bookmarked", True),
+    "unbookmark": _flag_command("bookmarked", False),
+    "read": _flag_command("read", True),
+    "unread": _flag_command("read", False),
+    "export": cmd_export,
+    "check": cmd_check,
+    "reindex": cmd_reindex,
+}
+
+
+# -- formatting ---------------------------------------------------------------------------------
+
+
+def _print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _hit_json(paper: Paper, score: float, snippet: str) -> dict[str, object]:
+    from reader.core.search.highlight import as_plain
+
+    return {
+        "id": paper.id,
+        "arxiv_id": paper.arxiv_id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "published": paper.published,
+        "score": round(score, 4),
+        "snippet": as_plain(snippet),
+    }
+
+
+def _paper_json(paper: Paper) -> dict[str, object]:
+    return {
+        "id": paper.id,
+        "arxiv_id": paper.arxiv_id,
+        "doi": paper.doi,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": paper.authors,
+        "published": paper.published,
+        "updated": paper.updated,
+        "categories": paper.categories,
+        "comments": paper.comments,
+        "journal_ref": paper.journal_ref,
+        "links": {"abs": paper.arxiv_abs_url, "pdf": paper.pdf_url, "hf": paper.hf_url},
+        "upvotes": paper.upvotes,
+        "added_at": paper.added_at,
+        "tags": paper.tags,
+        "bookmarked": paper.bookmarked,
+        "read": paper.read,
+        "notes": paper.notes,
+        "listings": [
+            {
+                "source": li.source,
+                "kind": li.kind,
+                "position": li.position,
+                "listed_on": li.listed_on,
+            }
+            for li in paper.listings
+        ],
+    }
+
+
+def _print_search(results: SearchResults) -> None:
+    from reader.core.search.highlight import as_ansi, as_plain
+
+    mark = as_ansi if sys.stdout.isatty() else as_plain
+    if results.degraded:
+        print("(the query's syntax was not understood; searched for its words)")
+    if results.corrected:
+        print(f"showing results for: {results.corrected}")
+    if not results.hits:
+        print("no results")
+        return
+    for hit in results.hits:
+        paper = hit.paper
+        ref = paper.arxiv_id or "-"
+        authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
+        print(f"{paper.id:>7}  {ref:<12} {(paper.published or '')[:4]:<4}  {paper.title}")
+        if authors:
+            print(f"{'':>22}{authors}")
+        if hit.snippet:
+            print(f"{'':>22}{mark(hit.snippet)}")
+    shown = len(results.hits)
+    print(f"-- {shown} shown of about {results.total:,} matches")
+
+
+class _ProgressLine:
+    """A one-line progress display on stderr for interactive imports."""
+
+    def __call__(self, p: Any) -> None:
+        label = "indexing" if p.stage == "indexing" else f"file {p.file_number}/{p.file_count}"
+        sys.stderr.write(f"\r{label}: {p.records:,} records, {p.added:,} new papers   ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

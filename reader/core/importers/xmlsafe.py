@@ -1,0 +1,86 @@
+"""Streaming, hardened XML reading shared by the XML importers."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from pyexpat import errors as expat_errors
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from reader.core.importers.base import file_error
+from reader.core.importers.textio import open_binary
+from reader.core.model import RecordError
+
+_NO_ELEMENTS = expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iter_elements(
+    path: Path, root: str, tags: Collection[str], kind: str
+) -> Iterator[Element | RecordError]:
+    """Yield each complete element tagged one of ``tags`` (outermost only), in order.
+
+    ``root`` is the required (namespaced) root tag and ``kind`` names the format in
+    errors. DTDs, entities and external references are refused before anything is
+    expanded. Every finished element is cleared and detached once the caller resumes,
+    so memory stays flat however large the file; callers must not keep yielded
+    elements. Problems end the stream with one fatal ``RecordError``.
+    """
+    stack: list[Element] = []  # the open elements, root first
+    try:
+        with open_binary(path) as f:
+            match: Element | None = None
+            for event, elem in iterparse(
+                f,
+                events=("start", "end"),
+                forbid_dtd=True,
+                forbid_entities=True,
+                forbid_external=True,
+            ):
+                if event == "start":
+                    if not stack and elem.tag != root:
+                        yield file_error(path, f"not {kind}: the root element is <{elem.tag}>")
+                        return
+                    if match is None and elem.tag in tags:
+                        match = elem
+                    stack.append(elem)
+                    continue
+                stack.pop()
+                if match is not None:
+                    if elem is not match:
+                        continue  # part of the element the caller is waiting for
+                    match = None
+                    yield elem
+                elem.clear()
+                if stack:
+                    stack[-1].remove(elem)
+    except ParseError as e:
+        if e.code == _NO_ELEMENTS and not stack:
+            yield file_error(path, f"not {kind}: the file has no XML element (is it empty?)")
+        else:
+            message = f"not well-formed XML (truncated or damaged?): {e}"
+            yield file_error(path, message, e.position[0])
+    except DefusedXmlException as e:
+        yield file_error(
+            path,
+            f"refused unsafe XML ({e}): DTDs, entity declarations and external "
+            "references are not allowed",
+        )
+    except (OSError, EOFError, zlib.error) as e:
+        yield file_error(path, f"cannot read the file: {e}")
+
+
+def text(elem: Element | None) -> str:
+    """All text inside ``elem`` (markup in it is dropped), or "" when it is missing."""
+    return "".join(elem.itertext()) if elem is not None else ""
+
+
+def iso_date(value: str) -> str | None:
+    """'2011-11-08T18:48:36Z' or '2011-11-08' -> '2011-11-08'; None if it is no date."""
+    value = value.strip()
+    return value[:10] if _ISO_DATE.match(value) else None

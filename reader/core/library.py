@@ -1,0 +1,407 @@
+"""The Library facade: the one door the CLI and the GUI use into a library folder."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reader.core.model import Paper, PaperRecord, ParsedRecord, RecordError, SourcePosition
+from reader.core.store import PaperNotFound, Store
+
+if TYPE_CHECKING:
+    from reader.core.search.index import SearchIndex
+    from reader.core.search.query import ParsedQuery, QueryParser
+
+__all__ = ["CheckReport", "ImportReport", "Library", "PaperNotFound", "SearchResults"]
+
+BATCH_SIZE = 2000  # records per store transaction
+MAX_ERRORS_KEPT = 1000  # per file, in the import record; the count is always exact
+RESCUE_BELOW = 3  # a plain-word query with fewer hits than this gets typo correction
+
+
+@dataclass
+class ImportProgress:
+    file: str
+    file_number: int  # 1-based
+    file_count: int
+    records: int  # read from this file so far
+    added: int  # over the whole import so far
+    stage: str = "storing"  # "storing" or "indexing"
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    failed_files: list[str] = field(default_factory=list)  # files nothing could be read from
+    cancelled: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "merged": self.merged,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+            "failed_files": self.failed_files,
+            "cancelled": self.cancelled,
+        }
+
+
+@dataclass
+class SearchHit:
+    paper: Paper
+    score: float
+    snippet: str  # marked with highlight.START / END
+
+
+@dataclass
+class SearchResults:
+    query: str
+    hits: list[SearchHit]
+    total: int  # estimated number of matches
+    corrected: str | None = None  # "showing results for …" after a typo rescue
+    degraded: bool = False  # the query's syntax was malformed; searched as words
+    terms: frozenset[str] = frozenset()  # matched terms, for highlighting elsewhere
+
+
+@dataclass
+class CheckReport:
+    papers: int
+    indexed: int
+    behind: int  # changed papers the index has not caught up with yet
+    missing: list[int]  # in the store, not in the index
+    stale: list[int]  # indexed at an older change than the store's
+    extra: list[int]  # in the index, not in the store
+
+    @property
+    def consistent(self) -> bool:
+        return not (self.behind or self.missing or self.stale or self.extra)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "consistent": self.consistent,
+            "papers": self.papers,
+            "indexed": self.indexed,
+            "behind": self.behind,
+            "missing": self.missing[:100],
+            "stale": self.stale[:100],
+            "extra": self.extra[:100],
+        }
+
+
+Cancelled = Callable[[], bool]
+
+
+class Library:
+    """A library folder: ``library.sqlite`` (the truth) plus the derived search index."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.store = Store(folder / "library.sqlite")
+        self._index: SearchIndex | None = None
+        self._parser: QueryParser | None = None
+        self._index_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, folder: Path | None = None) -> Library:
+        from reader.core.paths import default_library_dir
+
+        return cls(folder or default_library_dir())
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def index(self) -> SearchIndex:
+        """The Whoosh index, opened on first use (the CLI's ``show`` never loads Whoosh)."""
+        if self._index is None:
+            from reader.core.search.index import SearchIndex
+
+            self._index = SearchIndex(self.folder / "index")
+        return self._index
+
+    @property
+    def parser(self) -> QueryParser:
+        if self._parser is None:
+            from reader.core.search.query import QueryParser
+
+            self._parser = QueryParser(self.index.ix.schema)
+        return self._parser
+
+    # -- importing -------------------------------------------------------------------------------
+
+    def import_files(
+        self,
+        paths: Sequence[Path],
+        fmt: str | None = None,
+        year: int | None = None,
+        progress: Callable[[ImportProgress], None] | None = None,
+        cancelled: Cancelled = lambda: False,
+        index: bool = True,
+    ) -> ImportReport:
+        """Import files into the store in batches; then bring the index up to date."""
+        from reader.core.importers import ImportOptions, UnknownFormat, detect_format, importer_for
+
+        report = ImportReport()
+        options = ImportOptions(year=year)
+        for number, path in enumerate(paths, 1):
+            if cancelled():
+                report.cancelled = True
+                break
+            try:
+                file_format = fmt or detect_format(path)
+                importer = importer_for(file_format)
+            except UnknownFormat as e:
+                report.errors.append(RecordError(str(e), SourcePosition(str(path)), fatal=True))
+                report.failed_files.append(str(path))
+                continue
+
+            def tick(records: int, path: Path = path, number: int = number) -> None:
+                if progress:
+                    progress(ImportProgress(str(path), number, len(paths), records, report.added))
+
+            self._import_one(
+                path, file_format, importer.parse(path, options), report, tick, cancelled
+            )
+        if index and not report.cancelled:
+            self.catch_up_index(
+                progress=(
+                    lambda done, _total: progress(
+                        ImportProgress("", len(paths), len(paths), done, report.added, "indexing")
+                    )
+                )
+                if progress
+                else None,
+                cancelled=cancelled,
+            )
+        return report
+
+    def _import_one(
+        self,
+        path: Path,
+        file_format: str,
+        results: Iterable[ParsedRecord | RecordError],
+        report: ImportReport,
+        tick: Callable[[int], None],
+        cancelled: Cancelled,
+    ) -> None:
+        batch_id = self.store.start_batch(str(path), file_format)
+        counts = {"added": 0, "merged": 0, "unchanged": 0, "rejected": 0}
+        errors: list[RecordError] = []
+        pending: list[PaperRecord] = []
+        read = 0
+        fatal = False
+
+        def flush() -> None:
+            outcome = self.store.write_records(pending, batch_id)
+            counts["added"] += outcome.added
+            counts["merged"] += outcome.merged
+            counts["unchanged"] += outcome.unchanged
+            pending.clear()
+            tick(read)
+
+        for result in results:
+            if isinstance(result, RecordError):
+                errors.append(result)
+                if result.fatal:
+                    fatal = True
+                elif not result.warning:
+                    counts["rejected"] += 1
+                continue
+            read += 1
+            pending.append(result.record)
+            if len(pending) >= BATCH_SIZE:
+                flush()
+                if cancelled():
+                    report.cancelled = True
+                    break
+        if pending:
+            flush()
+        status = "cancelled" if report.cancelled else ("failed" if fatal and not read else "done")
+        if fatal and not read:
+            report.failed_files.append(str(path))
+        self.store.finish_batch(
+            batch_id, status, counts, [e.as_dict() for e in errors[:MAX_ERRORS_KEPT]]
+        )
+        report.added += counts["added"]
+        report.merged += counts["merged"]
+        report.unchanged += counts["unchanged"]
+        report.rejected += counts["rejected"]
+        report.errors.extend(errors)
+
+    # -- the index ------------------------------------------------------------------------------
+
+    def catch_up_index(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> int:
+        """Index every paper changed since the index last caught up; return how many."""
+        with self._index_lock:
+            return self.index.catch_up(
+                self._changed_rows, self.store.rev(), progress=progress, cancelled=cancelled
+            )
+
+    def _changed_rows(self, since: int, after_rev: int, after_id: int, limit: int) -> list:
+        return self.store.conn.execute(
+            "SELECT p.*, (SELECT group_concat(t.name, char(31)) FROM paper_tags pt"
+            " JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id) AS tag_names"
+            " FROM papers p WHERE p.rev > ? AND (p.rev, p.id) > (?, ?)"
+            " ORDER BY p.rev, p.id LIMIT ?",
+            (since, after_rev, after_id, limit),
+        ).fetchall()
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the index from the store."""
+        with self._index_lock:
+            self.index.rebuild()
+        return self.catch_up_index(progress=progress)
+
+    def check(self) -> CheckReport:
+        """Compare the index with the store, paper by paper."""
+        marker = self.index.marker()
+        indexed = self.index.indexed_revs()
+        store_revs = dict(self.store.conn.execute("SELECT id, rev FROM papers").fetchall())
+        behind = sum(1 for rev in store_revs.values() if rev > marker.rev)
+        missing = [i for i, rev in store_revs.items() if i not in indexed and rev <= marker.rev]
+        stale = [
+            i for i, rev in store_revs.items() if i in indexed and indexed[i] < rev <= marker.rev
+        ]
+        extra = [i for i in indexed if i not in store_revs]
+        return CheckReport(len(store_revs), len(indexed), behind, missing, stale, extra)
+
+    def repair(self) -> CheckReport:
+        """Make the index agree with the store (the store is never changed)."""
+        report = self.check()
+        if report.extra:
+            self.index.delete(report.extra)
+        if report.missing or report.stale:
+            self.reindex()
+        else:
+            self.catch_up_index()
+        return self.check()
+
+    # -- searching ------------------------------------------------------------------------------
+
+    def parse_query(self, text: str) -> ParsedQuery:
+        return self.parser.parse(text)
+
+    def search(self, text: str, limit: int = 20, snippets: bool = True) -> SearchResults:
+        from reader.core.search import highlight
+        from reader.core.search.query import is_simple
+
+        parsed = self.parse_query(text)
+        if parsed.is_empty:
+            return SearchResults(text, [], 0, degraded=parsed.degraded)
+        hits, total = self.index.search(parsed.query, limit)
+        corrected = None
+        if len(hits) < RESCUE_BELOW and is_simple(text):
+            rescue = self._rescue_typos(text)
+            if rescue is not None:
+                rescued_hits, rescued_total = self.index.search(rescue.query, limit)
+                if len(rescued_hits) > len(hits):
+                    parsed, hits, total = rescue, rescued_hits, rescued_total
+                    corrected = rescue.text
+        papers = {p.id: p for p in self.store.papers([i for i, _ in hits])}
+        terms = highlight.query_terms(parsed.query, self.index.searcher(), ("title", "abstract"))
+        results = []
+        for paper_id, score in hits:
+            paper = papers.get(paper_id)
+            if paper is None:  # indexed but gone from the store: drift that check repairs
+                continue
+            snippet = highlight.marked_snippet(paper.abstract, terms) if snippets else ""
+            results.append(SearchHit(paper, score, snippet))
+        return SearchResults(text, results, total, corrected, parsed.degraded, terms)
+
+    def _rescue_typos(self, text: str) -> ParsedQuery | None:
+        """Replace words the index has never seen with the closest frequent indexed word."""
+        from reader.core.search.typos import correct_words
+
+        corrected = correct_words(text, self.index.searcher(), self._title_and_abstract)
+        return self.parse_query(corrected) if corrected and corrected != text else None
+
+    def _title_and_abstract(self, paper_id: int) -> str:
+        row = self.store.conn.execute(
+            "SELECT title || ' ' || abstract FROM papers WHERE id = ?", (paper_id,)
+        ).fetchone()
+        return row[0] if row else ""
+
+    # -- papers and user state --------------------------------------------------------------------
+
+    def resolve(self, ref: str | int) -> int:
+        return self.store.resolve(ref)
+
+    def paper(self, ref: str | int) -> Paper:
+        return self.store.paper(self.resolve(ref))
+
+    def papers(self, ids: Sequence[int]) -> list[Paper]:
+        return self.store.papers(ids)
+
+    def stats(self) -> dict[str, int]:
+        stats = self.store.stats()
+        stats["indexed"] = self.index.doc_count()
+        return stats
+
+    def set_bookmarked(self, ids: Iterable[int], value: bool) -> None:
+        self.store.set_flag(ids, "bookmarked", value)
+        self.catch_up_index()
+
+    def set_read(self, ids: Iterable[int], value: bool) -> None:
+        self.store.set_flag(ids, "is_read", value)
+        self.catch_up_index()
+
+    def set_notes(self, paper_id: int, notes: str) -> None:
+        self.store.set_notes(paper_id, notes)
+        self.catch_up_index()
+
+    def add_tags(self, ids: Iterable[int], tags: Iterable[str]) -> None:
+        self.store.add_tags(ids, [clean_tag(t) for t in tags])
+        self.catch_up_index()
+
+    def remove_tags(self, ids: Iterable[int], tags: Iterable[str]) -> None:
+        self.store.remove_tags(ids, [clean_tag(t) for t in tags])
+        self.catch_up_index()
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        return self.store.tag_counts()
+
+    # -- export -----------------------------------------------------------------------------------
+
+    def export(self, fmt: str, query: str | None = None, ids: Sequence[int] | None = None) -> str:
+        """BibTeX or CSL-JSON for the given papers, a search's results, or the whole library."""
+        if ids is None:
+            if query:
+                ids = [h.paper.id for h in self.search(query, limit=1_000_000, snippets=False).hits]
+            else:
+                ids = list(self.store.all_ids())
+        papers = self.store.papers(ids)
+        if fmt == "bibtex":
+            from reader.core.exporters.bibtex import to_bibtex
+
+            return to_bibtex(papers)
+        if fmt == "csl-json":
+            from reader.core.exporters.csl_json import to_csl_json
+
+            return to_csl_json(papers)
+        raise ValueError(f"unknown export format {fmt!r}; choose bibtex or csl-json")
+
+
+def clean_tag(tag: str) -> str:
+    """Tags are trimmed, commas are separators, and hierarchy uses '/' without blanks."""
+    return "/".join(part.strip() for part in tag.replace(",", " ").split("/") if part.strip())

@@ -1,0 +1,152 @@
+"""The SQLite schema, one forward migration per version (``PRAGMA user_version``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+# Each entry upgrades the schema from version i to i + 1. Never edit a released entry:
+# add a new one. Tests build libraries at every earlier version and migrate them.
+MIGRATIONS: list[str] = [
+    # 0 -> 1: the first schema.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE papers (
+        id INTEGER PRIMARY KEY,
+        arxiv_id TEXT UNIQUE,
+        doi TEXT UNIQUE,
+        title TEXT NOT NULL,
+        title_key TEXT NOT NULL,
+        title_head TEXT NOT NULL,
+        title_tail TEXT NOT NULL,
+        abstract TEXT NOT NULL DEFAULT '',
+        authors TEXT NOT NULL DEFAULT '[]',
+        first_author TEXT NOT NULL DEFAULT '',
+        published TEXT,
+        updated TEXT,
+        year INTEGER,
+        categories TEXT NOT NULL DEFAULT '[]',
+        primary_category TEXT,
+        comments TEXT,
+        journal_ref TEXT,
+        abs_url TEXT,
+        pdf_url TEXT,
+        hf_url TEXT,
+        upvotes INTEGER,
+        added_at TEXT NOT NULL,
+        bookmarked INTEGER NOT NULL DEFAULT 0,
+        is_read INTEGER NOT NULL DEFAULT 0,
+        notes TEXT NOT NULL DEFAULT '',
+        rev INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX papers_title_key ON papers(title_key);
+    CREATE INDEX papers_title_head ON papers(title_head);
+    CREATE INDEX papers_title_tail ON papers(title_tail);
+    CREATE INDEX papers_rev ON papers(rev);
+    CREATE INDEX papers_published ON papers(published);
+    CREATE INDEX papers_added_at ON papers(added_at);
+    CREATE INDEX papers_title ON papers(title COLLATE NOCASE);
+    CREATE INDEX papers_first_author ON papers(first_author COLLATE NOCASE);
+    CREATE INDEX papers_upvotes ON papers(upvotes);
+    CREATE INDEX papers_bookmarked ON papers(bookmarked) WHERE bookmarked = 1;
+    CREATE INDEX papers_unread ON papers(is_read) WHERE is_read = 0;
+
+    CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE
+    );
+    CREATE TABLE paper_tags (
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+        PRIMARY KEY (paper_id, tag_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX paper_tags_tag ON paper_tags(tag_id);
+
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL
+    );
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        format TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        added INTEGER NOT NULL DEFAULT 0,
+        merged INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        errors TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE listings (
+        id INTEGER PRIMARY KEY,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        listed_on TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL,
+        batch_id INTEGER REFERENCES batches(id),
+        UNIQUE (source_id, listed_on, position, paper_id)
+    );
+    CREATE INDEX listings_paper ON listings(paper_id);
+    CREATE TABLE duplicate_candidates (
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        other_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        score REAL NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        PRIMARY KEY (paper_id, other_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE saved_searches (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class LibraryTooNew(Exception):
+    """The library was written by a newer Paper Reader than this one."""
+
+
+def migrate(conn: sqlite3.Connection, before_migration: Callable[[int], None] | None = None) -> int:
+    """Bring the schema to ``SCHEMA_VERSION``, one transaction per step; return the old version.
+
+    ``before_migration(old_version)`` runs first when an existing library needs upgrading
+    (the library takes a backup there).
+    """
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise LibraryTooNew(
+            f"this library has schema version {current}; this Paper Reader understands up to "
+            f"{SCHEMA_VERSION}. Please upgrade Paper Reader."
+        )
+    if current < SCHEMA_VERSION and current > 0 and before_migration is not None:
+        before_migration(current)
+    for version in range(current, SCHEMA_VERSION):
+        # One transaction per step (the connection is in autocommit mode, so we manage it):
+        # a crash leaves the previous version intact.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return current
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit implicitly)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    return [s for s in statements if s]

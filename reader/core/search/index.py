@@ -1,0 +1,229 @@
+"""The Whoosh index: schema, catching up with the store, and top-N searching.
+
+The index stores only ids; SQLite holds the text. A marker document, written in the same
+atomic commit as each batch, records how far the index has caught up (the store's change
+counter and the highest paper id ever added), so after a crash the index is never
+believed to be further along than it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.query import Query, Term
+from whoosh.searching import Searcher
+
+from reader.core.search.analysis import name_analyzer, text_analyzer
+
+MARKER_ID = "__marker__"
+CHUNK = 5000  # papers per index commit during catch-up
+TAG_SEPARATOR = "\x1f"
+
+ProgressCallback = Callable[[int, int], None]  # (done, total)
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's write lock; the index will catch up later."""
+
+
+def make_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        rev=STORED,
+        max_id=STORED,
+        title=TEXT(analyzer=text_analyzer(), field_boost=3.0),
+        abstract=TEXT(analyzer=text_analyzer()),
+        authors=TEXT(analyzer=name_analyzer(), field_boost=1.5),
+        tags=KEYWORD(commas=True, lowercase=True, scorable=True),
+        notes=TEXT(analyzer=text_analyzer()),
+        cat=KEYWORD(lowercase=True),
+        arxiv=ID(),
+        year=NUMERIC(int),
+        **{"is": KEYWORD(lowercase=True)},
+    )
+
+
+@dataclass
+class Marker:
+    rev: int = 0  # every store change up to this counter is in the index
+    max_id: int = 0  # papers above this id were never added (add, not update)
+
+
+def document(row: sqlite3.Row) -> dict[str, object]:
+    """The index document for one ``papers`` row (with ``tag_names`` joined in)."""
+    import json
+
+    tags = row["tag_names"].split(TAG_SEPARATOR) if row["tag_names"] else []
+    states = ["bookmarked" if row["bookmarked"] else "", "read" if row["is_read"] else "unread"]
+    doc: dict[str, object] = {
+        "id": str(row["id"]),
+        "rev": row["rev"],
+        "title": row["title"],
+        "abstract": row["abstract"],
+        "authors": " ; ".join(json.loads(row["authors"])),
+        "tags": ",".join(tags),
+        "notes": row["notes"],
+        "cat": " ".join(json.loads(row["categories"])),
+        "is": " ".join(s for s in states if s),
+    }
+    if row["arxiv_id"]:
+        doc["arxiv"] = row["arxiv_id"]
+    if row["year"] is not None:
+        doc["year"] = row["year"]
+    return doc
+
+
+class SearchIndex:
+    """One library's Whoosh index directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            if whoosh_index.exists_in(str(path)):
+                self.ix = whoosh_index.open_dir(str(path))
+            else:
+                self.ix = whoosh_index.create_in(str(path), make_schema())
+        except Exception:  # a damaged index is derived data: start it again
+            self.ix = self._recreate()
+
+    def _recreate(self) -> whoosh_index.Index:
+        self.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        return whoosh_index.create_in(str(self.path), make_schema())
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def searcher(self) -> Searcher:
+        """A searcher reused between queries, refreshed when the index has changed."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = self.ix.searcher()
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+            return self._searcher
+
+    # -- progress ------------------------------------------------------------------------------
+
+    def marker(self) -> Marker:
+        fields = self.searcher().document(id=MARKER_ID)
+        return Marker(fields["rev"], fields["max_id"]) if fields else Marker()
+
+    def doc_count(self) -> int:
+        return max(0, self.searcher().doc_count() - (1 if self.marker().rev else 0))
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def catch_up(
+        self,
+        changed_since: Callable[[int, int, int, int], list[sqlite3.Row]],
+        store_rev: int,
+        progress: ProgressCallback | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+        timeout: float = 30.0,
+    ) -> int:
+        """Index every paper changed after the marker, in committed chunks; return how many.
+
+        ``changed_since(rev, after_rev, after_id, limit)`` pages through the store's
+        changed rows in (rev, id) order, up to ``store_rev`` (a snapshot of the counter).
+        """
+        marker = self.marker()
+        if marker.rev > store_rev:  # the index is ahead of the truth (a restored library)
+            self.ix = self._recreate()
+            marker = Marker()
+        done = 0
+        cursor = (marker.rev, 0)
+        while not cancelled():
+            rows = changed_since(marker.rev, cursor[0], cursor[1], CHUNK)
+            rows = [r for r in rows if r["rev"] <= store_rev]
+            if not rows:
+                break
+            last_chunk = len(rows) < CHUNK
+            cursor = (rows[-1]["rev"], rows[-1]["id"])
+            # Everything below the last row's rev is complete; its own rev may continue.
+            reached = store_rev if last_chunk else cursor[0] - 1
+            marker = self._write(rows, marker, max(reached, marker.rev), timeout)
+            done += len(rows)
+            if progress:
+                progress(done, -1)
+            if last_chunk:
+                break
+        else:
+            return done
+        if marker.rev < store_rev:  # nothing (more) changed: record that we are current
+            self._write([], marker, store_rev, timeout)
+        return done
+
+    def _write(self, rows: list[sqlite3.Row], marker: Marker, rev: int, timeout: float) -> Marker:
+        try:
+            writer = self.ix.writer(limitmb=256, timeout=timeout, delay=0.25)
+        except LockError:
+            raise IndexBusy("the search index is being written by another process") from None
+        try:
+            max_id = marker.max_id
+            for row in rows:
+                doc = document(row)
+                if row["id"] > marker.max_id:
+                    writer.add_document(**doc)
+                else:
+                    writer.update_document(**doc)
+                max_id = max(max_id, row["id"])
+            new_marker = Marker(rev, max_id)
+            writer.update_document(id=MARKER_ID, rev=new_marker.rev, max_id=new_marker.max_id)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(merge=False)
+        return new_marker
+
+    def delete(self, ids: Iterable[int]) -> None:
+        writer = self.ix.writer(timeout=30.0, delay=0.25)
+        for paper_id in ids:
+            writer.delete_by_term("id", str(paper_id))
+        writer.commit(merge=False)
+
+    def optimise_segments(self) -> None:
+        """Merge small segments (a normal commit's merge policy); cheap next to a rebuild."""
+        with contextlib.suppress(LockError):
+            self.ix.writer(timeout=1.0).commit()
+
+    def rebuild(self) -> None:
+        """Forget everything; the next catch-up indexes the whole store."""
+        with self._lock:
+            self.ix = self._recreate()
+
+    def indexed_revs(self) -> dict[int, int]:
+        """Every indexed paper id -> the change counter it was indexed at (for ``check``)."""
+        revs: dict[int, int] = {}
+        for fields in self.searcher().all_stored_fields():
+            if fields["id"] != MARKER_ID:
+                revs[int(fields["id"])] = fields["rev"]
+        return revs
+
+    # -- searching -----------------------------------------------------------------------------
+
+    def search(
+        self, query: Query, limit: int, filter_query: Query | None = None
+    ) -> tuple[list[tuple[int, float]], int]:
+        """Top ``limit`` (paper id, score) pairs and an estimate of all matches."""
+        searcher = self.searcher()
+        results = searcher.search(
+            query, limit=limit, filter=filter_query, mask=Term("id", MARKER_ID)
+        )
+        hits = [(int(hit["id"]), float(hit.score or 0.0)) for hit in results]
+        return hits, max(len(hits), results.estimated_length())

@@ -1,0 +1,104 @@
+"""The researcher's query language, translated to Whoosh queries; never a traceback.
+
+Syntax: words (all must match), "quoted phrases", ``author:``, ``tag:``, ``cat:``,
+``title:``, ``abstract:``, ``arxiv:``, ``year:2023``, ``year:2020..2023``,
+``is:bookmarked``, ``is:unread`` / ``is:read``, OR / NOT / parentheses, ``prefix*``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh import qparser
+from whoosh.fields import Schema
+from whoosh.query import NullQuery, Query, Term
+
+from reader.core.identity import normalise_arxiv_id
+from reader.core.search.analysis import STOP_WORDS, WORD
+
+# Bare words search the text fields (all have positions, so phrases work in each);
+# tags, categories and arXiv ids are matched through their own syntax.
+SEARCH_FIELDS = ["title", "abstract", "authors", "notes"]
+FIELD_BOOSTS = {"title": 3.0, "authors": 1.5}
+ALIASES = {
+    "authors": ["author", "au", "by"],
+    "tags": ["tag"],
+    "cat": ["category", "categories"],
+    "title": ["ti"],
+    "abstract": ["abs"],
+}
+_YEAR_RANGE = re.compile(r"\byear:(\d{4})?\.\.(\d{4})?")
+_LOOKS_LIKE_ID = re.compile(
+    r"(?:arxiv:)?(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE
+)
+_QUOTED_OR_WORD = re.compile(r'"[^"]*"?|\S+')
+_FIELD_SYNTAX = re.compile(r'\w+:|["()*?]|\b(?:AND|OR|NOT)\b')
+
+
+@dataclass
+class ParsedQuery:
+    text: str  # what the user typed
+    query: Query
+    degraded: bool = False  # the syntax was malformed; searched as plain words
+
+    @property
+    def is_empty(self) -> bool:
+        return self.query is NullQuery  # whoosh's NullQuery is a singleton instance
+
+
+class QueryParser:
+    def __init__(self, schema: Schema) -> None:
+        parser = qparser.MultifieldParser(
+            SEARCH_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
+        )
+        parser.add_plugin(qparser.FieldAliasPlugin(ALIASES))
+        self._parser = parser
+
+    def parse(self, text: str) -> ParsedQuery:
+        arxiv_id = normalise_arxiv_id(text) if _LOOKS_LIKE_ID.fullmatch(text.strip()) else None
+        if arxiv_id:
+            return ParsedQuery(text, Term("arxiv", arxiv_id))
+        try:
+            query = self._parser.parse(prepare(text))
+            _check(query)
+            if query is NullQuery and plain_words(text):
+                raise ValueError("nothing searchable was understood")
+            return ParsedQuery(text, query)
+        except Exception:  # whoosh raises many kinds on malformed input; degrade instead
+            return ParsedQuery(text, self._parser.parse(plain_words(text)), degraded=True)
+
+
+def _check(query: Query) -> None:
+    """Refuse trees that parsed but would misbehave."""
+    from whoosh.qparser.common import QueryParserError
+    from whoosh.query import Every
+
+    stack = [query]
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, Every):  # a bare "*" would scan the whole library
+            raise QueryParserError("match-all")
+        stack.extend(sub.children())
+
+
+def prepare(text: str) -> str:
+    """Year ranges to Whoosh syntax; stop words dropped outside quotes."""
+    text = _YEAR_RANGE.sub(lambda m: f"year:[{m.group(1) or ''} TO {m.group(2) or ''}]", text)
+    kept = [
+        part
+        for part in _QUOTED_OR_WORD.findall(text)
+        if part.startswith('"') or part not in STOP_WORDS
+    ]
+    return " ".join(kept)
+
+
+def plain_words(text: str) -> str:
+    """The words of a query with all syntax removed."""
+    return " ".join(w for w in WORD.findall(text) if w.lower() not in STOP_WORDS)
+
+
+def is_simple(text: str) -> bool:
+    """Plain words only (no fields, quotes, operators or wildcards): a candidate for typo
+    rescue, and (later) for meaning-based search."""
+    return not _FIELD_SYNTAX.search(text)

@@ -1,0 +1,457 @@
+"""The SQLite store of record: connection discipline, batched identity-resolving writes, reads.
+
+The connection is in autocommit mode and every write runs inside an explicit
+``BEGIN IMMEDIATE … COMMIT`` taken under a lock, so a crash leaves whole batches or
+nothing. Every write bumps a change counter (``meta.rev``) and stamps the papers it
+touched; derived data (the search index, vectors) catches up by that counter.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reader.core.merge import merged_changes, record_to_row
+from reader.core.model import Listing, Paper, PaperRecord
+from reader.core.schema import migrate
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+FUZZY_THRESHOLD = 92.0  # rapidfuzz ratio at which two different titles are flagged
+FUZZY_CANDIDATES = 200  # at most this many titles compared per block
+
+
+class PaperNotFound(LookupError):
+    """No paper with that id or arXiv id."""
+
+
+@dataclass
+class WriteOutcome:
+    added: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    touched: list[int] = field(default_factory=list)  # ids added or changed
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """One library's ``library.sqlite``."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        if readonly:
+            uri = f"file:{path}?mode=ro"
+            self.conn = sqlite3.connect(
+                uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30
+            )
+        else:
+            self.conn = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA busy_timeout = 30000")
+        self.conn.row_factory = sqlite3.Row
+        self._db: Database | None = None
+        if not readonly:
+            migrate(self.conn)
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('rev', '0')")
+
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils view of the same connection (imported lazily: it is slow to load)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn)
+        return self._db
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    # -- transactions and the change counter -------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def _bump_rev(self) -> int:
+        """Inside a transaction: the next change number."""
+        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'rev'")
+        return int(self.conn.execute("SELECT value FROM meta WHERE key = 'rev'").fetchone()[0])
+
+    def rev(self) -> int:
+        return int(self.meta("rev", "0"))
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- import batches ------------------------------------------------------------------
+
+    def start_batch(self, file: str, fmt: str) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO batches (file, format, started_at) VALUES (?, ?, ?)",
+                (file, fmt, now_iso()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_batch(
+        self, batch_id: int, status: str, counts: dict[str, int], errors: list[dict[str, Any]]
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE batches SET finished_at = ?, status = ?, added = ?, merged = ?,"
+                " unchanged = ?, rejected = ?, errors = ? WHERE id = ?",
+                (
+                    now_iso(),
+                    status,
+                    counts["added"],
+                    counts["merged"],
+                    counts["unchanged"],
+                    counts["rejected"],
+                    json.dumps(errors, ensure_ascii=False),
+                    batch_id,
+                ),
+            )
+
+    # -- writing records -------------------------------------------------------------------
+
+    def write_records(self, records: Sequence[PaperRecord], batch_id: int | None) -> WriteOutcome:
+        """Resolve identities and store one batch of records in one transaction."""
+        rows = [record_to_row(r) for r in records]
+        outcome = WriteOutcome()
+        with self.transaction():
+            rev = self._bump_rev()
+            added_at = now_iso()
+            resolver = _Resolver(self.conn, rows)
+            touched: dict[int, None] = {}
+            new_ids: list[int] = []
+            for record, row in zip(records, rows, strict=True):
+                existing = resolver.find(row)
+                if row["doi"] and resolver.doi_owner(row["doi"]) not in (None, existing):
+                    row = {**row, "doi": None}  # the DOI already belongs to another paper
+                if existing is None:
+                    paper_id = self._insert_paper(row, added_at, rev)
+                    resolver.remember(paper_id, row)
+                    new_ids.append(paper_id)
+                    outcome.added += 1
+                    touched[paper_id] = None
+                else:
+                    paper_id = existing["id"]
+                    changes = merged_changes(existing, row)
+                    if changes:
+                        self._update_paper(paper_id, changes, rev)
+                        existing.update(changes)
+                        resolver.remember(paper_id, existing)
+                        if paper_id not in new_ids:
+                            outcome.merged += 1
+                        touched[paper_id] = None
+                    elif paper_id not in new_ids:
+                        outcome.unchanged += 1
+                if record.listing is not None:
+                    self._add_listing(paper_id, record.listing, batch_id)
+            self._flag_near_duplicates(new_ids)
+            outcome.touched = list(touched)
+        return outcome
+
+    def _insert_paper(self, row: dict[str, Any], added_at: str, rev: int) -> int:
+        columns = [*row, "added_at", "rev"]
+        cur = self.conn.execute(
+            f"INSERT INTO papers ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [*row.values(), added_at, rev],
+        )
+        return int(cur.lastrowid or 0)
+
+    def _update_paper(self, paper_id: int, changes: dict[str, Any], rev: int) -> None:
+        assignments = ", ".join(f"{c} = ?" for c in changes)
+        self.conn.execute(
+            f"UPDATE papers SET {assignments}, rev = ? WHERE id = ?",
+            [*changes.values(), rev, paper_id],
+        )
+
+    def _add_listing(self, paper_id: int, listing: Listing, batch_id: int | None) -> None:
+        source = self.conn.execute("SELECT id FROM sources WHERE name = ?", (listing.source,))
+        row = source.fetchone()
+        if row is None:
+            cur = self.conn.execute(
+                "INSERT INTO sources (name, kind) VALUES (?, ?)", (listing.source, listing.kind)
+            )
+            source_id = cur.lastrowid
+        else:
+            source_id = row[0]
+        self.conn.execute(
+            "INSERT OR IGNORE INTO listings (paper_id, source_id, listed_on, position, batch_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (paper_id, source_id, listing.listed_on, listing.position, batch_id),
+        )
+
+    def _flag_near_duplicates(self, new_ids: list[int]) -> None:
+        """Record titles that are nearly (not exactly) equal, for review; never merge them."""
+        if not new_ids:
+            return
+        from rapidfuzz import fuzz
+
+        for paper_id in new_ids:
+            me = self.conn.execute(
+                "SELECT title_key, title_head, title_tail FROM papers WHERE id = ?", (paper_id,)
+            ).fetchone()
+            if len(me["title_key"]) < 12:  # short titles ("Introduction") are not evidence
+                continue
+            candidates = self.conn.execute(
+                "SELECT id, title_key FROM papers WHERE title_head = ? AND id != ?"
+                " UNION SELECT id, title_key FROM papers WHERE title_tail = ? AND id != ?"
+                f" LIMIT {FUZZY_CANDIDATES}",
+                (me["title_head"], paper_id, me["title_tail"], paper_id),
+            )
+            for other_id, other_key in candidates:
+                if other_key == me["title_key"]:
+                    continue  # same title, different arXiv id / DOI: distinct papers
+                score = fuzz.ratio(me["title_key"], other_key)
+                if score >= FUZZY_THRESHOLD:
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO duplicate_candidates (paper_id, other_id, score)"
+                        " VALUES (?, ?, ?)",
+                        (paper_id, other_id, score),
+                    )
+
+    # -- user state --------------------------------------------------------------------------
+
+    def set_flag(self, paper_ids: Iterable[int], column: str, value: bool) -> None:
+        if column not in ("bookmarked", "is_read"):
+            raise ValueError(column)
+        ids = list(paper_ids)
+        with self.transaction():
+            rev = self._bump_rev()
+            self.conn.executemany(
+                f"UPDATE papers SET {column} = ?, rev = ? WHERE id = ?",
+                [(int(value), rev, i) for i in ids],
+            )
+
+    def set_notes(self, paper_id: int, notes: str) -> None:
+        with self.transaction():
+            rev = self._bump_rev()
+            self.conn.execute(
+                "UPDATE papers SET notes = ?, rev = ? WHERE id = ?", (notes, rev, paper_id)
+            )
+
+    def add_tags(self, paper_ids: Iterable[int], tags: Iterable[str]) -> None:
+        ids, names = list(paper_ids), [t for t in tags if t]
+        with self.transaction():
+            rev = self._bump_rev()
+            for name in names:
+                self.conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+                tag_id = self.conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO paper_tags VALUES (?, ?)", [(i, tag_id[0]) for i in ids]
+                )
+            self.conn.executemany("UPDATE papers SET rev = ? WHERE id = ?", [(rev, i) for i in ids])
+
+    def remove_tags(self, paper_ids: Iterable[int], tags: Iterable[str]) -> None:
+        ids, names = list(paper_ids), list(tags)
+        with self.transaction():
+            rev = self._bump_rev()
+            for name in names:
+                self.conn.executemany(
+                    "DELETE FROM paper_tags WHERE paper_id = ?"
+                    " AND tag_id = (SELECT id FROM tags WHERE name = ?)",
+                    [(i, name) for i in ids],
+                )
+            self.conn.execute(
+                "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM paper_tags)"
+            )
+            self.conn.executemany("UPDATE papers SET rev = ? WHERE id = ?", [(rev, i) for i in ids])
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def resolve(self, ref: str | int) -> int:
+        """An integer id or an arXiv id (any form) -> the paper's id."""
+        from reader.core.identity import normalise_arxiv_id
+
+        text = str(ref).strip()
+        if text.isdigit():
+            row = self.conn.execute("SELECT id FROM papers WHERE id = ?", (int(text),)).fetchone()
+            if row:
+                return int(row[0])
+        arxiv_id = normalise_arxiv_id(text)
+        if arxiv_id:
+            row = self.conn.execute(
+                "SELECT id FROM papers WHERE arxiv_id = ?", (arxiv_id,)
+            ).fetchone()
+            if row:
+                return int(row[0])
+        raise PaperNotFound(f"no paper with id or arXiv id {text!r}")
+
+    def paper(self, paper_id: int) -> Paper:
+        papers = self.papers([paper_id], with_listings=True)
+        if not papers:
+            raise PaperNotFound(f"no paper with id {paper_id}")
+        return papers[0]
+
+    def papers(self, ids: Sequence[int], *, with_listings: bool = False) -> list[Paper]:
+        """Papers in the order of ``ids`` (missing ids are skipped)."""
+        if not ids:
+            return []
+        found: dict[int, Paper] = {}
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
+                found[row["id"]] = _paper_from_row(row)
+            tag_rows = self.conn.execute(
+                f"SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id"
+                f" WHERE pt.paper_id IN ({marks}) ORDER BY t.name COLLATE NOCASE",
+                chunk,
+            )
+            for paper_id, name in tag_rows:
+                found[paper_id].tags.append(name)
+            if with_listings:
+                listing_rows = self.conn.execute(
+                    "SELECT l.paper_id, s.name, s.kind, l.position, l.listed_on FROM listings l"
+                    f" JOIN sources s ON s.id = l.source_id WHERE l.paper_id IN ({marks})"
+                    " ORDER BY l.listed_on, l.id",
+                    chunk,
+                )
+                for paper_id, name, kind, position, listed_on in listing_rows:
+                    found[paper_id].listings.append(Listing(name, kind, position, listed_on))
+        return [found[i] for i in ids if i in found]
+
+    def changed_since(self, rev: int) -> Iterator[sqlite3.Row]:
+        """Papers changed after ``rev``, oldest change first, with their tags joined in."""
+        return self.conn.execute(
+            "SELECT p.*, (SELECT group_concat(t.name, char(31)) FROM paper_tags pt"
+            " JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id) AS tag_names"
+            " FROM papers p WHERE p.rev > ? ORDER BY p.rev, p.id",
+            (rev,),
+        )
+
+    def count(self, table: str = "papers") -> int:
+        return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def stats(self) -> dict[str, int]:
+        one = self.conn.execute
+        return {
+            "papers": self.count("papers"),
+            "listings": self.count("listings"),
+            "sources": self.count("sources"),
+            "tags": self.count("tags"),
+            "bookmarked": one("SELECT count(*) FROM papers WHERE bookmarked = 1").fetchone()[0],
+            "unread": one("SELECT count(*) FROM papers WHERE is_read = 0").fetchone()[0],
+            "duplicate_candidates": one(
+                "SELECT count(*) FROM duplicate_candidates WHERE status = 'open'"
+            ).fetchone()[0],
+            "imports": self.count("batches"),
+        }
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        return [
+            (name, n)
+            for name, n in self.conn.execute(
+                "SELECT t.name, count(*) FROM tags t JOIN paper_tags pt ON pt.tag_id = t.id"
+                " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+            )
+        ]
+
+    def all_ids(self) -> Iterator[int]:
+        return (row[0] for row in self.conn.execute("SELECT id FROM papers ORDER BY id"))
+
+
+class _Resolver:
+    """Finds the stored paper a row belongs to: arXiv id, then DOI, then normalised title.
+
+    Looks up everything the batch could match in three indexed queries, then answers
+    from memory, remembering papers added or changed earlier in the same batch.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
+        self.by_arxiv: dict[str, dict[str, Any]] = {}
+        self.by_doi: dict[str, dict[str, Any]] = {}
+        self.by_title: dict[str, list[dict[str, Any]]] = {}
+        for column in ("arxiv_id", "doi", "title_key"):
+            values = list({r[column] for r in rows if r[column]})
+            for chunk in _chunks(values, 500):
+                marks = ",".join("?" * len(chunk))
+                for row in conn.execute(f"SELECT * FROM papers WHERE {column} IN ({marks})", chunk):
+                    self.remember(row["id"], dict(row))
+
+    def remember(self, paper_id: int, row: dict[str, Any]) -> None:
+        row = {**row, "id": paper_id}
+        if row.get("arxiv_id"):
+            self.by_arxiv[row["arxiv_id"]] = row
+        if row.get("doi"):
+            self.by_doi[row["doi"]] = row
+        same_title = self.by_title.setdefault(row["title_key"], [])
+        same_title[:] = [r for r in same_title if r["id"] != paper_id] + [row]
+
+    def doi_owner(self, doi: str) -> dict[str, Any] | None:
+        return self.by_doi.get(doi)
+
+    def find(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        if row["arxiv_id"] and row["arxiv_id"] in self.by_arxiv:
+            return self.by_arxiv[row["arxiv_id"]]
+        if row["doi"] and row["doi"] in self.by_doi:
+            found = self.by_doi[row["doi"]]
+            if not (row["arxiv_id"] and found.get("arxiv_id")):  # two arXiv ids: two papers
+                return found
+        for candidate in self.by_title.get(row["title_key"], []):
+            if _compatible(candidate, row, "arxiv_id") and _compatible(candidate, row, "doi"):
+                return candidate
+        return None
+
+
+def _compatible(a: dict[str, Any], b: dict[str, Any], column: str) -> bool:
+    return not (a.get(column) and b.get(column) and a[column] != b[column])
+
+
+def _paper_from_row(row: sqlite3.Row) -> Paper:
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=json.loads(row["authors"]),
+        arxiv_id=row["arxiv_id"],
+        doi=row["doi"],
+        published=row["published"],
+        updated=row["updated"],
+        categories=json.loads(row["categories"]),
+        comments=row["comments"],
+        journal_ref=row["journal_ref"],
+        abs_url=row["abs_url"],
+        pdf_url=row["pdf_url"],
+        hf_url=row["hf_url"],
+        upvotes=row["upvotes"],
+        added_at=row["added_at"],
+        bookmarked=bool(row["bookmarked"]),
+        read=bool(row["is_read"]),
+        notes=row["notes"],
+    )
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
