@@ -91,13 +91,13 @@ def _scan_array(text: str, i: int, lines: _LineCounter, items: list[_Item]) -> i
 
 
 def _scan_wrapper(
-    text: str, i: int, lines: _LineCounter, items: list[_Item]
-) -> tuple[dict[str, object], int]:
-    """Read the JSON object at ``text[i]``; the elements of its "data" array go to ``items``."""
-    members: dict[str, object] = {}
+    text: str, i: int, lines: _LineCounter, members: dict[str, object], items: list[_Item]
+) -> int:
+    """Read the JSON object at ``text[i]`` into ``members``, the elements of its "data" array
+    into ``items``; return the offset after the object."""
     i = _skip(text, i + 1)
     if text.startswith("}", i):
-        return members, i + 1
+        return i + 1
     while True:
         if not text.startswith('"', i):
             raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, i)
@@ -115,7 +115,7 @@ def _scan_wrapper(
         if text.startswith(",", i):
             i = _skip(text, i + 1)
         elif text.startswith("}", i):
-            return members, i + 1
+            return i + 1
         else:
             raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
 
@@ -172,7 +172,7 @@ def _record(value: object) -> tuple[PaperRecord, dict[str, object]]:
     arxiv_id = normalise_arxiv_id(raw_id)
     record = PaperRecord(
         title=title,
-        abstract=(_text(paper, "summary") or _text(value, "summary")),
+        abstract=unfold(_text(paper, "summary") or _text(value, "summary")),
         authors=[n for n in (one_line(name) for name in names) if n],
         arxiv_id=arxiv_id,
         published=_iso_day(_text(paper, "publishedAt")),
@@ -199,14 +199,14 @@ def parse(path: Path, options: ImportOptions) -> Iterator[ParseResult]:
 
     lines = _LineCounter(text)
     items: list[_Item] = []
-    wrapper: dict[str, object] | None = None
+    wrapper: dict[str, object] = {}
     problem: RecordError | None = None
     start = _skip(text, 0)
     try:
         if text.startswith("[", start):
             end = _scan_array(text, start, lines, items)
         elif text.startswith("{", start):
-            wrapper, end = _scan_wrapper(text, start, lines, items)
+            end = _scan_wrapper(text, start, lines, wrapper, items)
         else:
             yield file_error(path, "not a daily_papers file: it does not start with '[' or '{'")
             return
@@ -216,12 +216,12 @@ def parse(path: Path, options: ImportOptions) -> Iterator[ParseResult]:
         problem = file_error(path, f"invalid or truncated JSON: {e}", line=e.lineno)
     except RecursionError:
         problem = file_error(path, "not a daily_papers file: JSON nested too deeply")
-    if problem is None and wrapper is not None and wrapper.get("data") is not items:
+    if problem is None and text.startswith("{", start) and wrapper.get("data") is not items:
         problem = file_error(path, 'not a daily_papers file: a JSON object without a "data" list')
 
     file = str(path)
     name_day = _DAY_FILE.fullmatch(path.name)
-    day = (_iso_day(name_day[1]) if name_day else None) or _iso_day((wrapper or {}).get("date"))
+    day = (_iso_day(name_day[1]) if name_day else None) or _iso_day(wrapper.get("date"))
     for number, item in enumerate(items, start=1):
         position = SourcePosition(file, line=item.line, record=number)
         try:

@@ -233,6 +233,16 @@ def test_truncated_file_keeps_the_complete_items(shared, tmp_path):
     assert errors[0].position.line is not None
 
 
+def test_truncated_wrapper_keeps_its_date(shared, tmp_path):
+    text = sample(shared, "2025-01-10").read_text(encoding="utf-8")
+    path = tmp_path / "wrapped.json"
+    path.write_text(text[: len(text) * 2 // 3], encoding="utf-8")
+    records, errors = run(path)
+    assert 0 < len(records) < 9
+    assert {r.record.listing.listed_on for r in records} == {"2025-01-10"}
+    assert len(errors) == 1 and errors[0].fatal
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [
