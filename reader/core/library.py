@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reader.core.identity import title_key
 from reader.core.model import Paper, PaperRecord, ParsedRecord, RecordError, SourcePosition
 from reader.core.store import PaperNotFound, Store
+from reader.core.views import View, Views
 
 if TYPE_CHECKING:
     from reader.core.search.index import SearchIndex
@@ -259,13 +261,13 @@ class Library:
             )
 
     def _changed_rows(self, since: int, after_rev: int, after_id: int, limit: int) -> list:
-        return self.store.conn.execute(
+        return self.store.query(
             "SELECT p.*, (SELECT group_concat(t.name, char(31)) FROM paper_tags pt"
             " JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id) AS tag_names"
             " FROM papers p WHERE p.rev > ? AND (p.rev, p.id) > (?, ?)"
             " ORDER BY p.rev, p.id LIMIT ?",
             (since, after_rev, after_id, limit),
-        ).fetchall()
+        )
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the index from the store."""
@@ -277,7 +279,7 @@ class Library:
         """Compare the index with the store, paper by paper."""
         marker = self.index.marker()
         indexed = self.index.indexed_revs()
-        store_revs = dict(self.store.conn.execute("SELECT id, rev FROM papers").fetchall())
+        store_revs = {r[0]: r[1] for r in self.store.query("SELECT id, rev FROM papers")}
         behind = sum(1 for rev in store_revs.values() if rev > marker.rev)
         missing = [i for i, rev in store_revs.items() if i not in indexed and rev <= marker.rev]
         stale = [
@@ -302,19 +304,23 @@ class Library:
     def parse_query(self, text: str) -> ParsedQuery:
         return self.parser.parse(text)
 
-    def search(self, text: str, limit: int = 20, snippets: bool = True) -> SearchResults:
+    def search(
+        self, text: str, limit: int = 20, snippets: bool = True, within: View | None = None
+    ) -> SearchResults:
+        """Ranked full-text search; ``within`` restricts it to a bookmark/unread/tag view."""
         from reader.core.search import highlight
-        from reader.core.search.query import is_simple
+        from reader.core.search.query import is_simple, view_filter
 
         parsed = self.parse_query(text)
         if parsed.is_empty:
             return SearchResults(text, [], 0, degraded=parsed.degraded)
-        hits, total = self.index.search(parsed.query, limit)
+        restrict = view_filter(within) if within else None
+        hits, total = self.index.search(parsed.query, limit, restrict)
         corrected = None
         if len(hits) < RESCUE_BELOW and is_simple(text):
             rescue = self._rescue_typos(text)
             if rescue is not None:
-                rescued_hits, rescued_total = self.index.search(rescue.query, limit)
+                rescued_hits, rescued_total = self.index.search(rescue.query, limit, restrict)
                 if len(rescued_hits) > len(hits):
                     parsed, hits, total = rescue, rescued_hits, rescued_total
                     corrected = rescue.text
@@ -329,6 +335,34 @@ class Library:
             results.append(SearchHit(paper, score, snippet))
         return SearchResults(text, results, total, corrected, parsed.degraded, terms)
 
+    def related(self, paper_id: int, limit: int = 10) -> list[tuple[Paper, float]]:
+        """Papers sharing this one's most distinctive words (the lexical related papers).
+
+        Whoosh picks the key terms of the title and abstract by how rare they are in the
+        library (Bo1 weighting); their OR, weighted, ranks the rest of the library.
+        """
+        from whoosh.query import Or, Term
+
+        paper = self.store.paper(paper_id)
+        searcher = self.index.searcher()
+        text = f"{paper.title} {paper.title} {paper.abstract}"
+        keys = searcher.key_terms_from_text("abstract", text, numterms=15)
+        if not keys:
+            return []
+        query = Or(
+            [Term("abstract", term, boost=weight) for term, weight in keys]
+            + [Term("title", term, boost=weight) for term, weight in keys]
+        )
+        hits, _ = self.index.search(query, limit + 5)
+        own_title = title_key(paper.title)
+        candidates = self.store.papers([i for i, _ in hits if i != paper_id])
+        scores = dict(hits)
+        top = max((score for _, score in hits), default=1.0) or 1.0
+        related = [
+            (p, scores[p.id] / top) for p in candidates if title_key(p.title) != own_title
+        ]
+        return related[:limit]
+
     def _rescue_typos(self, text: str) -> ParsedQuery | None:
         """Replace words the index has never seen with the closest frequent indexed word."""
         from reader.core.search.typos import correct_words
@@ -337,10 +371,10 @@ class Library:
         return self.parse_query(corrected) if corrected and corrected != text else None
 
     def _title_and_abstract(self, paper_id: int) -> str:
-        row = self.store.conn.execute(
+        rows = self.store.query(
             "SELECT title || ' ' || abstract FROM papers WHERE id = ?", (paper_id,)
-        ).fetchone()
-        return row[0] if row else ""
+        )
+        return rows[0][0] if rows else ""
 
     # -- papers and user state --------------------------------------------------------------------
 
@@ -352,6 +386,10 @@ class Library:
 
     def papers(self, ids: Sequence[int]) -> list[Paper]:
         return self.store.papers(ids)
+
+    def open_views(self) -> Views:
+        """A read-only connection for list panes (safe to use beside a running import)."""
+        return Views(self.store.path)
 
     def stats(self) -> dict[str, int]:
         stats = self.store.stats()

@@ -292,9 +292,13 @@ class Store:
 
     def resolve(self, ref: str | int) -> int:
         """An integer id or an arXiv id (any form) -> the paper's id."""
+        text = str(ref).strip()
+        with self._lock:
+            return self._resolve(text)
+
+    def _resolve(self, text: str) -> int:
         from reader.core.identity import normalise_arxiv_id
 
-        text = str(ref).strip()
         if text.isdigit():
             row = self.conn.execute("SELECT id FROM papers WHERE id = ?", (int(text),)).fetchone()
             if row:
@@ -314,10 +318,19 @@ class Store:
             raise PaperNotFound(f"no paper with id {paper_id}")
         return papers[0]
 
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Run a read under the connection's lock (worker threads share the connection)."""
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
     def papers(self, ids: Sequence[int], *, with_listings: bool = False) -> list[Paper]:
         """Papers in the order of ``ids`` (missing ids are skipped)."""
         if not ids:
             return []
+        with self._lock:
+            return self._papers(ids, with_listings)
+
+    def _papers(self, ids: Sequence[int], with_listings: bool) -> list[Paper]:
         found: dict[int, Paper] = {}
         for chunk in _chunks(list(ids), 500):
             marks = ",".join("?" * len(chunk))
@@ -354,6 +367,10 @@ class Store:
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def stats(self) -> dict[str, int]:
+        with self._lock:
+            return self._stats()
+
+    def _stats(self) -> dict[str, int]:
         one = self.conn.execute
         return {
             "papers": self.count("papers"),

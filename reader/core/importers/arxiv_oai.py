@@ -30,10 +30,12 @@ _VERBS = ("ListRecords", "GetRecord")  # the responses that carry metadata
 # arXiv's oai_dc gives dc:subject as names ("Computer Science - Artificial Intelligence")
 # and MSC/ACM codes ("40-01, 65B10", "I.2.7"), never as arXiv codes, and a name cannot be
 # mapped to a code without a table that would go stale. So only subjects that already are
-# arXiv codes (current archives, optionally with a subject class) become categories.
+# arXiv codes become categories: an archive that stands alone ("hep-th") or one with its
+# subject class ("cs.AI"); bare "cs" or "physics" are archives, not categories.
 _ARXIV_CATEGORY = re.compile(
-    r"(?:astro-ph|cond-mat|cs|econ|eess|gr-qc|hep-(?:ex|lat|ph|th)|math|math-ph|nlin"
-    r"|nucl-(?:ex|th)|physics|q-bio|q-fin|quant-ph|stat)(?:\.[A-Za-z][A-Za-z-]*)?"
+    r"(?:astro-ph|cond-mat)(?:\.[A-Za-z][A-Za-z-]*)?|gr-qc|hep-(?:ex|lat|ph|th)|math-ph"
+    r"|nucl-(?:ex|th)|quant-ph|(?:cs|econ|eess|math|nlin|physics|q-bio|q-fin|stat)"
+    r"\.[A-Za-z][A-Za-z-]*"
 )
 _COMMENT = re.compile(r"Comment:\s*", re.IGNORECASE)
 

@@ -88,6 +88,7 @@ class SearchIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._search_lock = threading.RLock()
         self._searcher: Searcher | None = None
         path.mkdir(parents=True, exist_ok=True)
         try:
@@ -221,6 +222,12 @@ class SearchIndex:
         self, query: Query, limit: int, filter_query: Query | None = None
     ) -> tuple[list[tuple[int, float]], int]:
         """Top ``limit`` (paper id, score) pairs and an estimate of all matches."""
+        with self._search_lock:  # a Whoosh searcher is not safe to share between threads
+            return self._search(query, limit, filter_query)
+
+    def _search(
+        self, query: Query, limit: int, filter_query: Query | None
+    ) -> tuple[list[tuple[int, float]], int]:
         searcher = self.searcher()
         # The marker has no text, so only a pure NOT query can match it: skip it here
         # rather than with a mask, which costs 10x on every query.

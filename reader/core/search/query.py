@@ -15,6 +15,7 @@ from whoosh.fields import Schema
 from whoosh.query import NullQuery, Query, Term
 
 from reader.core.identity import normalise_arxiv_id
+from reader.core.views import View
 from reader.core.search.analysis import STOP_WORDS, WORD
 
 # Bare words search the text fields (all have positions, so phrases work in each);
@@ -102,3 +103,17 @@ def is_simple(text: str) -> bool:
     """Plain words only (no fields, quotes, operators or wildcards): a candidate for typo
     rescue, and (later) for meaning-based search."""
     return not _FIELD_SYNTAX.search(text)
+
+
+def view_filter(view: View) -> Query | None:
+    """A Whoosh filter for the sidebar views the index knows about (None: no filter)."""
+    from whoosh.query import Or, Prefix
+
+    if view.kind == "unread":
+        return Term("is", "unread")
+    if view.kind == "bookmarked":
+        return Term("is", "bookmarked")
+    if view.kind == "tag":
+        name = view.value.lower()
+        return Or([Term("tags", name), Prefix("tags", name + "/")])
+    return None

@@ -1,0 +1,146 @@
+"""What the list pane and the sidebar show: id lists per view, and rows fetched by window.
+
+Uses its own read-only SQLite connection (WAL lets it read while imports write), so the
+GUI thread can fetch the few rows being painted without waiting for a writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+SORT_COLUMNS = {
+    "published": "coalesce(p.published, '')",
+    "title": "p.title COLLATE NOCASE",
+    "first_author": "p.first_author COLLATE NOCASE",
+    "listed_on": "(SELECT max(l.listed_on) FROM listings l WHERE l.paper_id = p.id)",
+    "upvotes": "coalesce(p.upvotes, -1)",
+    "added_at": "p.added_at",
+}
+RECENT_LIMIT = 500  # "Recently added" shows this many papers
+
+
+@dataclass(frozen=True)
+class View:
+    """A sidebar selection plus a sort order."""
+
+    kind: str = "all"  # all | unread | bookmarked | recent | source | tag
+    value: str = ""  # the source or tag name
+    listed_on: str = ""  # for a source: one day ("" = every day)
+    sort: str = "published"
+    descending: bool = True
+
+
+@dataclass
+class Row:
+    id: int
+    title: str
+    first_author: str
+    author_count: int
+    published: str
+    upvotes: int | None
+    bookmarked: bool
+    read: bool
+    tags: str
+
+
+@dataclass
+class SourceDay:
+    source: str
+    listed_on: str
+    count: int
+
+
+class Views:
+    def __init__(self, db_path: Path) -> None:
+        self.conn = sqlite3.connect(
+            f"file:{db_path}?mode=ro", uri=True, check_same_thread=False, timeout=30
+        )
+        self.conn.execute("PRAGMA query_only = ON")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def ids(self, view: View) -> array:
+        """Paper ids of a view in display order (an int64 array: 8 MB at 1M papers)."""
+        where, params = _where(view)
+        order = SORT_COLUMNS.get(view.sort, SORT_COLUMNS["published"])
+        direction = "DESC" if view.descending else "ASC"
+        sql = f"SELECT p.id FROM papers p {where} ORDER BY {order} {direction}, p.id {direction}"
+        if view.kind == "recent":
+            sql = (
+                f"SELECT id FROM (SELECT p.* FROM papers p ORDER BY p.added_at DESC, p.id DESC"
+                f" LIMIT {RECENT_LIMIT}) p ORDER BY {order} {direction}, p.id {direction}"
+            )
+        return array("q", (r[0] for r in self.conn.execute(sql, params)))
+
+    def rows(self, ids: list[int]) -> dict[int, Row]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        found = {}
+        for r in self.conn.execute(
+            "SELECT p.id, p.title, p.first_author, json_array_length(p.authors), p.published,"
+            " p.upvotes, p.bookmarked, p.is_read, (SELECT group_concat(t.name, ', ')"
+            " FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id)"
+            f" FROM papers p WHERE p.id IN ({marks})",
+            ids,
+        ):
+            found[r[0]] = Row(
+                r[0], r[1], r[2], r[3] or 0, r[4] or "", r[5], bool(r[6]), bool(r[7]), r[8] or ""
+            )
+        return found
+
+    def counts(self) -> dict[str, int]:
+        one = self.conn.execute
+        return {
+            "all": one("SELECT count(*) FROM papers").fetchone()[0],
+            "unread": one("SELECT count(*) FROM papers WHERE is_read = 0").fetchone()[0],
+            "bookmarked": one("SELECT count(*) FROM papers WHERE bookmarked = 1").fetchone()[0],
+        }
+
+    def source_days(self) -> list[SourceDay]:
+        return [
+            SourceDay(name, listed_on, n)
+            for name, listed_on, n in self.conn.execute(
+                "SELECT s.name, l.listed_on, count(DISTINCT l.paper_id) FROM listings l"
+                " JOIN sources s ON s.id = l.source_id GROUP BY s.id, l.listed_on"
+                " ORDER BY s.name, l.listed_on DESC"
+            )
+        ]
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        return list(
+            self.conn.execute(
+                "SELECT t.name, count(*) FROM tags t JOIN paper_tags pt ON pt.tag_id = t.id"
+                " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+            )
+        )
+
+
+def _where(view: View) -> tuple[str, list[object]]:
+    if view.kind == "unread":
+        return "WHERE p.is_read = 0", []
+    if view.kind == "bookmarked":
+        return "WHERE p.bookmarked = 1", []
+    if view.kind == "tag":  # a tag and the tags below it in the hierarchy ("ml" has "ml/nlp")
+        return (
+            "WHERE p.id IN (SELECT pt.paper_id FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id"
+            " WHERE t.name = ? OR t.name LIKE ? ESCAPE '\\')",
+            [view.value, _like_prefix(view.value) + "/%"],
+        )
+    if view.kind == "source":
+        day = " AND l.listed_on = ?" if view.listed_on else ""
+        params: list[object] = [view.value] + ([view.listed_on] if view.listed_on else [])
+        return (
+            "WHERE p.id IN (SELECT l.paper_id FROM listings l JOIN sources s"
+            f" ON s.id = l.source_id WHERE s.name = ?{day})",
+            params,
+        )
+    return "", []
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
