@@ -1,0 +1,1 @@
+"""Exporters: the library written out in formats other tools read."""
