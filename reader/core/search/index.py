@@ -116,7 +116,9 @@ class SearchIndex:
             if self._searcher is None:
                 self._searcher = self.ix.searcher()
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # Not Searcher.refresh(): it fails when the old reader had one segment.
+                self._searcher.close()
+                self._searcher = self.ix.searcher()
             return self._searcher
 
     # -- progress ------------------------------------------------------------------------------

@@ -1,0 +1,55 @@
+"""Making imported text pleasant to read without changing what is stored."""
+
+from __future__ import annotations
+
+import re
+
+_SUPERSCRIPTS = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
+_SUBSCRIPTS = str.maketrans("0123456789+-", "₀₁₂₃₄₅₆₇₈₉₊₋")
+_TEXT_COMMAND = re.compile(r"\\(?:text\w*|emph|mathrm|mathbf|mathit|mathcal|textsc)\{([^{}]*)\}")
+_SUPER = re.compile(r"\^\{([0-9+\-n]+)\}|\^([0-9])")
+_SUB = re.compile(r"_\{([0-9+\-]+)\}")
+_ESCAPED = re.compile(r"\\([%&$#_])")
+_INLINE_MATH = re.compile(r"\$([^$]{1,80})\$")
+_SYMBOLS = {
+    r"\times": "×",
+    r"\approx": "≈",
+    r"\sim": "~",
+    r"\leq": "≤",
+    r"\geq": "≥",
+    r"\le": "≤",
+    r"\ge": "≥",
+    r"\pm": "±",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\delta": "δ",
+    r"\epsilon": "ε",
+    r"\lambda": "λ",
+    r"\mu": "μ",
+    r"\pi": "π",
+    r"\sigma": "σ",
+    r"\tau": "τ",
+    r"\rightarrow": "→",
+    r"\to": "→",
+    r"\infty": "∞",
+    r"\cdot": "·",
+    r"\%": "%",
+}
+_SYMBOL = re.compile(
+    "|".join(re.escape(k) + r"(?![A-Za-z])" for k in sorted(_SYMBOLS, key=len)[::-1])
+)
+
+
+def readable(text: str) -> str:
+    """LaTeX-ish fragments common in arXiv titles and abstracts, turned into plain text:
+    ``$\\textit{Trans-LoRA}$`` -> ``Trans-LoRA``, ``D^{2}MoE`` -> ``D²MoE``, ``50\\%`` -> ``50%``."""
+    if "\\" not in text and "$" not in text and "^" not in text and "_{" not in text:
+        return text
+    for _ in range(2):  # nested commands
+        text = _TEXT_COMMAND.sub(r"\1", text)
+    text = _SYMBOL.sub(lambda m: _SYMBOLS[m.group(0)], text)
+    text = _SUPER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPTS), text)
+    text = _SUB.sub(lambda m: m.group(1).translate(_SUBSCRIPTS), text)
+    text = _INLINE_MATH.sub(r"\1", text)
+    return _ESCAPED.sub(r"\1", text)

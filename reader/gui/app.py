@@ -1,0 +1,101 @@
+"""Starting the desktop app: QApplication, settings, theme, the window, and the self-test."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SELF_TEST_TIMEOUT_S = 180
+
+
+def run(library: Path | None = None, self_test: bool = False) -> int:
+    if self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from reader.core.library import Library
+    from reader.core.paths import default_library_dir
+    from reader.gui.jobs import JobRunner
+    from reader.gui.main_window import MainWindow, window_title
+    from reader.gui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Paper Reader")
+    app.setOrganizationName("paper-reader")
+    app.setDesktopFileName("paper-reader")
+    settings = QSettings()
+    chosen = library or settings.value("library_folder", None, str) or None
+    folder = Path(chosen) if chosen else default_library_dir()
+    try:
+        lib = Library.open(folder)
+    except Exception as e:  # a library we cannot open is reported, not a traceback
+        if not self_test:
+            QMessageBox.critical(None, "Paper Reader", f"Cannot open the library {folder}:\n{e}")
+        print(f"paper-reader: cannot open the library {folder}: {e}", file=sys.stderr)
+        return 2
+    apply_theme(settings.value("theme", "system", str), settings.value("font_size", 0, int))
+    runner = JobRunner(app)
+    window = MainWindow(lib, runner, settings)
+    window.setWindowTitle(window_title(folder, default_library_dir()))
+    runner.error.connect(
+        lambda title, message: window.statusBar().showMessage(f"{title} failed: {message}", 15_000)
+    )
+    window.show()
+    window.start()
+    if self_test:
+        code = SelfTest(window).run()
+        window.close()
+    else:
+        code = app.exec()
+    runner.wait()
+    lib.close()
+    return code
+
+
+class SelfTest:
+    """Smoke test for installers: search, select the first hit, show its related papers."""
+
+    def __init__(self, window) -> None:  # type: ignore[no-untyped-def]
+        self.window = window
+
+    def wait(self, what: str, condition: Callable[[], bool]) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        deadline = time.monotonic() + SELF_TEST_TIMEOUT_S
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"self-test: timed out waiting for {what}")
+            QApplication.processEvents()
+            time.sleep(0.01)
+
+    def run(self) -> int:
+        w = self.window
+        try:
+            self.wait(
+                "papers in the list", lambda: w.model.rowCount() > 0 and not w.importer.running
+            )
+            title = w.model.data(w.model.index(0, 1)) or ""
+            word = max((t for t in title.split() if t.isalpha()), key=len, default="model")
+            w.search_bar.edit.setText(word)
+            self.wait("search results", lambda: "result" in w.search_bar.status.text())
+            self.wait("a selected paper", lambda: w.detail.paper is not None)
+            self.wait(
+                "related papers",
+                lambda: (
+                    w.related.list.count() > 0
+                    or (w.related.status.isVisible() and "Computing" not in w.related.status.text())
+                ),
+            )
+            print(
+                f"self-test ok: {w.model.rowCount()} results for {word!r}; "
+                f"showing {w.detail.paper.title!r} with {w.related.list.count()} related papers"
+            )
+            return 0
+        except Exception as e:
+            print(f"self-test FAILED: {e}", file=sys.stderr)
+            return 1

@@ -1,0 +1,203 @@
+"""The detail pane: one paper's metadata, abstract (query terms highlighted), user state.
+
+Everything imported is untrusted: it is HTML-escaped before display, the text browser
+never fetches a resource (no remote images, no files), and links open in the system
+browser only when clicked and only for http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reader.core.display import readable
+from reader.core.model import Paper
+from reader.core.search.highlight import as_html, mark_all
+from reader.gui.models.sidebar import day_label
+
+NOTES_SAVE_DELAY_MS = 800
+
+
+class SafeTextBrowser(QTextBrowser):
+    """A QTextBrowser that loads nothing: no remote or local resources, no navigation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.anchorClicked.connect(open_if_web_link)
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        return None
+
+
+def open_if_web_link(url: QUrl) -> bool:
+    if url.scheme() in ("http", "https"):
+        return QDesktopServices.openUrl(url)
+    return False
+
+
+class DetailPane(QWidget):
+    bookmark_toggled = Signal(int, bool)
+    read_toggled = Signal(int, bool)
+    tags_edited = Signal(int, list)
+    notes_edited = Signal(int, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paper: Paper | None = None
+        self.browser = SafeTextBrowser()
+        self.browser.setAccessibleName("Paper details")
+        self.bookmark = _toggle("☆ Bookmark", "Bookmark this paper (B)")
+        self.read = _toggle("Mark read", "Toggle read / unread (R)")
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("Tags, separated by commas (T)")
+        self.tags.setAccessibleName("Tags")
+        self.completer = QCompleter([])
+        self.completer.setCaseSensitivity(self.completer.caseSensitivity().CaseInsensitive)
+        self.tags.setCompleter(self.completer)
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Notes (saved automatically)")
+        self.notes.setAccessibleName("Notes")
+        self.notes.setMaximumHeight(110)
+        self._notes_timer = QTimer(self, singleShot=True, interval=NOTES_SAVE_DELAY_MS)
+        self.placeholder = QLabel("Select a paper to read its abstract.")
+        self.placeholder.setObjectName("placeholder")
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.bookmark)
+        actions.addWidget(self.read)
+        actions.addWidget(self.tags, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.browser, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.notes)
+
+        self.bookmark.toggled.connect(self._on_bookmark)
+        self.read.toggled.connect(self._on_read)
+        self.tags.editingFinished.connect(self._on_tags)
+        self.notes.textChanged.connect(self._notes_timer.start)
+        self._notes_timer.timeout.connect(self._save_notes)
+        self.show_paper(None)
+
+    def set_known_tags(self, tags: list[str]) -> None:
+        self.completer.model().setStringList(tags)  # type: ignore[attr-defined]
+
+    def show_paper(self, paper: Paper | None, terms: frozenset[str] = frozenset()) -> None:
+        if self._notes_timer.isActive():
+            self._notes_timer.stop()
+            self._save_notes()
+        self.paper = paper
+        for widget in (self.browser, self.bookmark, self.read, self.tags, self.notes):
+            widget.setVisible(paper is not None)
+        self.placeholder.setVisible(paper is None)
+        if paper is None:
+            return
+        self.browser.setHtml(paper_html(paper, terms))
+        for widget, value in ((self.bookmark, paper.bookmarked), (self.read, paper.read)):
+            widget.blockSignals(True)
+            widget.setChecked(value)
+            widget.blockSignals(False)
+        self._label_toggles()
+        self.tags.setText(", ".join(paper.tags))
+        self.notes.blockSignals(True)
+        self.notes.setPlainText(paper.notes)
+        self.notes.blockSignals(False)
+
+    def _label_toggles(self) -> None:
+        self.bookmark.setText("★ Bookmarked" if self.bookmark.isChecked() else "☆ Bookmark")
+        self.read.setText("✓ Read" if self.read.isChecked() else "Mark read")
+
+    def _on_bookmark(self, checked: bool) -> None:
+        self._label_toggles()
+        if self.paper:
+            self.paper.bookmarked = checked
+            self.bookmark_toggled.emit(self.paper.id, checked)
+
+    def _on_read(self, checked: bool) -> None:
+        self._label_toggles()
+        if self.paper:
+            self.paper.read = checked
+            self.read_toggled.emit(self.paper.id, checked)
+
+    def _on_tags(self) -> None:
+        if not self.paper:
+            return
+        tags = [t.strip() for t in self.tags.text().split(",") if t.strip()]
+        if sorted(t.lower() for t in tags) != sorted(t.lower() for t in self.paper.tags):
+            self.paper.tags = tags
+            self.tags_edited.emit(self.paper.id, tags)
+
+    def _save_notes(self) -> None:
+        if self.paper and self.notes.toPlainText() != self.paper.notes:
+            self.paper.notes = self.notes.toPlainText()
+            self.notes_edited.emit(self.paper.id, self.paper.notes)
+
+
+def _toggle(text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAccessibleName(tip.split(" (")[0])
+    button.setCheckable(True)
+    return button
+
+
+def paper_html(paper: Paper, terms: frozenset[str] = frozenset()) -> str:
+    """The detail pane's HTML; every piece of imported text is escaped."""
+    esc = html.escape
+    title = as_html(mark_all(readable(paper.title), terms))
+    authors = esc(", ".join(paper.authors)) or "<i>no authors listed</i>"
+    facts = []
+    if paper.published:
+        facts.append(f"Published {esc(paper.published)}")
+    if paper.updated and paper.updated != paper.published:
+        facts.append(f"updated {esc(paper.updated)}")
+    if paper.categories:
+        facts.append(" · ".join(esc(c) for c in paper.categories[:6]))
+    if paper.upvotes is not None:
+        facts.append(f"▲ {paper.upvotes}")
+    links = []
+    for label, url in (
+        (f"arXiv:{paper.arxiv_id}" if paper.arxiv_id else "abstract page", paper.arxiv_abs_url),
+        ("PDF", paper.pdf_url),
+        ("Hugging Face", paper.hf_url),
+        (
+            f"doi:{paper.doi}" if paper.doi else "",
+            f"https://doi.org/{paper.doi}" if paper.doi else None,
+        ),
+    ):
+        if url and url.startswith(("http://", "https://")):
+            links.append(f'<a href="{esc(url, quote=True)}">{esc(label)}</a>')
+    listed = sorted({f"{li.source}, {day_label(li.listed_on)}" for li in paper.listings})
+    abstract_paragraphs = readable(paper.abstract).split("\n\n") if paper.abstract else []
+    abstract = "".join(f"<p>{as_html(mark_all(p, terms))}</p>" for p in abstract_paragraphs)
+    extra = []
+    if paper.comments:
+        extra.append(f"<p class='meta'>Comments: {esc(paper.comments)}</p>")
+    if paper.journal_ref:
+        extra.append(f"<p class='meta'>Journal: {esc(paper.journal_ref)}</p>")
+    return (
+        f"<h2>{title}</h2>"
+        f"<p><b>{authors}</b></p>"
+        f"<p class='meta'>{' — '.join(facts)}</p>"
+        f"<p>{' · '.join(links)}</p>"
+        + (f"<p class='meta'>Listed in {esc('; '.join(listed))}</p>" if listed else "")
+        + (abstract or "<p><i>No abstract.</i></p>")
+        + "".join(extra)
+    )

@@ -1,0 +1,69 @@
+"""The related-papers pane: the closest papers in the library, with a similarity cue."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from reader.core.display import readable
+from reader.core.model import Paper
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def similarity_bar(score: float, width: int = 5) -> str:
+    filled = max(1, round(score * width))
+    return "●" * filled + "○" * (width - filled)
+
+
+class RelatedPane(QWidget):
+    paper_chosen = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heading = QLabel("<b>Related papers</b>")
+        self.status = QLabel()
+        self.status.setObjectName("placeholder")
+        self.status.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Related papers")
+        self.list.setWordWrap(True)
+        self.list.setUniformItemSizes(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.status)
+        layout.addWidget(self.list, 1)
+        self.list.itemActivated.connect(self._chosen)
+        self.list.itemClicked.connect(self._chosen)
+        self.show_message("Select a paper to see the papers closest to it.")
+
+    def show_message(self, text: str) -> None:
+        self.list.clear()
+        self.status.setText(text)
+        self.status.setVisible(True)
+
+    def show_computing(self) -> None:
+        self.show_message("Computing related papers…")
+
+    def show_related(self, related: list[tuple[Paper, float]]) -> None:
+        self.list.clear()
+        if not related:
+            self.show_message("No related papers in your library yet.")
+            return
+        self.status.setVisible(False)
+        for paper, score in related:
+            authors = (
+                paper.authors[0] + (" et al." if len(paper.authors) > 1 else "")
+                if paper.authors
+                else ""
+            )
+            item = QListWidgetItem(
+                f"{similarity_bar(score)}  {readable(paper.title)}\n    {authors}"
+            )
+            item.setData(ID_ROLE, paper.id)
+            item.setToolTip(f"similarity {score:.2f}")
+            self.list.addItem(item)
+
+    def _chosen(self, item: QListWidgetItem) -> None:
+        self.paper_chosen.emit(int(item.data(ID_ROLE)))
