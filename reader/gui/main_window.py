@@ -63,13 +63,14 @@ class MainWindow(QMainWindow):
         right.addWidget(self.related)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
+        right.setSizes([520, 300])
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([210, 640, 520])
+        self.splitter.setSizes([220, 700, 460])
         self.right_splitter = right
         self.setCentralWidget(self.splitter)
         toolbar = QToolBar("Search")
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         header.setSortIndicator(3, Qt.SortOrder.DescendingOrder)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 28), (2, 150), (3, 92), (4, 64), (5, 110)):
+        for column, width in ((0, 26), (2, 130), (3, 86), (4, 58), (5, 90)):
             table.setColumnWidth(column, width)
         return table
 
@@ -195,7 +196,7 @@ class MainWindow(QMainWindow):
         def show(data: tuple) -> None:
             current = self.view
             self.sidebar_model.populate(*data)
-            self.sidebar.expandToDepth(0)
+            self.sidebar.expandToDepth(1)
             self._select_sidebar(current)
             self.detail.set_known_tags([name for name, _ in data[2]])
 

@@ -15,7 +15,8 @@ def day_label(listed_on: str) -> str:
     """'--08-08' -> 'Aug 8'; '2024-08-08' -> 'Aug 8, 2024'; '' -> 'undated'."""
     if not listed_on:
         return "undated"
-    year, month, day = listed_on[:4].strip("-"), int(listed_on[-5:-3]), int(listed_on[-2:])
+    year = "" if listed_on.startswith("--") else listed_on[:4]
+    month, day = int(listed_on[-5:-3]), int(listed_on[-2:])
     label = f"{MONTHS[month - 1]} {day}"
     return f"{label}, {year}" if year else label
 

@@ -72,7 +72,7 @@ class DetailPane(QWidget):
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes (saved automatically)")
         self.notes.setAccessibleName("Notes")
-        self.notes.setMaximumHeight(110)
+        self.notes.setMaximumHeight(84)
         self._notes_timer = QTimer(self, singleShot=True, interval=NOTES_SAVE_DELAY_MS)
         self.placeholder = QLabel("Select a paper to read its abstract.")
         self.placeholder.setObjectName("placeholder")
