@@ -174,9 +174,11 @@ class Library:
                 report.failed_files.append(str(path))
                 continue
 
-            def tick(records: int, path: Path = path, number: int = number) -> None:
+            def tick(records: int, added: int, path: Path = path, number: int = number) -> None:
                 if progress:
-                    progress(ImportProgress(str(path), number, len(paths), records, report.added))
+                    progress(
+                        ImportProgress(str(path), number, len(paths), records, report.added + added)
+                    )
 
             self._import_one(
                 path, file_format, importer.parse(path, options), report, tick, cancelled
@@ -200,7 +202,7 @@ class Library:
         file_format: str,
         results: Iterable[ParsedRecord | RecordError],
         report: ImportReport,
-        tick: Callable[[int], None],
+        tick: Callable[[int, int], None],
         cancelled: Cancelled,
     ) -> None:
         batch_id = self.store.start_batch(str(path), file_format)
@@ -216,7 +218,7 @@ class Library:
             counts["merged"] += outcome.merged
             counts["unchanged"] += outcome.unchanged
             pending.clear()
-            tick(read)
+            tick(read, counts["added"])
 
         for result in results:
             if isinstance(result, RecordError):

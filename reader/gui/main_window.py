@@ -434,6 +434,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def _import_progressed(self) -> None:
+        self.refresh_sidebar()
         if not self.query:
             self.refresh_list(select_id=self.current_id)
 
