@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import zlib
 from collections.abc import Iterator
@@ -41,6 +42,10 @@ from reader.core.model import (
     SourcePosition,
 )
 from reader.core.text import one_line, unfold
+
+# bibtexparser logs every broken block itself; we report each one as a RecordError with
+# its file and line, so its own messages would only repeat ours on stderr.
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 FORMAT = "bibtex"
 
