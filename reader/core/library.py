@@ -360,9 +360,7 @@ class Library:
         candidates = self.store.papers([i for i, _ in hits if i != paper_id])
         scores = dict(hits)
         top = max((score for _, score in hits), default=1.0) or 1.0
-        related = [
-            (p, scores[p.id] / top) for p in candidates if title_key(p.title) != own_title
-        ]
+        related = [(p, scores[p.id] / top) for p in candidates if title_key(p.title) != own_title]
         return related[:limit]
 
     def _rescue_typos(self, text: str) -> ParsedQuery | None:
@@ -420,6 +418,15 @@ class Library:
 
     def tag_counts(self) -> list[tuple[str, int]]:
         return self.store.tag_counts()
+
+    def save_search(self, name: str, query: str) -> None:
+        """Remember a query under a name (shown in the sidebar); the name is replaced."""
+        if not name.strip() or not query.strip():
+            raise ValueError("a saved search needs a name and a query")
+        self.store.save_search(name.strip(), query.strip())
+
+    def delete_saved_search(self, name: str) -> None:
+        self.store.delete_saved_search(name)
 
     # -- export -----------------------------------------------------------------------------------
 

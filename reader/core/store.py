@@ -288,6 +288,18 @@ class Store:
             )
             self.conn.executemany("UPDATE papers SET rev = ? WHERE id = ?", [(rev, i) for i in ids])
 
+    def save_search(self, name: str, query: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO saved_searches (name, query) VALUES (?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET query = excluded.query",
+                (name, query),
+            )
+
+    def delete_saved_search(self, name: str) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM saved_searches WHERE name = ?", (name,))
+
     # -- reading -----------------------------------------------------------------------------
 
     def resolve(self, ref: str | int) -> int:

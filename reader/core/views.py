@@ -26,8 +26,8 @@ RECENT_LIMIT = 500  # "Recently added" shows this many papers
 class View:
     """A sidebar selection plus a sort order."""
 
-    kind: str = "all"  # all | unread | bookmarked | recent | source | tag
-    value: str = ""  # the source or tag name
+    kind: str = "all"  # all | unread | bookmarked | recent | source | tag | saved
+    value: str = ""  # the source or tag name; a saved search's query
     listed_on: str = ""  # for a source: one day ("" = every day)
     sort: str = "published"
     descending: bool = True
@@ -110,6 +110,9 @@ class Views:
                 " ORDER BY s.name, l.listed_on DESC"
             )
         ]
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        return list(self.conn.execute("SELECT name, query FROM saved_searches ORDER BY name"))
 
     def tag_counts(self) -> list[tuple[str, int]]:
         return list(

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHeaderView,
+    QInputDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -127,12 +128,26 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action("Export selection as &BibTeX…", None, lambda: self.export("bibtex"), file)
         self._action("Export selection as &CSL-JSON…", None, lambda: self.export("csl-json"), file)
+        self._action(
+            "Export the list as BibTeX…", None, lambda: self.export("bibtex", whole_list=True), file
+        )
+        self._action(
+            "Export the list as CSL-JSON…",
+            None,
+            lambda: self.export("csl-json", whole_list=True),
+            file,
+        )
+        file.addSeparator()
+        self._action("&Preferences…", QKeySequence.StandardKey.Preferences, self.preferences, file)
         file.addSeparator()
         self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file)
         edit = bar.addMenu("&Edit")
         self._action("&Find", "Ctrl+F", self.focus_search, edit)
         self._action("Find (/)", "/", self.focus_search, edit)
         self._action("Copy &BibTeX", "Ctrl+Shift+C", self.copy_bibtex, edit)
+        edit.addSeparator()
+        self._action("&Save search…", "Ctrl+S", self.save_search, edit)
+        self._action("Delete saved search", None, self.delete_saved_search, edit)
         paper = bar.addMenu("&Paper")
         self._action("&Next", "J", lambda: self.move_selection(1), paper)
         self._action("&Previous", "K", lambda: self.move_selection(-1), paper)
@@ -191,7 +206,7 @@ class MainWindow(QMainWindow):
         views = self.worker_views
 
         def load() -> tuple:
-            return views.counts(), views.source_days(), views.tag_counts()
+            return views.counts(), views.source_days(), views.tag_counts(), views.saved_searches()
 
         def show(data: tuple) -> None:
             current = self.view
@@ -222,6 +237,10 @@ class MainWindow(QMainWindow):
     def _sidebar_changed(self, index: QModelIndex) -> None:
         view = index.data(VIEW_ROLE)
         if view is None:
+            return
+        if view.kind == "saved":  # a saved search runs over the whole library
+            self.view = View(sort=self.view.sort, descending=self.view.descending)
+            self.search_bar.edit.setText(view.value)
             return
         self.view = View(
             view.kind, view.value, view.listed_on, self.view.sort, self.view.descending
@@ -447,8 +466,8 @@ class MainWindow(QMainWindow):
             self.refresh_list(select_id=self.current_id)
         del report
 
-    def export(self, fmt: str) -> None:
-        ids = self.selected_ids()
+    def export(self, fmt: str, whole_list: bool = False) -> None:
+        ids = list(self.model.ids) if whole_list else self.selected_ids()
         if not ids:
             QMessageBox.information(self, "Export", "Select the papers to export first.")
             return
@@ -483,6 +502,30 @@ class MainWindow(QMainWindow):
         size = max(7, min(24, current_font_size() + step))
         self.settings.setValue("font_size", size)
         apply_theme(self.settings.value("theme", "system", str), size)
+
+    def save_search(self) -> None:
+        if not self.query:
+            QMessageBox.information(self, "Save search", "Type a search first.")
+            return
+        name, ok = QInputDialog.getText(self, "Save search", "Name:", text=self.query)
+        if ok and name.strip():
+            query = self.query
+            self._write(lambda: self.library.save_search(name, query))
+
+    def delete_saved_search(self) -> None:
+        view = self.sidebar.currentIndex().data(VIEW_ROLE)
+        if view is not None and view.kind == "saved":
+            name = self.sidebar.currentIndex().data()
+            self._write(lambda: self.library.delete_saved_search(name))
+
+    def preferences(self) -> None:
+        from reader.gui.theme import apply_theme
+        from reader.gui.widgets.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self, self.settings, self.library.folder)
+        if dialog.exec():
+            dialog.save()
+            apply_theme(dialog.chosen_theme(), dialog.font_size.value())
 
     def show_syntax(self) -> None:
         QMessageBox.information(self, "Search syntax", SYNTAX_HELP)

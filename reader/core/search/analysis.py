@@ -20,8 +20,38 @@ WORD = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
 _CACHE_LIMIT = 500_000
 
 STOP_WORDS = frozenset(
-    """a an and are as at be by can for from have if in is it may not of on or that the this
-    to we will with without via""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "for",
+        "from",
+        "have",
+        "if",
+        "in",
+        "is",
+        "it",
+        "may",
+        "not",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "we",
+        "will",
+        "with",
+        "without",
+        "via",
+    ]
 )
 
 

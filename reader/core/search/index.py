@@ -234,5 +234,7 @@ class SearchIndex:
         # The marker has no text, so only a pure NOT query can match it: skip it here
         # rather than with a mask, which costs 10x on every query.
         results = searcher.search(query, limit=limit + 1, filter=filter_query)
-        hits = [(int(hit["id"]), float(hit.score or 0.0)) for hit in results if hit["id"] != MARKER_ID]
+        hits = [
+            (int(hit["id"]), float(hit.score or 0.0)) for hit in results if hit["id"] != MARKER_ID
+        ]
         return hits[:limit], max(len(hits), results.estimated_length())

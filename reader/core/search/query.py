@@ -15,8 +15,8 @@ from whoosh.fields import Schema
 from whoosh.query import NullQuery, Query, Term
 
 from reader.core.identity import normalise_arxiv_id
-from reader.core.views import View
 from reader.core.search.analysis import STOP_WORDS, WORD
+from reader.core.views import View
 
 # Bare words search the text fields (all have positions, so phrases work in each);
 # tags, categories and arXiv ids are matched through their own syntax.

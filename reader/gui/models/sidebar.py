@@ -27,7 +27,11 @@ class SidebarModel(QStandardItemModel):
         self.setHorizontalHeaderLabels(["Library"])
 
     def populate(
-        self, counts: dict[str, int], days: list[SourceDay], tags: list[tuple[str, int]]
+        self,
+        counts: dict[str, int],
+        days: list[SourceDay],
+        tags: list[tuple[str, int]],
+        saved: list[tuple[str, str]],
     ) -> None:
         self.clear()
         self.setHorizontalHeaderLabels(["Library"])
@@ -66,6 +70,11 @@ class SidebarModel(QStandardItemModel):
                     parent.appendRow(node)
                 parent = node
             parent.setText(f"{name.rsplit('/', 1)[-1]} ({count})")
+        searches = self._group("Saved searches")
+        for name, query in saved:
+            item = _item(name, View("saved", query))
+            item.setToolTip(query)
+            searches.appendRow(item)
 
     def _group(self, title: str) -> QStandardItem:
         group = QStandardItem(title)

@@ -1,0 +1,67 @@
+"""Preferences: library location (used from the next start), theme and text size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+THEMES = ("system", "light", "dark")
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, parent: QWidget, settings: QSettings, current_library: Path) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.settings = settings
+        self.library = QLineEdit(settings.value("library_folder", str(current_library), str))
+        self.library.setAccessibleName("Library folder")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.library, 1)
+        row.addWidget(browse)
+        self.theme = QComboBox()
+        self.theme.addItems([t.title() for t in THEMES])
+        self.theme.setCurrentIndex(THEMES.index(settings.value("theme", "system", str)))
+        self.theme.setAccessibleName("Theme")
+        self.font_size = QSpinBox()
+        self.font_size.setRange(7, 24)
+        self.font_size.setSuffix(" pt")
+        self.font_size.setValue(settings.value("font_size", 0, int) or self.font().pointSize())
+        self.font_size.setAccessibleName("Text size")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("Library folder (used from the next start):", row)
+        form.addRow("Theme:", self.theme)
+        form.addRow("Text size:", self.font_size)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Library folder", self.library.text())
+        if folder:
+            self.library.setText(folder)
+
+    def chosen_theme(self) -> str:
+        return THEMES[self.theme.currentIndex()]
+
+    def save(self) -> None:
+        self.settings.setValue("library_folder", self.library.text().strip())
+        self.settings.setValue("theme", self.chosen_theme())
+        self.settings.setValue("font_size", self.font_size.value())
