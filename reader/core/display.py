@@ -42,8 +42,10 @@ _SYMBOL = re.compile(
 
 
 def readable(text: str) -> str:
-    """LaTeX-ish fragments common in arXiv titles and abstracts, turned into plain text:
-    ``$\\textit{Trans-LoRA}$`` -> ``Trans-LoRA``, ``D^{2}MoE`` -> ``D²MoE``, ``50\\%`` -> ``50%``."""
+    """LaTeX-ish fragments common in arXiv titles and abstracts, turned into plain text.
+
+    ``$\\textit{Trans-LoRA}$`` -> ``Trans-LoRA``; ``D^{2}MoE`` -> ``D²MoE``; ``50\\%`` -> ``50%``.
+    """
     if "\\" not in text and "$" not in text and "^" not in text and "_{" not in text:
         return text
     for _ in range(2):  # nested commands
