@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, help="skip format detection")
     p.add_argument("--year", type=int, help="year for page dates that have none ('Aug 8')")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--progress", action="store_true", help="JSON progress lines on stderr (for the app)"
+    )
 
     p = commands.add_parser("search", help="full-text search")
     p.add_argument("query", metavar="QUERY")
@@ -114,9 +117,19 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     for path in args.files:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
-    progress = _ProgressLine() if sys.stderr.isatty() and not args.json else None
-    report = library.import_files(args.files, fmt=args.format, year=args.year, progress=progress)
-    if progress:
+    import signal
+    import threading
+
+    stop = threading.Event()  # SIGTERM (the app's Cancel) stops between batches
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.progress:
+        progress: Any = _json_progress
+    else:
+        progress = _ProgressLine() if sys.stderr.isatty() and not args.json else None
+    report = library.import_files(
+        args.files, fmt=args.format, year=args.year, progress=progress, cancelled=stop.is_set
+    )
+    if isinstance(progress, _ProgressLine):
         progress.done()
     if args.json:
         _print_json(report.as_dict())
@@ -327,6 +340,13 @@ def _print_search(results: SearchResults) -> None:
             print(f"{'':>22}{mark(hit.snippet)}")
     shown = len(results.hits)
     print(f"-- {shown} shown of about {results.total:,} matches")
+
+
+def _json_progress(p: Any) -> None:
+    from dataclasses import asdict
+
+    sys.stderr.write(json.dumps({"progress": asdict(p)}) + "\n")
+    sys.stderr.flush()
 
 
 class _ProgressLine:

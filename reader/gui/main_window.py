@@ -544,6 +544,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.detail.show_paper(None)  # flushes unsaved notes
         self.importer.cancel()
+        self.importer.wait()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("right_splitter", self.right_splitter.saveState())

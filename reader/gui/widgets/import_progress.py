@@ -1,10 +1,12 @@
-"""Import in the background: a status-bar progress bar with Cancel, then a summary."""
+"""Import in a child process: a status-bar progress bar with Cancel, then a summary."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,19 +21,36 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.library import ImportProgress, ImportReport, Library
-from reader.gui.jobs import BULK, CancelToken, JobRunner
+from reader.core.model import RecordError, SourcePosition
+from reader.gui.jobs import JobRunner
 
 LIST_REFRESH_MS = 1500  # while importing, the list shows newly stored papers this often
 
 
+def reader_command(*args: str) -> tuple[str, list[str]]:
+    """How to run the ``paper-reader`` CLI as a child process, from a checkout or a bundle."""
+    if getattr(sys, "frozen", False):  # PyInstaller: the app binary is the CLI too
+        return sys.executable, list(args)
+    return sys.executable, ["-m", "reader", *args]
+
+
 class ImportController(QObject):
+    """Runs imports in a child ``paper-reader import`` process.
+
+    Parsing and Whoosh indexing are pure-Python work that would hold the GIL for long
+    stretches; in another process they cannot stall the window. The child commits in
+    batches, so the list shows new papers while it runs, and Cancel (SIGTERM) stops it
+    between batches with the library consistent.
+    """
+
     finished = Signal(object)  # ImportReport
     progressed = Signal()  # new papers were stored
 
     def __init__(self, window: QMainWindow, library: Library, runner: JobRunner) -> None:
         super().__init__(window)
-        self.window, self.library, self.runner = window, library, runner
-        self.token: CancelToken | None = None
+        self.window, self.library = window, library
+        del runner  # imports do not use the in-process job runner
+        self.process: QProcess | None = None
         self.widget = QWidget()
         self.label = QLabel()
         self.bar = QProgressBar()
@@ -50,42 +69,62 @@ class ImportController(QObject):
         self._refresh.timeout.connect(self._maybe_refresh)
         self._added_seen = 0
         self._added = 0
+        self._stderr_tail = b""
+        self._other_stderr: list[str] = []
         self.last_report: ImportReport | None = None
         self.show_summary = True
+        self.title = "Importing"
 
     @property
     def running(self) -> bool:
-        return self.token is not None
+        return self.process is not None
 
     def start(self, files: list[Path], title: str = "Importing") -> None:
         if self.running:
             self.label.setText("An import is already running")
             return
-        token = self.token = CancelToken()
         self.title = title
         self.label.setText(f"{title}…")
         self.bar.setRange(0, 0)
         self.widget.setVisible(True)
         self._added_seen = self._added = 0
-        self._refresh.start()
-        library = self.library
-
-        def work(report_progress) -> ImportReport:  # type: ignore[no-untyped-def]
-            return library.import_files(files, progress=report_progress, cancelled=token.cancelled)
-
-        self.runner.submit(
-            work,
-            self._done,
-            self._failed,
-            on_progress=self._progress,
-            priority=BULK,
-            title="Import",
+        self._stderr_tail = b""
+        self._other_stderr = []
+        process = self.process = QProcess(self)
+        program, args = reader_command(
+            "--library",
+            str(self.library.folder),
+            "import",
+            "--json",
+            "--progress",
+            *[str(f) for f in files],
         )
+        process.readyReadStandardError.connect(self._read_progress)
+        process.finished.connect(self._done)
+        process.errorOccurred.connect(self._failed)
+        self._refresh.start()
+        process.start(program, args)
 
     def cancel(self) -> None:
-        if self.token:
-            self.token.cancel()
+        if self.process is not None:
+            self.process.terminate()  # SIGTERM: the child stops after its current batch
             self.label.setText("Cancelling…")
+
+    def wait(self, msecs: int = 60_000) -> None:
+        if self.process is not None:
+            self.process.waitForFinished(msecs)
+
+    def _read_progress(self) -> None:
+        assert self.process is not None
+        self._stderr_tail += bytes(self.process.readAllStandardError().data())
+        *lines, self._stderr_tail = self._stderr_tail.split(b"\n")
+        for line in lines:
+            try:
+                data = json.loads(line)["progress"]
+            except (ValueError, KeyError, TypeError):
+                self._other_stderr.append(line.decode("utf-8", "replace"))
+                continue
+            self._progress(ImportProgress(**data))
 
     def _progress(self, p: ImportProgress) -> None:
         self._added = p.added
@@ -105,13 +144,23 @@ class ImportController(QObject):
             self._added_seen = self._added
             self.progressed.emit()
 
-    def _finish(self) -> None:
-        self.token = None
+    def _finish(self) -> bytes:
+        process, self.process = self.process, None
         self._refresh.stop()
         self.widget.setVisible(False)
+        out = bytes(process.readAllStandardOutput().data()) if process else b""
+        if process:
+            process.deleteLater()
+        return out
 
-    def _done(self, report: ImportReport) -> None:
-        self._finish()
+    def _done(self, exit_code: int, _status: QProcess.ExitStatus) -> None:
+        output = self._finish()
+        try:
+            report = report_from_json(json.loads(output))
+        except ValueError:
+            message = " ".join(self._other_stderr[-3:]) or f"the import exited with {exit_code}"
+            report = ImportReport(failed_files=[message])
+            report.errors.append(RecordError(message, SourcePosition("import"), fatal=True))
         self.last_report = report
         self.window.statusBar().showMessage(
             f"Imported: {report.added:,} new, {report.merged:,} merged, "
@@ -123,10 +172,31 @@ class ImportController(QObject):
             ImportSummary(self.window, report).open()
         self.finished.emit(report)
 
-    def _failed(self, error: Exception) -> None:
-        self._finish()
-        self.window.statusBar().showMessage(f"Import failed: {error}", 15_000)
-        self.finished.emit(ImportReport(failed_files=[str(error)]))
+    def _failed(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self._finish()
+            self.window.statusBar().showMessage("Import failed: could not start the importer")
+            self.finished.emit(ImportReport(failed_files=["could not start the importer"]))
+
+
+def report_from_json(data: dict) -> ImportReport:  # type: ignore[type-arg]
+    errors = [
+        RecordError(
+            e["message"],
+            SourcePosition(e["file"], e.get("line"), e.get("record")),
+            warning=bool(e.get("warning")),
+        )
+        for e in data.get("errors", [])
+    ]
+    return ImportReport(
+        added=data["added"],
+        merged=data["merged"],
+        unchanged=data["unchanged"],
+        rejected=data["rejected"],
+        errors=errors,
+        failed_files=data.get("failed_files", []),
+        cancelled=bool(data.get("cancelled")),
+    )
 
 
 class ImportSummary(QDialog):
