@@ -1,8 +1,5 @@
 """Paper Reader: an offline desktop reader for research papers."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("paper-reader")
-except PackageNotFoundError:  # running from a checkout without installing
-    __version__ = "0.0.0+source"
+# The one source of the version: pyproject.toml reads it from here (hatch's version path),
+# so the CLI needs no importlib.metadata lookup to answer --version.
+__version__ = "0.1.0"
