@@ -29,6 +29,10 @@ FUZZY_THRESHOLD = 92.0  # rapidfuzz ratio at which two different titles are flag
 FUZZY_CANDIDATES = 200  # at most this many titles compared per block
 
 
+# meta.rev, or a higher stamp found on a paper (an edit made outside the library)
+_REV_SQL = "max(CAST(value AS INTEGER), (SELECT coalesce(max(rev), 0) FROM papers))"
+
+
 class PaperNotFound(LookupError):
     """No paper with that id or arXiv id."""
 
@@ -97,12 +101,15 @@ class Store:
             self.conn.execute("COMMIT")
 
     def _bump_rev(self) -> int:
-        """Inside a transaction: the next change number."""
-        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'rev'")
+        """Inside a transaction: the next change number (above every paper's stamp, even
+        one written behind the library's back)."""
+        self.conn.execute(f"UPDATE meta SET value = {_REV_SQL} + 1 WHERE key = 'rev'")
         return int(self.conn.execute("SELECT value FROM meta WHERE key = 'rev'").fetchone()[0])
 
     def rev(self) -> int:
-        return int(self.meta("rev", "0"))
+        """The change counter: never below any paper's stamp, so catch-up reaches them all."""
+        row = self.conn.execute(f"SELECT {_REV_SQL} FROM meta WHERE key = 'rev'").fetchone()
+        return int(row[0]) if row else 0
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

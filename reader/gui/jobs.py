@@ -4,7 +4,7 @@ A job is a plain callable run on a Qt thread pool; its result or exception comes
 signal on the GUI thread. Jobs in a *channel* (e.g. "search") supersede each other: when a
 newer job of the channel was submitted, an older job's result is dropped, so a keystroke's
 search never paints over the next one. Interactive work gets a higher priority than bulk
-work such as imports.
+work. Writes (a bookmark, a tag, notes) run one at a time in the order they were made.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ class JobRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
+        self.write_pool = QThreadPool(self)  # writes run one at a time, in submission order
+        self.write_pool.setMaxThreadCount(1)
         self._latest: dict[str, int] = {}
         self._serial = 0
         self._live: set[_Signals] = set()
@@ -76,6 +78,7 @@ class JobRunner(QObject):
         on_progress: Callable[[Any], None] | None = None,
         priority: int = INTERACTIVE,
         title: str = "Background task",
+        write: bool = False,
     ) -> None:
         """Run ``fn()`` (or ``fn(report_progress)`` when ``on_progress`` is given)."""
         self._serial += 1
@@ -108,7 +111,8 @@ class JobRunner(QObject):
         signals.failed.connect(failed)
         if on_progress:
             signals.progress.connect(lambda p: current() and on_progress(p))
-        self.pool.start(_Job(fn, signals, on_progress is not None), priority)
+        pool = self.write_pool if write else self.pool
+        pool.start(_Job(fn, signals, on_progress is not None), priority)
 
     def wait(self, msecs: int = 30_000) -> bool:
-        return self.pool.waitForDone(msecs)
+        return self.write_pool.waitForDone(msecs) and self.pool.waitForDone(msecs)

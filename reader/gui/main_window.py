@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
                 self.model.refresh_rows()
                 self.refresh_sidebar()
 
-        self.runner.submit(fn, done, title="Saving")
+        self.runner.submit(fn, done, title="Saving", write=True)
 
     def _check_external_changes(self) -> None:
         """Pick up papers and state changed by the CLI or another window."""

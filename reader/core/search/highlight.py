@@ -24,12 +24,16 @@ class _MarkerFormatter(highlight.Formatter):
 
 
 def query_terms(query: Query, searcher: Searcher, fields: Iterable[str]) -> frozenset[str]:
-    """The indexed terms a query matches in ``fields`` (prefixes expanded)."""
-    wanted = set(fields)
-    terms = query.existing_terms(searcher.reader(), expand=True)
-    return frozenset(
-        t.decode("utf-8") if isinstance(t, bytes) else str(t) for f, t in terms if f in wanted
-    )
+    """The indexed terms a query matches in ``fields`` (prefixes expanded).
+
+    One call per field: Whoosh 2.7's ``existing_terms`` reuses its ``fieldname`` argument
+    as a loop variable, so in one call only the first field's terms would survive.
+    """
+    reader = searcher.reader()
+    terms: set[tuple[str, bytes]] = set()
+    for field in fields:
+        terms |= query.existing_terms(reader, expand=True, fieldname=field)
+    return frozenset(t.decode("utf-8") if isinstance(t, bytes) else str(t) for _, t in terms)
 
 
 def marked_snippet(text: str, terms: frozenset[str], top: int = 2, width: int = 90) -> str:

@@ -33,6 +33,7 @@ _YEAR_RANGE = re.compile(r"\byear:(\d{4})?\.\.(\d{4})?")
 _LOOKS_LIKE_ID = re.compile(
     r"(?:arxiv:)?(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE
 )
+_TAG = re.compile(r"\b(tags?):([^\s\"()*/]+)(?=[\s)]|$)")
 _QUOTED_OR_WORD = re.compile(r'"[^"]*"?|\S+')
 _FIELD_SYNTAX = re.compile(r'\w+:|["()*?]|\b(?:AND|OR|NOT)\b')
 
@@ -85,13 +86,22 @@ def _check(query: Query) -> None:
 
 def prepare(text: str) -> str:
     """Year ranges to Whoosh syntax; stop words dropped outside quotes."""
-    text = _YEAR_RANGE.sub(lambda m: f"year:[{m.group(1) or ''} TO {m.group(2) or ''}]", text)
+    text = _YEAR_RANGE.sub(_year_range, text)
+    # A tag matches the tags below it too ("tag:nlp" finds "nlp/peft"), as in the sidebar.
+    text = _TAG.sub(lambda m: f"({m.group(1)}:{m.group(2)} OR {m.group(1)}:{m.group(2)}/*)", text)
     kept = [
         part
         for part in _QUOTED_OR_WORD.findall(text)
         if part.startswith('"') or part not in STOP_WORDS
     ]
     return " ".join(kept)
+
+
+def _year_range(m: re.Match[str]) -> str:
+    """'year:2020..2023' -> 'year:[2020 TO 2023]', 'year:2020..' -> 'year:[2020 TO]'
+    (Whoosh parses '[2020 TO ]', with a blank before the bracket, as nothing)."""
+    low, high = m.group(1) or "", m.group(2) or ""
+    return f"year:[{f'{low} TO {high}'.strip()}]"
 
 
 def plain_words(text: str) -> str:

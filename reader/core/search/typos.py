@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from whoosh.query import Term
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from reader.core.search.analysis import WORD, fold, text_analyzer
 
 FIELDS = ("title", "abstract")
 MIN_LENGTH = 4  # shorter words have too many neighbours to guess from
+MAX_SUFFIX = 4  # letters a misspelt suffix may add to a stem ('specul' + 'atve')
 _ANALYZER = text_analyzer()
 
 
@@ -37,6 +39,8 @@ def _closest(searcher: Searcher, word: str, term: str, text_of: Callable[[int], 
         for maxdist in (1, 2):
             candidates = set(reader.terms_within(field, term, maxdist, prefix=1))
             candidates |= set(reader.terms_within(field, fold(word), maxdist, prefix=1))
+            if maxdist == 1:
+                candidates |= _stem_prefixes(reader, field, fold(word))
             for candidate in candidates:
                 frequency = reader.doc_frequency(field, candidate)
                 if best is None or frequency > best[0]:
@@ -46,6 +50,14 @@ def _closest(searcher: Searcher, word: str, term: str, text_of: Callable[[int], 
     if best is None:
         return None
     return _surface_form(searcher, best[1], best[2], text_of) or best[2]
+
+
+def _stem_prefixes(reader: IndexReader, field: str, folded: str) -> set[str]:
+    """Indexed stems the word starts with: a typo in a suffix ('speculatve') stops the
+    stemmer from reaching the stem ('specul'), which is then too far away to be found."""
+    shortest = max(MIN_LENGTH, len(folded) - MAX_SUFFIX)
+    prefixes = (folded[:k] for k in range(len(folded) - 1, shortest - 1, -1))
+    return {p for p in prefixes if reader.doc_frequency(field, p)}
 
 
 def _surface_form(

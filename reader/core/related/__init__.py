@@ -1,0 +1,1 @@
+"""Related papers: the embedding model, the vector store, the lexical half and their fusion."""

@@ -1,0 +1,182 @@
+"""Related papers for a library: embedding jobs, the dense + lexical fusion, meaning search.
+
+Related = ``cos_dense + 2 × cos_tfidf`` over candidates from both halves (the design's best
+fixed-weight fusion), divided by 3 so scores stay in 0..1. A paper without a vector yet gets
+the lexical half alone, so the pane is useful the moment a paper is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+
+from reader.core.related.embedder import Embedder, ModelMissing, paper_text
+from reader.core.related.lexical import CountsCache, TfIdf, cosine
+from reader.core.related.vectors import VectorStore, text_hash
+
+if TYPE_CHECKING:
+    from reader.core.store import Store
+
+EMBED_BATCH = 64  # papers per commit of the vector store
+DENSE_CANDIDATES = 50
+LEXICAL_WEIGHT = 2.0
+RRF_K = 60
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class VectorCheck:
+    model: str = ""
+    vectors: int = 0  # papers with a current vector
+    missing: list[int] = field(default_factory=list)  # papers without a vector
+    stale: list[int] = field(default_factory=list)  # vector made from an older title/abstract
+    extra: list[int] = field(default_factory=list)  # vectors of papers gone from the store
+    model_changed: bool = False
+
+
+class RelatedPapers:
+    """Owns the embedder and the vector store of one library folder."""
+
+    def __init__(self, folder: Path, store: Store, embedder: Embedder | None = None) -> None:
+        self.store = store
+        self.embedder = embedder or Embedder()
+        self.vectors = VectorStore(folder / "vectors")
+        self.counts = CountsCache()
+
+    # -- embedding -------------------------------------------------------------------------------
+
+    def model_name(self) -> str | None:
+        try:
+            return self.embedder.name
+        except ModelMissing:
+            return None
+
+    def _ensure_model(self) -> str:
+        name = self.embedder.name  # raises ModelMissing
+        if self.vectors.model != name or self.vectors.dim != self.embedder.dim:
+            self.vectors.reset(name, self.embedder.dim)
+        return name
+
+    def pending(self) -> list[tuple[int, int, str]]:
+        """(id, text hash, text) of every paper whose vector is missing or out of date."""
+        todo = []
+        for row in self.store.query(
+            "SELECT id, title, abstract FROM papers WHERE rev > ? ORDER BY id", (self.vectors.rev,)
+        ):
+            text = paper_text(row[1], row[2])
+            digest = text_hash(text)
+            if self.vectors.hash_of(row[0]) != digest:
+                todo.append((row[0], digest, text))
+        return todo
+
+    def embed(self, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+              ) -> int:
+        """Embed every paper that needs it, committing every batch; return how many."""
+        self._ensure_model()
+        target = self.store.rev()
+        todo = self.pending()
+        done = 0
+        if progress:
+            progress(0, len(todo))
+        for start in range(0, len(todo), EMBED_BATCH):
+            if cancelled():
+                return done
+            chunk = todo[start : start + EMBED_BATCH]
+            vectors = self.embedder.embed([t for _, _, t in chunk])
+            self.vectors.append([i for i, _, _ in chunk], [h for _, h, _ in chunk], vectors)
+            done += len(chunk)
+            if progress:
+                progress(done, len(todo))
+        self.vectors.set_rev(target)
+        if self.vectors.dead_rows > max(1000, len(self.vectors) // 4):
+            self.vectors.compact()
+        return done
+
+    def ready(self) -> bool:
+        return self.model_name() == self.vectors.model and self.vectors.rev >= self.store.rev()
+
+    # -- related ---------------------------------------------------------------------------------
+
+    def related_ids(
+        self,
+        paper_id: int,
+        text: str,
+        lexical_candidates: list[int],
+        tfidf: TfIdf,
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        """Fused scores for the best ``limit`` candidates (ids only; the caller filters)."""
+        query = self.vectors.vector(paper_id) if self.vectors.model == self.model_name() else None
+        candidates = list(dict.fromkeys(lexical_candidates))
+        if query is not None:
+            dense = self.vectors.knn(query, DENSE_CANDIDATES, exclude={paper_id})
+            candidates = list(dict.fromkeys(candidates + [i for i, _ in dense]))
+        candidates = [i for i in candidates if i != paper_id]
+        if not candidates:
+            return []
+        texts = {
+            r[0]: paper_text(r[1], r[2])
+            for r in self.store.query(
+                f"SELECT id, title, abstract FROM papers WHERE id IN"
+                f" ({','.join('?' * len(candidates))})",
+                candidates,
+            )
+        }
+        own = tfidf.vector(self.counts.get(paper_id, text))
+        lexical = {i: cosine(own, tfidf.vector(self.counts.get(i, t))) for i, t in texts.items()}
+        if query is None:
+            scored = lexical
+        else:
+            dense_cos = self.vectors.cosines(query, texts)
+            scored = {
+                i: (max(dense_cos.get(i, 0.0), 0.0) + LEXICAL_WEIGHT * lex) / (1 + LEXICAL_WEIGHT)
+                for i, lex in lexical.items()
+            }
+        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+        return [(i, min(max(s, 0.0), 1.0)) for i, s in ranked[:limit]]
+
+    def dense_ids(self, paper_id: int, limit: int) -> list[tuple[int, float]]:
+        query = self.vectors.vector(paper_id)
+        return [] if query is None else self.vectors.knn(query, limit, exclude={paper_id})
+
+    # -- meaning search --------------------------------------------------------------------------
+
+    def meaning(self, text: str, limit: int) -> list[tuple[int, float]]:
+        if not len(self.vectors) or self.vectors.model != self.model_name():
+            return []
+        query = self.embedder.embed([text])[0]
+        return self.vectors.knn(query, limit)
+
+    # -- check -----------------------------------------------------------------------------------
+
+    def check(self) -> VectorCheck:
+        name = self.model_name() or ""
+        report = VectorCheck(model=self.vectors.model, model_changed=name != self.vectors.model)
+        seen = set()
+        for row in self.store.query("SELECT id, title, abstract FROM papers"):
+            seen.add(row[0])
+            have = self.vectors.hash_of(row[0])
+            if have is None or report.model_changed:
+                report.missing.append(row[0])
+            elif have != text_hash(paper_text(row[1], row[2])):
+                report.stale.append(row[0])
+            else:
+                report.vectors += 1
+        report.extra = [i for i in self.vectors.ids() if i not in seen]
+        return report
+
+
+def reciprocal_rank_fusion(*rankings: list[int], k: int = RRF_K) -> list[tuple[int, float]]:
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, paper_id in enumerate(ranking):
+            scores[paper_id] = scores.get(paper_id, 0.0) + 1.0 / (k + rank + 1)
+    top = max(scores.values(), default=1.0)
+    return sorted(((i, s / top) for i, s in scores.items()), key=lambda kv: -kv[1])
+
+
+__all__ = ["RelatedPapers", "VectorCheck", "reciprocal_rank_fusion"]

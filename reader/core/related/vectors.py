@@ -1,0 +1,234 @@
+"""The vector store beside a library: memory-mapped float32 rows keyed to paper ids.
+
+Layout of ``<library>/vectors/``:
+
+- ``meta.json`` — ``{"model", "dim", "count", "rev", "gen"}``, replaced atomically; it is the
+  commit record: only its ``count`` rows are valid.
+- ``vectors.<gen>.f32`` (count x dim float32), ``ids.<gen>.i64`` (paper id of each row),
+  ``hashes.<gen>.u64`` (hash of the text each row was made from) — append-only raw files.
+
+Appending writes the rows to the three files, fsyncs them, then replaces ``meta.json``: a
+kill at any point leaves ``meta.json`` describing a consistent prefix, and whatever was
+written past it is cut off on the next open. A paper re-embedded after an edit gets a new
+row; the newest row of an id wins and older ones are dead until ``compact`` (which writes
+generation ``gen + 1`` and switches to it by replacing ``meta.json``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = 1
+
+
+def text_hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+class VectorStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._lock = threading.RLock()
+        self._matrix: np.ndarray | None = None
+        self._load()
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        meta_path = self.folder / "meta.json"
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (FileNotFoundError, ValueError):
+            meta = {}
+        if meta.get("format") != FORMAT:
+            meta = {"format": FORMAT, "model": "", "dim": 0, "count": 0, "rev": 0, "gen": 0}
+        self.meta = meta
+        self._truncate_to_count()
+        count = meta["count"]
+        self._ids = np.fromfile(self._path("ids"), dtype=np.int64, count=count) if count else (
+            np.zeros(0, np.int64)
+        )
+        self._hashes = (
+            np.fromfile(self._path("hashes"), dtype=np.uint64, count=count)
+            if count
+            else np.zeros(0, np.uint64)
+        )
+        self._row: dict[int, int] = {int(i): r for r, i in enumerate(self._ids.tolist())}
+        self._matrix = None
+
+    def _path(self, kind: str) -> Path:
+        ext = {"vectors": "f32", "ids": "i64", "hashes": "u64"}[kind]
+        return self.folder / f"{kind}.{self.meta['gen']}.{ext}"
+
+    def _truncate_to_count(self) -> None:
+        """Cut rows written after the last commit (a kill between append and meta)."""
+        count, dim = self.meta["count"], self.meta["dim"]
+        for kind, width in (("vectors", 4 * dim), ("ids", 8), ("hashes", 8)):
+            path = self._path(kind)
+            if path.exists() and path.stat().st_size > count * width:
+                with open(path, "r+b") as f:
+                    f.truncate(count * width)
+
+    def _write_meta(self, **changes: object) -> None:
+        meta = {**self.meta, **changes}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / "meta.json.tmp"
+        with open(tmp, "w") as f:
+            json.dump(meta, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.folder / "meta.json")
+        self.meta = meta
+
+    @property
+    def model(self) -> str:
+        return self.meta["model"]
+
+    @property
+    def rev(self) -> int:
+        """Every paper changed up to this store revision has its current vector."""
+        return int(self.meta["rev"])
+
+    @property
+    def dim(self) -> int:
+        return int(self.meta["dim"])
+
+    @property
+    def rows(self) -> int:
+        return int(self.meta["count"])
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def __contains__(self, paper_id: int) -> bool:
+        return paper_id in self._row
+
+    def ids(self) -> list[int]:
+        return list(self._row)
+
+    def hash_of(self, paper_id: int) -> int | None:
+        row = self._row.get(paper_id)
+        return None if row is None else int(self._hashes[row])
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def reset(self, model: str, dim: int) -> None:
+        """Forget every vector (a new model): start a fresh generation."""
+        with self._lock:
+            old = [self._path(k) for k in ("vectors", "ids", "hashes")]
+            gen = int(self.meta["gen"]) + 1
+            self._write_meta(model=model, dim=dim, count=0, rev=0, gen=gen)
+            for path in old:
+                path.unlink(missing_ok=True)
+            self._load()
+
+    def append(self, ids: Sequence[int], hashes: Sequence[int], vectors: np.ndarray) -> None:
+        """Add rows and commit them (rows first, fsynced, then meta.json)."""
+        if not len(ids):
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        assert vectors.shape == (len(ids), self.dim), (vectors.shape, self.dim)
+        id_arr = np.asarray(ids, dtype=np.int64)
+        hash_arr = np.asarray(hashes, dtype=np.uint64)
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for kind, data in (("vectors", vectors), ("ids", id_arr), ("hashes", hash_arr)):
+                with open(self._path(kind), "ab") as f:
+                    f.write(data.tobytes())
+                    f.flush()
+                    os.fsync(f.fileno())
+            start = self.rows
+            self._write_meta(count=start + len(id_arr))
+            self._ids = np.concatenate([self._ids, id_arr])
+            self._hashes = np.concatenate([self._hashes, hash_arr])
+            for offset, paper_id in enumerate(id_arr.tolist()):
+                self._row[paper_id] = start + offset
+            self._matrix = None
+
+    def set_rev(self, rev: int) -> None:
+        with self._lock:
+            self._write_meta(rev=rev)
+
+    def compact(self, keep: Iterable[int] | None = None) -> None:
+        """Rewrite only the live rows (optionally only those of ``keep``) as a new generation."""
+        with self._lock:
+            wanted = self._row if keep is None else {i: self._row[i] for i in keep if i in self._row}
+            rows = np.array(sorted(wanted.values()), dtype=np.int64)
+            matrix = self.matrix()[rows] if len(rows) else np.zeros((0, self.dim), np.float32)
+            ids, hashes = self._ids[rows], self._hashes[rows]
+            old = [self._path(k) for k in ("vectors", "ids", "hashes")]
+            gen = int(self.meta["gen"]) + 1
+            for kind, data in (("vectors", matrix), ("ids", ids), ("hashes", hashes)):
+                path = self.folder / f"{kind}.{gen}.{self._path(kind).suffix[1:]}"
+                with open(path, "wb") as f:
+                    f.write(np.ascontiguousarray(data).tobytes())
+                    f.flush()
+                    os.fsync(f.fileno())
+            self._write_meta(count=len(rows), gen=gen)
+            for path in old:
+                path.unlink(missing_ok=True)
+            self._load()
+
+    @property
+    def dead_rows(self) -> int:
+        return self.rows - len(self._row)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def matrix(self) -> np.ndarray:
+        """All committed rows (count x dim), memory-mapped read-only."""
+        with self._lock:
+            if self._matrix is None or self._matrix.shape[0] != self.rows:
+                if not self.rows:
+                    self._matrix = np.zeros((0, self.dim), np.float32)
+                else:
+                    self._matrix = np.memmap(
+                        self._path("vectors"), np.float32, "r", shape=(self.rows, self.dim)
+                    )
+            return self._matrix
+
+    def vector(self, paper_id: int) -> np.ndarray | None:
+        row = self._row.get(paper_id)
+        return None if row is None else np.array(self.matrix()[row])
+
+    def knn(
+        self, query: np.ndarray, k: int, exclude: Iterable[int] = ()
+    ) -> list[tuple[int, float]]:
+        """Exact cosine nearest neighbours (rows are unit vectors): [(paper id, cosine)]."""
+        with self._lock:
+            matrix, ids, live_rows = self.matrix(), self._ids, self._row
+            dead = self.dead_rows
+        if not len(matrix):
+            return []
+        scores = matrix @ np.asarray(query, dtype=np.float32)
+        excluded = set(exclude)
+        want = min(len(scores), k + len(excluded) + dead)
+        top = np.argpartition(-scores, want - 1)[:want] if want < len(scores) else np.arange(
+            len(scores)
+        )
+        top = top[np.argsort(-scores[top])]
+        out: list[tuple[int, float]] = []
+        for row in top.tolist():
+            paper_id = int(ids[row])
+            if paper_id in excluded or live_rows.get(paper_id) != row:
+                continue
+            out.append((paper_id, float(scores[row])))
+            if len(out) >= k:
+                break
+        return out
+
+    def cosines(self, query: np.ndarray, paper_ids: Iterable[int]) -> dict[int, float]:
+        """Cosine of ``query`` to each given paper that has a vector."""
+        rows = [(i, self._row[i]) for i in paper_ids if i in self._row]
+        if not rows:
+            return {}
+        matrix = self.matrix()[[r for _, r in rows]]
+        scores = matrix @ np.asarray(query, dtype=np.float32)
+        return {i: float(s) for (i, _), s in zip(rows, scores.tolist(), strict=True)}

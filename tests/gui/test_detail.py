@@ -1,0 +1,111 @@
+"""The detail and related panes: selecting, navigating, and showing untrusted text safely."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QTextDocument
+
+from reader.gui.widgets.detail import SafeTextBrowser
+from reader.gui.widgets.related import ID_ROLE
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, click_row, wait_for_list
+
+PLAIN_TITLE = re.compile(r"^[A-Za-z0-9 ,:-]+$")  # appears verbatim in the browser's HTML
+
+
+def test_selecting_a_row_shows_the_paper_and_related_papers_navigate_with_history(seeded, qtbot):
+    window = seeded.window
+    row = next(
+        r for r in range(1, 50) if PLAIN_TITLE.match(window.model.data(window.model.index(r, 1)))
+    )
+    chosen = window.model.id_at(row)
+    title = window.model.data(window.model.index(row, 1))
+    click_row(qtbot, window, row)
+
+    qtbot.waitUntil(
+        lambda: window.detail.paper and window.detail.paper.id == chosen, timeout=WAIT_MS
+    )
+    assert window.table.currentIndex().row() == row
+    assert title in window.detail.browser.toHtml()
+    related = window.related.list
+    qtbot.waitUntil(lambda: related.count() > 0, timeout=WAIT_MS)
+    assert not window.related.status.isVisible()
+
+    item = related.item(0)
+    target = int(item.data(ID_ROLE))
+    assert target != chosen
+    rect = related.visualItemRect(item)
+    qtbot.mouseClick(related.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.detail.paper.id == target, timeout=WAIT_MS)
+    target_title = seeded.library.store.paper(target).title
+    assert target_title in window.detail.browser.toPlainText()
+    assert window.model.id_at(window.table.currentIndex().row()) == target
+
+    qtbot.keyClick(window.table, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.detail.paper.id == chosen, timeout=WAIT_MS)
+    assert window.table.currentIndex().row() == row
+    qtbot.keyClick(window.table, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.detail.paper.id == target, timeout=WAIT_MS)
+
+
+HOSTILE_ABSTRACT = '<script>alert(1)</script><img src="http://example.com/x.png"> <b>bold</b>'
+HOSTILE_TITLE = "Hostile <i>markup</i> paper"
+
+
+def test_markup_in_imported_text_is_shown_literally_and_fetches_nothing(
+    seeded, tmp_path, qtbot, monkeypatch
+):
+    window = seeded.window
+    record = {
+        "id": "2501.00001",
+        "title": HOSTILE_TITLE,
+        "authors": "Mallory <b>Evil</b>",
+        "abstract": HOSTILE_ABSTRACT,
+        "categories": "cs.CR",
+        "versions": [{"version": "v1", "created": "Wed, 1 Jan 2025 00:00:00 GMT"}],
+    }
+    hostile = tmp_path / "hostile.jsonl"
+    hostile.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    window.importer.start([hostile])
+    wait_for_list(qtbot, window, SAMPLE_PAPERS + 1)
+    paper_id = seeded.library.resolve("2501.00001")
+
+    given: list[str] = []
+    original = window.detail.browser.setHtml
+    monkeypatch.setattr(window.detail.browser, "setHtml", lambda h: (given.append(h), original(h)))
+    row = window.model.row_of(paper_id)
+    assert row is not None
+    click_row(qtbot, window, row)
+    qtbot.waitUntil(lambda: window.detail.paper.id == paper_id, timeout=WAIT_MS)
+
+    shown = window.detail.browser.toPlainText()
+    assert HOSTILE_TITLE in shown
+    assert "<script>alert(1)</script>" in shown and '<img src="http://example.com/x.png">' in shown
+    assert "<b>bold</b>" in shown
+    assert given, "the detail pane did not give the browser any HTML"
+    html = given[-1]
+    assert "&lt;script&gt;" in html and "&lt;img" in html and "&lt;i&gt;markup" in html
+    assert "<script" not in html and "<img" not in html and "<i>markup" not in html
+    rendered = window.detail.browser.toHtml()
+    assert "<img" not in rendered and "<script" not in rendered
+
+
+def test_the_browser_never_loads_a_resource(qtbot):
+    browser = SafeTextBrowser()
+    qtbot.addWidget(browser)
+    for url in (
+        "http://example.com/x.png",
+        "https://example.com/x.png",
+        "file:///etc/passwd",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "qrc:/icon.svg",
+        "x.png",
+    ):
+        for kind in (
+            QTextDocument.ResourceType.ImageResource,
+            QTextDocument.ResourceType.StyleSheetResource,
+            QTextDocument.ResourceType.HtmlResource,
+        ):
+            assert browser.loadResource(int(kind.value), QUrl(url)) is None, url

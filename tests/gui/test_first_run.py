@@ -1,0 +1,38 @@
+"""First run: an empty library imports the bundled sample in the background."""
+
+from __future__ import annotations
+
+import re
+
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, sidebar_texts, wait_for_list
+
+DAY = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}(, \d{4})? \(\d+\)$")
+
+
+def test_empty_library_imports_the_sample_and_fills_list_and_sidebar(open_app, tmp_path, qtbot):
+    session = open_app(tmp_path / "new-library")
+    window = session.window
+    assert session.library.store.count() == 0
+    # the import runs in the background: the window is usable and shows progress meanwhile
+    assert window.importer.running
+    assert window.importer.widget.isVisible()
+
+    wait_for_list(qtbot, window, SAMPLE_PAPERS)
+    assert session.library.store.count() == SAMPLE_PAPERS
+    assert not window.importer.widget.isVisible()
+    qtbot.waitUntil(
+        lambda: f"All papers ({SAMPLE_PAPERS})" in sidebar_texts(window).get("Library", []),
+        timeout=WAIT_MS,
+    )
+    sources = sidebar_texts(window)["Sources"]
+    assert "Daily Papers" in sources
+    daily = window.sidebar_model.findItems("Sources")[0]
+    daily = next(
+        daily.child(r) for r in range(daily.rowCount()) if daily.child(r).text() == "Daily Papers"
+    )
+    days = [daily.child(r).text() for r in range(daily.rowCount())]
+    assert days, "the Daily Papers source lists no days"
+    assert all(DAY.match(d) for d in days), days
+    # the first paper is selected and shown, and the list's rows are real titles
+    assert window.detail.paper is not None
+    assert window.model.data(window.model.index(0, 1)) == window.detail.paper.title

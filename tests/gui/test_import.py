@@ -1,0 +1,87 @@
+"""Importing files from the window: progress while it runs, then a summary of rejects."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from reader.gui.widgets.import_progress import ImportSummary
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, sidebar_texts, wait_for_list
+
+SNAPSHOT_RECORDS = 200  # real arXiv records in the Kaggle snapshot sample
+
+
+def record(arxiv_id: str, title: str) -> str:
+    return json.dumps(
+        {
+            "id": arxiv_id,
+            "title": title,
+            "authors": "Ada Lovelace and Alan Turing",
+            "abstract": f"An abstract about {title.lower()}.",
+            "categories": "cs.LG",
+            "versions": [{"version": "v1", "created": "Mon, 3 Feb 2025 10:00:00 GMT"}],
+        }
+    )
+
+
+def test_import_shows_progress_then_a_summary_naming_rejected_lines(
+    seeded, shared, tmp_path, qtbot
+):
+    window = seeded.window
+    snapshot = shared / "data/arxiv-kaggle-snapshot-sample/arxiv-metadata-oai-snapshot.head200.json"
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(
+        "\n".join(
+            [
+                record("2502.00001", "Gradient descent for the impatient"),
+                '{"id": "2502.00002", "title": "truncated',
+                json.dumps({"id": "2502.00003", "abstract": "a record without a title"}),
+                record("2502.00004", "Attention is most of what you need"),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    importer = window.importer
+    assert not importer.widget.isVisible()
+    importer.start([snapshot, broken])
+    assert importer.running
+    assert importer.widget.isVisible() and importer.bar.isVisible()
+    assert importer.label.text().startswith("Importing")
+
+    wait_for_list(qtbot, window, SAMPLE_PAPERS + SNAPSHOT_RECORDS + 2)
+    assert not importer.widget.isVisible()
+    report = importer.last_report
+    assert (report.added, report.rejected) == (SNAPSHOT_RECORDS + 2, 2)
+    assert "Imported: 202 new" in window.statusBar().currentMessage()
+
+    qtbot.waitUntil(
+        lambda: any(d.isVisible() for d in window.findChildren(ImportSummary)), timeout=WAIT_MS
+    )
+    dialog = next(d for d in window.findChildren(ImportSummary) if d.isVisible())
+    details = dialog.details.toPlainText().splitlines()
+    assert len(details) == 2, details
+    assert details[0].startswith(f"error: {broken}, line 2: invalid JSON")
+    assert details[1].startswith(f"error: {broken}, line 3: ") and "title" in details[1]
+    assert str(snapshot) not in dialog.details.toPlainText()
+    close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+
+    total = SAMPLE_PAPERS + SNAPSHOT_RECORDS + 2
+    qtbot.waitUntil(
+        lambda: f"All papers ({total})" in sidebar_texts(window)["Library"], timeout=WAIT_MS
+    )
+    assert seeded.library.store.count() == total
+    assert window.model.row_of(seeded.library.resolve("2502.00004")) is not None
+
+
+def test_an_import_without_rejects_shows_no_summary(seeded, shared, qtbot):
+    window = seeded.window
+    snapshot = shared / "data/arxiv-kaggle-snapshot-sample/arxiv-metadata-oai-snapshot.head200.json"
+    window.importer.start([snapshot])
+    wait_for_list(qtbot, window, SAMPLE_PAPERS + SNAPSHOT_RECORDS)
+    assert window.importer.last_report.added == SNAPSHOT_RECORDS
+    assert not window.findChildren(ImportSummary)

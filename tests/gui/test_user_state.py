@@ -1,0 +1,103 @@
+"""Bookmarks, read state and tags: set through the detail pane or the keyboard, kept on disk."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from reader.gui.models.paper_table import STAR, TAGS, TITLE
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, click_row, sidebar_texts, wait_for_list
+
+
+def shown_id(window) -> int | None:  # type: ignore[no-untyped-def]
+    return window.detail.paper.id if window.detail.paper else None
+
+
+def test_tags_bookmark_and_read_set_in_the_detail_pane_survive_a_restart(
+    seeded, seeded_folder, open_app, qtbot
+):
+    window, library = seeded.window, seeded.library
+    click_row(qtbot, window, 3)
+    paper_id = window.model.id_at(3)
+    qtbot.waitUntil(lambda: shown_id(window) == paper_id, timeout=WAIT_MS)
+    detail = window.detail
+    assert not detail.bookmark.isChecked() and not detail.read.isChecked()
+
+    qtbot.mouseClick(detail.bookmark, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(detail.read, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(detail.tags, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(detail.tags, "ml/nlp, to-read")
+    qtbot.keyClick(detail.tags, Qt.Key.Key_Return)
+    assert detail.bookmark.text() == "★ Bookmarked" and detail.read.text() == "✓ Read"
+
+    def saved() -> bool:
+        paper = library.store.paper(paper_id)
+        return paper.bookmarked and paper.read and sorted(paper.tags) == ["ml/nlp", "to-read"]
+
+    qtbot.waitUntil(saved, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.model.index(3, STAR).data() == "★", timeout=WAIT_MS)
+    seeded.close()
+
+    again = open_app(seeded_folder)
+    window = again.window
+    wait_for_list(qtbot, window, SAMPLE_PAPERS)
+    paper = again.library.paper(paper_id)
+    assert paper.bookmarked and paper.read
+    assert sorted(paper.tags) == ["ml/nlp", "to-read"]
+    row = window.model.row_of(paper_id)
+    assert window.model.index(row, STAR).data() == "★"
+    assert set(window.model.index(row, TAGS).data().split(", ")) == {"ml/nlp", "to-read"}
+    assert window.model.index(row, TITLE).data(Qt.ItemDataRole.FontRole) is None  # not bold
+    others = [r for r in range(SAMPLE_PAPERS) if r != row]
+    assert all(window.model.index(r, STAR).data() == "" for r in others[:20])
+    # the window reopens on the paper last shown, with its state
+    qtbot.waitUntil(lambda: shown_id(window) == paper_id, timeout=WAIT_MS)
+    assert window.detail.bookmark.isChecked() and window.detail.read.isChecked()
+    qtbot.waitUntil(lambda: "Bookmarked (1)" in sidebar_texts(window)["Library"], timeout=WAIT_MS)
+    tags = sidebar_texts(window)["Tags"]
+    assert "nlp (1)" in tags and "to-read (1)" in tags
+
+
+def test_keyboard_moves_the_selection_toggles_state_and_finds(seeded, qtbot):
+    window, library = seeded.window, seeded.library
+    click_row(qtbot, window, 0)
+    first, second = window.model.id_at(0), window.model.id_at(1)
+    qtbot.waitUntil(lambda: shown_id(window) == first, timeout=WAIT_MS)
+    table = window.table
+    assert QApplication.focusWidget() is table
+
+    qtbot.keyClick(table, Qt.Key.Key_J)
+    assert table.currentIndex().row() == 1
+    qtbot.waitUntil(lambda: shown_id(window) == second, timeout=WAIT_MS)
+    qtbot.keyClick(table, Qt.Key.Key_K)
+    assert table.currentIndex().row() == 0
+    qtbot.waitUntil(lambda: shown_id(window) == first, timeout=WAIT_MS)
+    qtbot.keyClick(table, Qt.Key.Key_K)  # already at the top: stays
+    assert table.currentIndex().row() == 0
+
+    qtbot.keyClick(table, Qt.Key.Key_B)
+    assert window.detail.bookmark.isChecked()
+    qtbot.waitUntil(lambda: library.store.paper(first).bookmarked, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.model.index(0, STAR).data() == "★", timeout=WAIT_MS)
+    qtbot.keyClick(table, Qt.Key.Key_R)
+    assert window.detail.read.isChecked()
+    qtbot.waitUntil(lambda: library.store.paper(first).read, timeout=WAIT_MS)
+    qtbot.keyClick(table, Qt.Key.Key_B)
+    qtbot.keyClick(table, Qt.Key.Key_R)
+    assert not window.detail.bookmark.isChecked() and not window.detail.read.isChecked()
+
+    def cleared() -> bool:
+        paper = library.store.paper(first)
+        return not paper.bookmarked and not paper.read
+
+    qtbot.waitUntil(cleared, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.model.index(0, STAR).data() == "", timeout=WAIT_MS)
+
+    qtbot.keyClick(table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    edit = window.search_bar.edit
+    assert edit.hasFocus()
+    # letters typed into the search box are text, not the single-key shortcuts
+    qtbot.keyClicks(edit, "jkbr")
+    assert edit.text() == "jkbr"
+    assert table.currentIndex().row() == 0
+    assert not window.detail.bookmark.isChecked() and not window.detail.read.isChecked()
