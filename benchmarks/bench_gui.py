@@ -42,7 +42,7 @@ def child_first_paint(library: Path, started: float) -> None:
     window = MainWindow(lib, runner, QSettings())
 
     class FirstPaint(QObject):
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
                 print(json.dumps({"first_paint_s": time.time() - started}), flush=True)
                 os._exit(0)  # the measurement is taken; skip teardown
@@ -62,7 +62,11 @@ def startup(library: Path, runs: int) -> dict[str, object]:
         started = time.time()
         out = subprocess.run(
             [sys.executable, __file__, CHILD_FLAG, str(library), repr(started)],
-            capture_output=True, text=True, env=env, timeout=120, check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=True,
         ).stdout
         times.append(json.loads(out.strip().splitlines()[-1])["first_paint_s"])
     counted = times[1:]
