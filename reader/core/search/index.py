@@ -200,11 +200,6 @@ class SearchIndex:
             writer.delete_by_term("id", str(paper_id))
         writer.commit(merge=False)
 
-    def optimise_segments(self) -> None:
-        """Merge small segments (a normal commit's merge policy); cheap next to a rebuild."""
-        with contextlib.suppress(LockError):
-            self.ix.writer(timeout=1.0).commit()
-
     def rebuild(self) -> None:
         """Forget everything; the next catch-up indexes the whole store."""
         with self._lock:

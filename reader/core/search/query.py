@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from whoosh import qparser
 from whoosh.fields import Schema
-from whoosh.query import NullQuery, Query, Term
+from whoosh.matching import Matcher, NullMatcher
+from whoosh.query import NullQuery, Or, Prefix, Query, Term
+from whoosh.searching import Searcher
 
 from reader.core.identity import normalise_arxiv_id
 from reader.core.search.analysis import STOP_WORDS, WORD
@@ -62,13 +64,36 @@ class QueryParser:
         if arxiv_id:
             return ParsedQuery(text, Term("arxiv", arxiv_id))
         try:
-            query = self._parser.parse(prepare(text))
+            query = self._parser.parse(prepare(text)).accept(_fast_expansions)
             _check(query)
             if query is NullQuery and plain_words(text):
                 raise ValueError("nothing searchable was understood")
             return ParsedQuery(text, query)
         except Exception:  # whoosh raises many kinds on malformed input; degrade instead
             return ParsedQuery(text, self._parser.parse(plain_words(text)), degraded=True)
+
+
+class _ArrayOr(Or):
+    """An OR that preloads its sub-matchers' documents and scores into arrays: far faster
+    for the hundreds of terms a prefix expands to (design.md: ``quant*`` 383 -> 55 ms)."""
+
+    matcher_type = Or.ARRAY_MATCHER
+
+
+class _FastPrefix(Prefix):
+    def matcher(self, searcher: Searcher, context: object = None) -> Matcher:
+        terms = [Term(self.fieldname, t) for t in self._btexts(searcher.reader()) if t]
+        if not terms:
+            return NullMatcher()
+        if len(terms) == 1:
+            return terms[0].matcher(searcher, context)
+        return _ArrayOr(terms, boost=self.boost).matcher(searcher, context)
+
+
+def _fast_expansions(query: Query) -> Query:
+    if type(query) is Prefix:
+        return _FastPrefix(query.fieldname, query.text, boost=query.boost)
+    return query
 
 
 def _check(query: Query) -> None:
@@ -117,8 +142,6 @@ def is_simple(text: str) -> bool:
 
 def view_filter(view: View) -> Query | None:
     """A Whoosh filter for the sidebar views the index knows about (None: no filter)."""
-    from whoosh.query import Or, Prefix
-
     if view.kind == "unread":
         return Term("is", "unread")
     if view.kind == "bookmarked":
