@@ -8,7 +8,6 @@ believed to be further along than it is.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import sqlite3
 import threading
