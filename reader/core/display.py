@@ -6,7 +6,9 @@ import re
 
 _SUPERSCRIPTS = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
 _SUBSCRIPTS = str.maketrans("0123456789+-", "₀₁₂₃₄₅₆₇₈₉₊₋")
-_TEXT_COMMAND = re.compile(r"\\(?:text\w*|emph|mathrm|mathbf|mathit|mathcal|textsc)\{([^{}]*)\}")
+_TEXT_COMMAND = re.compile(
+    r"\\(?:text\w*|emph|underline|mathrm|mathbf|mathit|mathcal|mathsf|texttt)\{([^{}]*)\}"
+)
 _SUPER = re.compile(r"\^\{([0-9+\-n]+)\}|\^([0-9])")
 _SUB = re.compile(r"_\{([0-9+\-]+)\}")
 _ESCAPED = re.compile(r"\\([%&$#_])")
@@ -46,7 +48,7 @@ def readable(text: str) -> str:
 
     ``$\\textit{Trans-LoRA}$`` -> ``Trans-LoRA``; ``D^{2}MoE`` -> ``D²MoE``; ``50\\%`` -> ``50%``.
     """
-    if "\\" not in text and "$" not in text and "^" not in text and "_{" not in text:
+    if not any(marker in text for marker in ("\\", "$", "^", "_{", "``")):
         return text
     for _ in range(2):  # nested commands
         text = _TEXT_COMMAND.sub(r"\1", text)
@@ -54,4 +56,5 @@ def readable(text: str) -> str:
     text = _SUPER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPTS), text)
     text = _SUB.sub(lambda m: m.group(1).translate(_SUBSCRIPTS), text)
     text = _INLINE_MATH.sub(r"\1", text)
+    text = text.replace("``", "“").replace("''", "”")
     return _ESCAPED.sub(r"\1", text)

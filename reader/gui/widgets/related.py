@@ -29,6 +29,7 @@ class RelatedPane(QWidget):
         self.list.setAccessibleName("Related papers")
         self.list.setWordWrap(True)
         self.list.setUniformItemSizes(False)
+        self.list.setSpacing(3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.heading)
