@@ -67,6 +67,7 @@ class JobRunner(QObject):
         self._latest: dict[str, int] = {}
         self._serial = 0
         self._live: set[_Signals] = set()
+        self._closed = False
 
     def submit(
         self,
@@ -89,6 +90,8 @@ class JobRunner(QObject):
         self._live.add(signals)
 
         def current() -> bool:
+            if self._closed:  # the window is gone: results have nowhere to go
+                return False
             return channel is None or self._latest.get(channel) == serial
 
         @Slot(object)
@@ -113,6 +116,12 @@ class JobRunner(QObject):
             signals.progress.connect(lambda p: current() and on_progress(p))
         pool = self.write_pool if write else self.pool
         pool.start(_Job(fn, signals, on_progress is not None), priority)
+
+    def close(self, msecs: int = 30_000) -> bool:
+        """Finish running jobs and drop every result still queued for the window."""
+        finished = self.wait(msecs)
+        self._closed = True
+        return finished
 
     def wait(self, msecs: int = 30_000) -> bool:
         return self.write_pool.waitForDone(msecs) and self.pool.waitForDone(msecs)

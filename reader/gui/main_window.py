@@ -551,7 +551,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("columns", self.table.horizontalHeader().saveState())
         if self.current_id is not None:
             self.settings.setValue("last_paper", self.current_id)
-        self.runner.wait()
+        self._poll.stop()
+        self.runner.close()
         super().closeEvent(event)
 
 
