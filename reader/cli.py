@@ -53,6 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--mode",
+        choices=("keyword", "meaning", "hybrid"),
+        default="keyword",
+        help="keyword (full text), meaning (embeddings; run embed first) or hybrid (both)",
+    )
+
+    p = commands.add_parser("related", help="the papers closest to one paper")
+    p.add_argument("id", metavar="ID", help="paper id or arXiv id")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("embed", help="compute every missing vector (for related papers)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     p = commands.add_parser("show", help="show one paper")
     p.add_argument("id", metavar="ID", help="paper id or arXiv id")
@@ -147,11 +161,34 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
-    results = library.search(args.query, limit=args.limit)
+    results = library.search(args.query, limit=args.limit, mode=args.mode)
     if args.json:
         _print_json([_hit_json(h.paper, h.score, h.snippet) for h in results.hits])
         return EXIT_OK
     _print_search(results)
+    return EXIT_OK
+
+
+def cmd_related(library: Library, args: argparse.Namespace) -> int:
+    related = library.related(library.resolve(args.id), limit=args.limit)
+    if args.json:
+        _print_json([_hit_json(p, score, p.abstract[:200]) for p, score in related])
+        return EXIT_OK
+    for paper, score in related:
+        print(f"{paper.id:>6}  {score:.3f}  {paper.title}")
+    return EXIT_OK
+
+
+def cmd_embed(library: Library, args: argparse.Namespace) -> int:
+    def progress(done: int, total: int) -> None:
+        if not args.quiet and total:
+            sys.stderr.write(f"\rembedding: {done:,}/{total:,} papers   ")
+            sys.stderr.flush()
+
+    count = library.embed(progress=progress)
+    if not args.quiet and count:
+        sys.stderr.write("\n")
+    print(f"embedded {count:,} papers; related papers are ready")
     return EXIT_OK
 
 
@@ -237,6 +274,12 @@ def cmd_check(library: Library, args: argparse.Namespace) -> int:
             count = value if isinstance(value, int) else len(value)
             if count:
                 print(f"  {label}: {count:,}")
+        print(f"vectors {report.vectors:,} ({report.vectors_model or 'none'})")
+        for label in ("vectors_missing", "vectors_stale"):
+            if getattr(report, label):
+                print(f"  {label.replace('_', ' ')}: {len(getattr(report, label)):,}")
+        if not report.related_ready:
+            print("related papers: not all embedded yet (run embed)")
         print("consistent" if report.consistent else "NOT consistent (run check --repair)")
     return EXIT_OK if report.consistent else EXIT_SOME_REJECTED
 
@@ -250,6 +293,8 @@ def cmd_reindex(library: Library, args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Any] = {
     "import": cmd_import,
     "search": cmd_search,
+    "related": cmd_related,
+    "embed": cmd_embed,
     "show": cmd_show,
     "stats": cmd_stats,
     "tag": cmd_tag,

@@ -14,6 +14,7 @@ from reader.core.store import PaperNotFound, Store
 from reader.core.views import View, Views
 
 if TYPE_CHECKING:
+    from reader.core.related.service import RelatedPapers
     from reader.core.search.index import SearchIndex
     from reader.core.search.query import ParsedQuery, QueryParser
 
@@ -81,6 +82,15 @@ class CheckReport:
     missing: list[int]  # in the store, not in the index
     stale: list[int]  # indexed at an older change than the store's
     extra: list[int]  # in the index, not in the store
+    # the vectors (derived like the index, but made by `embed`, so not part of `consistent`)
+    vectors: int = 0  # papers with a current vector
+    vectors_missing: list[int] = field(default_factory=list)  # no vector (or another model's)
+    vectors_stale: list[int] = field(default_factory=list)  # made from an older title/abstract
+    vectors_model: str = ""
+
+    @property
+    def related_ready(self) -> bool:
+        return not (self.vectors_missing or self.vectors_stale)
 
     @property
     def consistent(self) -> bool:
@@ -95,6 +105,11 @@ class CheckReport:
             "missing": self.missing[:100],
             "stale": self.stale[:100],
             "extra": self.extra[:100],
+            "vectors": self.vectors,
+            "vectors_model": self.vectors_model,
+            "vectors_missing": self.vectors_missing[:100],
+            "vectors_stale": self.vectors_stale[:100],
+            "related_ready": self.related_ready,
         }
 
 
@@ -111,6 +126,7 @@ class Library:
         self._index: SearchIndex | None = None
         self._parser: QueryParser | None = None
         self._index_lock = threading.Lock()
+        self._related: RelatedPapers | None = None
 
     @classmethod
     def open(cls, folder: Path | None = None) -> Library:
@@ -288,7 +304,19 @@ class Library:
             i for i, rev in store_revs.items() if i in indexed and indexed[i] < rev <= marker.rev
         ]
         extra = [i for i in indexed if i not in store_revs]
-        return CheckReport(len(store_revs), len(indexed), behind, missing, stale, extra)
+        vectors = self.related_papers.check()
+        return CheckReport(
+            len(store_revs),
+            len(indexed),
+            behind,
+            missing,
+            stale,
+            extra,
+            vectors=vectors.vectors,
+            vectors_missing=vectors.missing,
+            vectors_stale=vectors.stale,
+            vectors_model=vectors.model,
+        )
 
     def repair(self) -> CheckReport:
         """Make the index agree with the store (the store is never changed)."""
@@ -307,9 +335,20 @@ class Library:
         return self.parser.parse(text)
 
     def search(
-        self, text: str, limit: int = 20, snippets: bool = True, within: View | None = None
+        self,
+        text: str,
+        limit: int = 20,
+        snippets: bool = True,
+        within: View | None = None,
+        mode: str = "keyword",
     ) -> SearchResults:
-        """Ranked full-text search; ``within`` restricts it to a bookmark/unread/tag view."""
+        """Ranked full-text search; ``within`` restricts it to a bookmark/unread/tag view.
+
+        ``mode``: "keyword" (Whoosh), "meaning" (the query's embedding against the vectors) or
+        "hybrid" (reciprocal rank fusion of both rankings).
+        """
+        if mode != "keyword":
+            return self._search_meaning(text, limit, snippets, within, mode)
         from reader.core.search import highlight
         from reader.core.search.query import is_simple, view_filter
 
@@ -337,15 +376,46 @@ class Library:
             results.append(SearchHit(paper, score, snippet))
         return SearchResults(text, results, total, corrected, parsed.degraded, terms)
 
-    def related(self, paper_id: int, limit: int = 10) -> list[tuple[Paper, float]]:
-        """Papers sharing this one's most distinctive words (the lexical related papers).
+    def related(
+        self, paper_id: int, limit: int = 10, mode: str = "auto"
+    ) -> list[tuple[Paper, float]]:
+        """The papers closest to this one, scored 0..1, without itself or same-title copies.
 
-        Whoosh picks the key terms of the title and abstract by how rare they are in the
-        library (Bo1 weighting); their OR, weighted, ranks the rest of the library.
+        "auto": ``cos_dense + 2 × cos_tfidf`` (/3) over the dense neighbours when the paper has
+        a vector, else tf-idf over Whoosh's key-term hits; "lexical" and "dense" force one half.
         """
-        from whoosh.query import Or, Term
+        from reader.core.related.embedder import paper_text
 
         paper = self.store.paper(paper_id)
+        pool = limit + 10
+        if mode == "dense":
+            ranked = self.related_papers.dense_ids(paper_id, pool)
+        else:
+            # With a vector, the dense neighbours are the candidates (Whoosh's added nothing
+            # measurable and cost ~30 ms); without one, Whoosh's key-term hits are.
+            dense = mode != "lexical" and self.related_papers.has_vector(paper_id)
+            lexical = [] if dense else [i for i, _ in self._key_term_hits(paper, 50)]
+            ranked = self.related_papers.related_ids(
+                paper_id,
+                paper_text(paper.title, paper.abstract),
+                lexical,
+                self.related_papers.tfidf(self.index.searcher()),
+                pool,
+                dense=dense,
+            )
+        own_title = title_key(paper.title)
+        papers = {p.id: p for p in self.store.papers([i for i, _ in ranked])}
+        related = [
+            (papers[i], score)
+            for i, score in ranked
+            if i in papers and title_key(papers[i].title) != own_title
+        ]
+        return related[:limit]
+
+    def _key_term_hits(self, paper: Paper, limit: int) -> list[tuple[int, float]]:
+        """Whoosh's lexical candidates: an OR of the paper's most distinctive words (Bo1)."""
+        from whoosh.query import Or, Term
+
         searcher = self.index.searcher()
         text = f"{paper.title} {paper.title} {paper.abstract}"
         keys = searcher.key_terms_from_text("abstract", text, numterms=15)
@@ -355,13 +425,74 @@ class Library:
             [Term("abstract", term, boost=weight) for term, weight in keys]
             + [Term("title", term, boost=weight) for term, weight in keys]
         )
-        hits, _ = self.index.search(query, limit + 5)
-        own_title = title_key(paper.title)
-        candidates = self.store.papers([i for i, _ in hits if i != paper_id])
-        scores = dict(hits)
-        top = max((score for _, score in hits), default=1.0) or 1.0
-        related = [(p, scores[p.id] / top) for p in candidates if title_key(p.title) != own_title]
-        return related[:limit]
+        hits, _ = self.index.search(query, limit + 1)
+        return [(i, score) for i, score in hits if i != paper.id]
+
+    # -- vectors ----------------------------------------------------------------------------------
+
+    @property
+    def related_papers(self) -> RelatedPapers:
+        """The embedding model and the vector store (``vectors/``), opened on first use."""
+        if self._related is None:
+            from reader.core.related.service import RelatedPapers
+
+            self._related = RelatedPapers(self.folder, self.store)
+        return self._related
+
+    def embed(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> int:
+        """Embed every paper without a current vector, in committed batches; return how many.
+
+        Safe to stop at any point (``cancelled``, an exception or a kill): the next call resumes.
+        """
+        return self.related_papers.embed(progress=progress, cancelled=cancelled)
+
+    def _search_meaning(
+        self, text: str, limit: int, snippets: bool, within: View | None, mode: str
+    ) -> SearchResults:
+        from reader.core.related.service import reciprocal_rank_fusion
+        from reader.core.search import highlight
+
+        if mode not in ("meaning", "hybrid"):
+            raise ValueError(f"unknown search mode {mode!r}; choose keyword, meaning or hybrid")
+        pool = max(limit, 50)
+        dense = self.related_papers.meaning(text, pool) if text.strip() else []
+        if within is not None and dense:
+            allowed = self._ids_in_view([i for i, _ in dense], within)
+            dense = [(i, s) for i, s in dense if i in allowed]
+        keyword = SearchResults(text, [], 0)
+        if mode == "hybrid":
+            keyword = self.search(text, limit=pool, snippets=False, within=within)
+            fused = reciprocal_rank_fusion(
+                [h.paper.id for h in keyword.hits], [i for i, _ in dense]
+            )
+        else:
+            fused = [(i, max(s, 0.0)) for i, s in dense]
+        fused = fused[:limit]
+        papers = {p.id: p for p in self.store.papers([i for i, _ in fused])}
+        hits = [
+            SearchHit(
+                papers[i],
+                score,
+                highlight.marked_snippet(papers[i].abstract, keyword.terms) if snippets else "",
+            )
+            for i, score in fused
+            if i in papers
+        ]
+        total = len({h.paper.id for h in keyword.hits} | {i for i, _ in dense})
+        return SearchResults(text, hits, total, keyword.corrected, keyword.degraded, keyword.terms)
+
+    def _ids_in_view(self, ids: list[int], view: View) -> set[int]:
+        from whoosh.query import Or, Term
+
+        from reader.core.search.query import view_filter
+
+        query = Or([Term("id", str(i)) for i in ids])
+        hits, _ = self.index.search(query, len(ids), view_filter(view))
+        return {i for i, _ in hits}
 
     def _rescue_typos(self, text: str) -> ParsedQuery | None:
         """Replace words the index has never seen with the closest frequent indexed word."""

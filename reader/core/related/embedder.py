@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ def paper_text(title: str, abstract: str) -> str:
 
 
 class Embedder:
-    """Loads model.onnx + tokenizer.json on first use; ``embed`` returns (n, dim) float32, unit rows."""
+    """Loads model.onnx + tokenizer.json on first use; ``embed`` gives (n, dim) unit rows."""
 
     dim = 384
 
@@ -38,14 +39,22 @@ class Embedder:
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
+        self._name: str | None = None
 
     @property
     def name(self) -> str:
-        """Model name + version: a change of this string means every vector is re-made."""
-        model = self.model_dir / "model.onnx"
-        if not model.exists():
-            raise ModelMissing(f"the embedding model is missing ({model})")
-        return f"{MODEL_NAME}/onnx-int8/{model.stat().st_size}"
+        """Model name + version (a digest of the weights): when it changes, every vector is
+        re-made."""
+        if self._name is None:
+            model = self.model_dir / "model.onnx"
+            if not model.exists():
+                raise ModelMissing(f"the embedding model is missing ({model})")
+            digest = hashlib.blake2b(digest_size=6)
+            with open(model, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            self._name = f"{MODEL_NAME}/onnx/{digest.hexdigest()}"
+        return self._name
 
     def available(self) -> bool:
         return (self.model_dir / "model.onnx").exists() and (
@@ -76,7 +85,9 @@ class Embedder:
     def embed(self, texts: Sequence[str], batch: int = BATCH) -> np.ndarray:
         with self._lock:
             self._load()
-            out = [self._embed_batch(list(texts[i : i + batch])) for i in range(0, len(texts), batch)]
+            out = [
+                self._embed_batch(list(texts[i : i + batch])) for i in range(0, len(texts), batch)
+            ]
         if not out:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.concatenate(out)

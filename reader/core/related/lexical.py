@@ -11,17 +11,63 @@ from __future__ import annotations
 import math
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from itertools import pairwise
 
 from reader.core.search.analysis import FoldingTokenizer
 
-# Frequent words of abstracts that carry no topic (beyond Whoosh's stop list).
-EXTRA_STOP = frozenset(
-    "our these which their such its also has been was were than more into over both using use "
-    "used based propose proposed paper show shows present new approach method methods results "
-    "existing work however while most other can each all through only well two one".split()
-)
-
 _tokenizer = FoldingTokenizer(stemming=True)
+
+# Frequent words of abstracts that carry no topic (beyond Whoosh's stop list), as stems.
+EXTRA_STOP = frozenset(
+    _tokenizer.term(w)
+    for w in [
+        "our",
+        "these",
+        "which",
+        "their",
+        "such",
+        "its",
+        "also",
+        "has",
+        "been",
+        "was",
+        "were",
+        "than",
+        "more",
+        "into",
+        "over",
+        "both",
+        "using",
+        "use",
+        "used",
+        "based",
+        "propose",
+        "proposed",
+        "paper",
+        "show",
+        "shows",
+        "present",
+        "new",
+        "approach",
+        "method",
+        "methods",
+        "results",
+        "existing",
+        "work",
+        "however",
+        "while",
+        "most",
+        "other",
+        "can",
+        "each",
+        "all",
+        "through",
+        "only",
+        "well",
+        "two",
+        "one",
+    ]
+)
 
 
 def words(text: str) -> list[str]:
@@ -29,10 +75,15 @@ def words(text: str) -> list[str]:
     return [t.text for t in _tokenizer(text) if t.text not in EXTRA_STOP]
 
 
+def lexical_text(title: str, abstract: str) -> str:
+    """What the lexical half compares: the title counts twice (it names the topic)."""
+    return f"{title}. {title}. {abstract}"
+
+
 def term_counts(text: str) -> Counter[str]:
     ws = words(text)
     counts = Counter(ws)
-    counts.update(f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False))
+    counts.update(f"{a} {b}" for a, b in pairwise(ws))
     return counts
 
 
@@ -43,6 +94,7 @@ class TfIdf:
         self.n_docs = max(n_docs, 1)
         self._df = doc_frequency
         self._idf: dict[str, float] = {}
+        self._vectors: dict[tuple[int, int], dict[str, float]] = {}
 
     def idf(self, term: str) -> float:
         cached = self._idf.get(term)
@@ -53,6 +105,16 @@ class TfIdf:
                 df = min(max(self._df(term), 1), self.n_docs)
                 cached = math.log((self.n_docs + 1) / (df + 1)) + 1.0
             self._idf[term] = cached
+        return cached
+
+    def paper_vector(self, paper_id: int, text: str, counts: CountsCache) -> dict[str, float]:
+        """A paper's vector, remembered (while these document frequencies hold)."""
+        key = (paper_id, hash(text))
+        cached = self._vectors.get(key)
+        if cached is None:
+            if len(self._vectors) > 20_000:
+                self._vectors.clear()
+            cached = self._vectors[key] = self.vector(counts.get(paper_id, text))
         return cached
 
     def vector(self, counts: Counter[str]) -> dict[str, float]:
@@ -91,8 +153,6 @@ def whoosh_tfidf(searcher) -> TfIdf:  # type: ignore[no-untyped-def]
     """A TfIdf whose document frequencies come from the index (title or abstract)."""
 
     def df(term: str) -> int:
-        return max(
-            searcher.doc_frequency("abstract", term), searcher.doc_frequency("title", term)
-        )
+        return max(searcher.doc_frequency("abstract", term), searcher.doc_frequency("title", term))
 
     return TfIdf(searcher.doc_count(), df)

@@ -52,8 +52,10 @@ class VectorStore:
         self.meta = meta
         self._truncate_to_count()
         count = meta["count"]
-        self._ids = np.fromfile(self._path("ids"), dtype=np.int64, count=count) if count else (
-            np.zeros(0, np.int64)
+        self._ids = (
+            np.fromfile(self._path("ids"), dtype=np.int64, count=count)
+            if count
+            else (np.zeros(0, np.int64))
         )
         self._hashes = (
             np.fromfile(self._path("hashes"), dtype=np.uint64, count=count)
@@ -62,6 +64,14 @@ class VectorStore:
         )
         self._row: dict[int, int] = {int(i): r for r, i in enumerate(self._ids.tolist())}
         self._matrix = None
+        self.ann = None
+        if (self.folder / "ann.json").exists():
+            from reader.core.related import ann
+
+            if ann.available():
+                index = ann.AnnIndex(self.folder)
+                if index.open(int(self.meta["gen"]), self.dim):
+                    self.ann = index
 
     def _path(self, kind: str) -> Path:
         ext = {"vectors": "f32", "ids": "i64", "hashes": "u64"}[kind]
@@ -159,7 +169,9 @@ class VectorStore:
     def compact(self, keep: Iterable[int] | None = None) -> None:
         """Rewrite only the live rows (optionally only those of ``keep``) as a new generation."""
         with self._lock:
-            wanted = self._row if keep is None else {i: self._row[i] for i in keep if i in self._row}
+            wanted = (
+                self._row if keep is None else {i: self._row[i] for i in keep if i in self._row}
+            )
             rows = np.array(sorted(wanted.values()), dtype=np.int64)
             matrix = self.matrix()[rows] if len(rows) else np.zeros((0, self.dim), np.float32)
             ids, hashes = self._ids[rows], self._hashes[rows]
@@ -175,6 +187,19 @@ class VectorStore:
             for path in old:
                 path.unlink(missing_ok=True)
             self._load()
+
+    def build_ann(self, force: bool = False) -> int:
+        """Bring the approximate index up to date (big libraries only); rows added."""
+        from reader.core.related import ann
+
+        if not ann.available() or (len(self) < ann.MIN_ROWS and not force):
+            return 0
+        with self._lock:
+            matrix, gen = self.matrix(), int(self.meta["gen"])
+            index = self.ann if self.ann is not None else ann.AnnIndex(self.folder)
+        added = index.catch_up(matrix, gen)
+        self.ann = index
+        return added
 
     @property
     def dead_rows(self) -> int:
@@ -201,25 +226,42 @@ class VectorStore:
     def knn(
         self, query: np.ndarray, k: int, exclude: Iterable[int] = ()
     ) -> list[tuple[int, float]]:
-        """Exact cosine nearest neighbours (rows are unit vectors): [(paper id, cosine)]."""
+        """Cosine nearest neighbours (rows are unit vectors): [(paper id, cosine)].
+
+        Exact (one matrix-vector product) unless an approximate index covers the rows; then
+        its candidates plus the rows after it are re-scored exactly.
+        """
         with self._lock:
             matrix, ids, live_rows = self.matrix(), self._ids, self._row
-            dead = self.dead_rows
+            dead, ann, gen = self.dead_rows, self.ann, int(self.meta["gen"])
         if not len(matrix):
             return []
-        scores = matrix @ np.asarray(query, dtype=np.float32)
+        query = np.asarray(query, dtype=np.float32)
         excluded = set(exclude)
-        want = min(len(scores), k + len(excluded) + dead)
-        top = np.argpartition(-scores, want - 1)[:want] if want < len(scores) else np.arange(
-            len(scores)
-        )
-        top = top[np.argsort(-scores[top])]
+        if ann is not None and ann.gen == gen and ann.rows:
+            rows = np.concatenate(
+                [ann.search(query, 4 * (k + len(excluded)) + 40), np.arange(ann.rows, len(matrix))]
+            )
+            rows = np.unique(rows[rows < len(matrix)])
+            row_scores = np.asarray(matrix[rows]) @ query
+            order = np.argsort(-row_scores)
+            top, scores = rows[order], row_scores[order]
+        else:
+            all_scores = matrix @ query
+            want = min(len(all_scores), k + len(excluded) + dead)
+            top = (
+                np.argpartition(-all_scores, want - 1)[:want]
+                if want < len(all_scores)
+                else np.arange(len(all_scores))
+            )
+            top = top[np.argsort(-all_scores[top])]
+            scores = all_scores[top]
         out: list[tuple[int, float]] = []
-        for row in top.tolist():
+        for row, score in zip(top.tolist(), scores.tolist(), strict=True):
             paper_id = int(ids[row])
             if paper_id in excluded or live_rows.get(paper_id) != row:
                 continue
-            out.append((paper_id, float(scores[row])))
+            out.append((paper_id, float(score)))
             if len(out) >= k:
                 break
         return out

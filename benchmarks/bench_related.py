@@ -1,0 +1,366 @@
+"""Related papers: quality of tf-idf, the dense model and their fusion, and kNN speed.
+
+Quality, in one run, on real data:
+
+- seeds: the bundled sample library (resources/sample, 317 papers); topic labels from title
+  patterns (speculative decoding, diffusion, RL, ...); P@5 / P@10 over papers with one topic;
+- arxiv: ../shared/data/arxiv-daily-listings cs_ai sample, 8 primary categories x 300
+  (seeded random), P@10 of sharing the query's primary category (chance 0.125);
+- csfcube: ../shared/data/benchmark-csfcube, 50 query-facet pairs, NDCG@20 of each method's
+  ranking of the expert-graded pool (adjudicated relevance 0-3).
+
+Methods are the shipped code paths: ``Library.related(mode=...)`` — "lexical" (tf-idf 1–2-gram
+cosine over Whoosh key-term candidates), "dense" (exact cosine kNN of the ONNX MiniLM vectors),
+"hybrid" (cos_dense + 2 × cos_tfidf over the 50 dense neighbours) — plus "whoosh" (the previous
+related: Whoosh key-terms ranking). Speed: exact kNN on synthetic unit vectors at 100k (and
+--million), p50/p95 over 200 queries.
+
+    python benchmarks/bench_related.py [--work /tmp/bench_related] [--sets seeds,arxiv,csfcube]
+
+Prints one JSON line per measurement on stdout, then a table. Libraries (and their vectors)
+are kept in --work, so a second run skips the embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reader.core.identity import title_key  # noqa: E402
+from reader.core.library import Library  # noqa: E402
+from reader.core.model import PaperRecord  # noqa: E402
+from reader.core.related.lexical import cosine, lexical_text, whoosh_tfidf  # noqa: E402
+from reader.core.related.service import LEXICAL_WEIGHT  # noqa: E402
+from reader.core.related.vectors import VectorStore  # noqa: E402
+from reader.core.resources import sample_library_files  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+ARXIV = DATA / "arxiv-daily-listings" / "cs_ai_listings_sample.jsonl.gz"
+CSFCUBE = DATA / "benchmark-csfcube"
+MODES = ("whoosh", "lexical", "dense", "hybrid")
+
+SEED_TOPICS = {
+    "speculative decoding": r"speculative|draft",
+    "diffusion": r"diffusion",
+    "reinforcement learning": r"reinforcement|\bRL\b|reward|policy optim",
+    "agents": r"\bagent",
+    "video": r"\bvideo",
+    "3d": r"\b3D\b|gaussian splat|\bmesh|point cloud",
+    "mixture of experts": r"mixture[- ]of[- ]experts|\bMoE\b",
+    "quantisation": r"quantiz|low[- ]bit",
+    "code": r"\bcode\b|program synthesis|software",
+    "math reasoning": r"\bmath",
+    "speech and audio": r"speech|audio|\bvoice",
+    "robots": r"robot|embodied",
+    "long context and kv cache": r"long[- ]context|kv[- ]cache",
+}
+
+
+def emit(row: dict[str, object]) -> None:
+    print(json.dumps(row), flush=True)
+
+
+def related_ids(library: Library, paper_id: int, mode: str, k: int) -> list[int]:
+    if mode == "whoosh":
+        paper = library.store.paper(paper_id)
+        return [i for i, _ in library._key_term_hits(paper, k)]
+    return [p.id for p, _ in library.related(paper_id, limit=k, mode=mode)]
+
+
+def embed(library: Library, label: str) -> None:
+    start = time.perf_counter()
+    count = library.embed()
+    seconds = time.perf_counter() - start
+    if count:
+        emit(
+            {
+                "set": label,
+                "embedded": count,
+                "seconds": round(seconds, 1),
+                "abstracts_per_s": round(count / seconds, 1),
+            }
+        )
+
+
+# -- seeds ---------------------------------------------------------------------------------------
+
+
+def seeds(work: Path) -> dict[str, dict[str, float]]:
+    folder = work / "seeds"
+    library = Library(folder)
+    if not library.store.count():
+        library.import_files(sample_library_files())
+    embed(library, "seeds")
+    papers = library.papers(list(library.store.all_ids()))
+    topics = {
+        p.id: {t for t, rx in SEED_TOPICS.items() if re.search(rx, p.title, re.I)} for p in papers
+    }
+    queries = [p.id for p in papers if len(topics[p.id]) == 1]
+    out: dict[str, dict[str, float]] = {}
+    for mode in MODES:
+        p5, p10 = [], []
+        for q in queries:
+            (topic,) = topics[q]
+            hits = related_ids(library, q, mode, 10)
+            rel = [topic in topics.get(i, ()) for i in hits]
+            p5.append(sum(rel[:5]) / 5)
+            p10.append(sum(rel[:10]) / 10)
+        out[mode] = {"P@5": float(np.mean(p5)), "P@10": float(np.mean(p10))}
+        emit({"set": "seeds", "method": mode, "queries": len(queries), **out[mode]})
+    library.close()
+    return out
+
+
+# -- arXiv categories ----------------------------------------------------------------------------
+
+
+def arxiv(work: Path, per_category: int, queries_per_category: int) -> dict[str, dict[str, float]]:
+    folder = work / "arxiv"
+    library = Library(folder)
+    if not library.store.count():
+        by_cat: dict[str, list[dict]] = defaultdict(list)
+        with gzip.open(ARXIV, "rt") as f:
+            for line in f:
+                r = json.loads(line)
+                by_cat[r["categories"][0]].append(r)
+        top = sorted(by_cat, key=lambda c: -len(by_cat[c]))[:8]
+        rng = random.Random(0)
+        records = []
+        for cat in top:
+            for r in rng.sample(by_cat[cat], per_category):
+                records.append(
+                    PaperRecord(
+                        title=" ".join(r["title"].split()),
+                        abstract=" ".join(r["summary"].split()),
+                        arxiv_id=r["id"],
+                        categories=r["categories"],
+                        authors=r["authors"],
+                    )
+                )
+        library.store.write_records(records, None)
+        library.catch_up_index()
+    embed(library, "arxiv")
+    cats = {
+        r[0]: (json.loads(r[1]) or [""])[0]
+        for r in library.store.query("SELECT id, categories FROM papers")
+    }
+    by_cat_ids: dict[str, list[int]] = defaultdict(list)
+    for i, c in cats.items():
+        by_cat_ids[c].append(i)
+    rng = random.Random(1)
+    queries = [
+        i
+        for c in sorted(by_cat_ids)
+        for i in rng.sample(by_cat_ids[c], min(queries_per_category, len(by_cat_ids[c])))
+    ]
+    out = {}
+    for mode in MODES:
+        precision, seconds = [], []
+        for q in queries:
+            start = time.perf_counter()
+            hits = related_ids(library, q, mode, 10)
+            seconds.append(time.perf_counter() - start)
+            precision.append(sum(cats.get(i) == cats[q] for i in hits) / 10)
+        out[mode] = {"P@10": float(np.mean(precision))}
+        emit(
+            {
+                "set": "arxiv",
+                "method": mode,
+                "queries": len(queries),
+                **out[mode],
+                "papers": len(cats),
+                "related_ms_p50": round(1000 * float(np.median(seconds)), 1),
+                "related_ms_p95": round(1000 * float(np.percentile(seconds, 95)), 1),
+            }
+        )
+    library.close()
+    return out
+
+
+# -- CSFCube -------------------------------------------------------------------------------------
+
+
+def ndcg(ranked_rel: list[float], all_rel: list[float], k: int = 20) -> float:
+    def dcg(rels: list[float]) -> float:
+        return sum((2**r - 1) / math.log2(n + 2) for n, r in enumerate(rels[:k]))
+
+    ideal = dcg(sorted(all_rel, reverse=True))
+    return dcg(ranked_rel) / ideal if ideal else 0.0
+
+
+def csfcube(work: Path) -> dict[str, dict[str, float]]:
+    folder = work / "csfcube"
+    library = Library(folder)
+    if not library.store.count():
+        records = []
+        with gzip.open(CSFCUBE / "corpus_from_readable_annotations.jsonl.gz", "rt") as f:
+            for line in f:
+                r = json.loads(line)
+                abstract = " ".join(s["text"] for s in r["abstract_sentences"])
+                records.append(
+                    PaperRecord(title=r["title"], abstract=abstract, published=r["year"])
+                )
+        library.store.write_records(records, None)
+        library.catch_up_index()
+    embed(library, "csfcube")
+    # Papers are matched by title (17 of the 4,205 share a title with another and are merged
+    # by the library's identity resolution; they then count as one candidate).
+    by_title = {title_key(r[1]): r[0] for r in library.store.query("SELECT id, title FROM papers")}
+    with gzip.open(CSFCUBE / "corpus_from_readable_annotations.jsonl.gz", "rt") as f:
+        titles = {(r := json.loads(line))["paper_id"]: r["title"] for line in f}
+    pid_to_id = {pid: by_title.get(title_key(t)) for pid, t in titles.items()}
+    texts = {
+        r[0]: lexical_text(r[1], r[2])
+        for r in library.store.query("SELECT id, title, abstract FROM papers")
+    }
+    tfidf = whoosh_tfidf(library.index.searcher())
+    service = library.related_papers
+    scores: dict[str, list[float]] = defaultdict(list)
+    for facet in ("background", "method", "result"):
+        anns = json.loads((CSFCUBE / f"test-pid2anns-csfcube-{facet}.json").read_text())
+        for qpid, ann in anns.items():
+            q = pid_to_id[qpid]
+            rel: dict[int, float] = {}
+            for c, r in zip(ann["cands"], ann["relevance_adju"], strict=True):
+                if pid_to_id.get(c) is not None and pid_to_id[c] != q:
+                    rel[pid_to_id[c]] = max(rel.get(pid_to_id[c], 0), r)
+            cands = list(rel)
+            qv = service.vectors.vector(q)
+            dense = service.vectors.cosines(qv, cands)
+            own = tfidf.vector(service.counts.get(q, texts[q]))
+            lexical = {c: cosine(own, tfidf.vector(service.counts.get(c, texts[c]))) for c in cands}
+            methods = {
+                "lexical": lexical,
+                "dense": dense,
+                "hybrid": {c: dense[c] + LEXICAL_WEIGHT * lexical[c] for c in cands},
+            }
+            for mode, s in methods.items():
+                ranked = sorted(cands, key=lambda c, s=s: -s[c])
+                scores[mode].append(ndcg([rel[c] for c in ranked], list(rel.values())))
+    out = {}
+    for mode in ("lexical", "dense", "hybrid"):
+        out[mode] = {"NDCG@20": float(np.mean(scores[mode]))}
+        emit({"set": "csfcube", "method": mode, "queries": len(scores[mode]), **out[mode]})
+    library.close()
+    return out
+
+
+# -- speed ---------------------------------------------------------------------------------------
+
+
+def synthetic_store(folder: Path, n: int, dim: int) -> VectorStore:
+    """Unit vectors around 1,000 random centres (clustered like topics), in a vector store."""
+    rng = np.random.default_rng(0)
+    store = VectorStore(folder)
+    store.reset("synthetic", dim)
+    centers = rng.standard_normal((1000, dim)).astype(np.float32)
+    for start in range(0, n, 50_000):
+        m = min(50_000, n - start)
+        noise = 0.8 * rng.standard_normal((m, dim)).astype(np.float32)
+        v = centers[rng.integers(0, 1000, m)] + noise
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        store.append(list(range(start + 1, start + m + 1)), [0] * m, v)
+    return VectorStore(folder)
+
+
+def timed_knn(store: VectorStore, ids: list[int]) -> tuple[list[list[int]], list[float]]:
+    results, seconds = [], []
+    for i in ids:
+        start = time.perf_counter()
+        hits = store.knn(store.vector(i), 10, exclude={i})
+        seconds.append(time.perf_counter() - start)
+        results.append([h for h, _ in hits])
+    return results, seconds
+
+
+def knn_speed(n: int, dim: int = 384, queries: int = 200, ann: bool = False) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = synthetic_store(Path(tmp) / "vectors", n, dim)
+        ids = np.random.default_rng(1).integers(1, n + 1, queries).tolist()
+        exact, seconds = timed_knn(store, ids)
+        row: dict[str, object] = {
+            "knn": "exact numpy (memmap)",
+            "vectors": n,
+            "dim": dim,
+            "ms_p50": round(1000 * float(np.median(seconds)), 2),
+            "ms_p95": round(1000 * float(np.percentile(seconds, 95)), 2),
+        }
+        emit(row)
+        rows = [row]
+        if ann:
+            start = time.perf_counter()
+            store.build_ann(force=True)
+            build = time.perf_counter() - start
+            approx, seconds = timed_knn(VectorStore(Path(tmp) / "vectors"), ids)
+            recall = np.mean(
+                [len(set(a) & set(e)) / len(e) for a, e in zip(approx, exact, strict=True)]
+            )
+            rows.append(
+                {
+                    "knn": "usearch HNSW f16 + exact re-score",
+                    "vectors": n,
+                    "dim": dim,
+                    "build_s": round(build, 1),
+                    "recall@10": round(float(recall), 4),
+                    "ms_p50": round(1000 * float(np.median(seconds)), 2),
+                    "ms_p95": round(1000 * float(np.percentile(seconds, 95)), 2),
+                }
+            )
+            emit(rows[-1])
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench_related")
+    ap.add_argument("--sets", default="seeds,arxiv,csfcube")
+    ap.add_argument("--per-category", type=int, default=300)
+    ap.add_argument("--queries-per-category", type=int, default=50)
+    ap.add_argument("--speed", type=int, nargs="*", default=[100_000])
+    ap.add_argument("--ann", action="store_true", help="also build and measure the ANN index")
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    sets = args.sets.split(",") if args.sets else []
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    if "seeds" in sets:
+        table["seeds"] = seeds(args.work)
+    if "arxiv" in sets:
+        table["arxiv"] = arxiv(args.work, args.per_category, args.queries_per_category)
+    if "csfcube" in sets:
+        table["csfcube"] = csfcube(args.work)
+    speed = [row for n in args.speed for row in knn_speed(n, ann=args.ann)]
+
+    print("\n| set | metric | " + " | ".join(MODES) + " |")
+    print("|---|---|" + "---|" * len(MODES))
+    for name, results in table.items():
+        metrics = sorted({m for r in results.values() for m in r})
+        for metric in metrics:
+            cells = [f"{results[m][metric]:.3f}" if m in results else "–" for m in MODES]
+            print(f"| {name} | {metric} | " + " | ".join(cells) + " |")
+    for row in speed:
+        extra = (
+            f", recall@10 {row['recall@10']}, build {row['build_s']} s" if "build_s" in row else ""
+        )
+        print(
+            f"{row['knn']} at {row['vectors']:,} x {row['dim']}: p50 {row['ms_p50']} ms,"
+            f" p95 {row['ms_p95']} ms{extra}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

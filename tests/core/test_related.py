@@ -1,0 +1,237 @@
+"""Related papers: the vector store's durability, resumable embedding, and on-topic results."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reader.core.library import Library
+from reader.core.model import PaperRecord
+from reader.core.related.embedder import Embedder
+from reader.core.related.service import RelatedPapers
+from reader.core.related.vectors import VectorStore
+
+from .conftest import build_library
+
+MODEL = Embedder()
+needs_model = pytest.mark.skipif(not MODEL.available(), reason="embedding model not built")
+
+
+class FakeEmbedder:
+    """Deterministic unit vectors from a text hash: fast, for the store's mechanics."""
+
+    dim = 16
+
+    def __init__(self, name: str = "fake/1") -> None:
+        self.name = name
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += len(texts)
+        rows = []
+        for text in texts:
+            seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "little")
+            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            rows.append(v / np.linalg.norm(v))
+        return np.array(rows, dtype=np.float32)
+
+
+def with_embedder(library: Library, embedder: object) -> Library:
+    library._related = RelatedPapers(library.folder, library.store, embedder=embedder)  # type: ignore[arg-type]
+    return library
+
+
+def small_records(n: int = 150) -> list[PaperRecord]:
+    return [
+        PaperRecord(title=f"Paper number {i} about topic {i % 7}", abstract=f"Abstract {i} " * 5)
+        for i in range(n)
+    ]
+
+
+def vector_files(folder: Path) -> dict[str, object]:
+    meta = json.loads((folder / "vectors" / "meta.json").read_text())
+    return meta
+
+
+def test_vectors_survive_restart(tmp_path: Path):
+    with with_embedder(build_library(tmp_path, small_records()), FakeEmbedder()) as library:
+        assert library.embed() == 150
+        before = library.related_papers.vectors.vector(5)
+    with with_embedder(Library(tmp_path), FakeEmbedder()) as reopened:
+        fake = reopened.related_papers.embedder
+        assert reopened.embed() == 0 and fake.calls == 0
+        assert np.array_equal(reopened.related_papers.vectors.vector(5), before)
+        report = reopened.check()
+        assert report.vectors == 150 and report.related_ready
+
+
+def test_model_change_reembeds_everything(tmp_path: Path):
+    with with_embedder(build_library(tmp_path, small_records(40)), FakeEmbedder("fake/1")) as lib:
+        lib.embed()
+    with with_embedder(Library(tmp_path), FakeEmbedder("fake/2")) as reopened:
+        assert not reopened.check().related_ready  # another model's vectors count as missing
+        assert reopened.embed() == 40
+        assert vector_files(tmp_path)["model"] == "fake/2"
+        assert len(reopened.related_papers.vectors) == 40
+
+
+def test_killed_embedding_resumes_without_duplicates(tmp_path: Path):
+    library = with_embedder(build_library(tmp_path, small_records(300)), FakeEmbedder())
+
+    def die(done: int, total: int) -> None:
+        if done >= 128:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        library.embed(progress=die)
+    library.close()
+    with with_embedder(Library(tmp_path), FakeEmbedder()) as reopened:
+        assert len(reopened.related_papers.vectors) == 128
+        assert reopened.embed() == 300 - 128
+        store = reopened.related_papers.vectors
+        assert store.rows == 300 and len(store) == 300  # no row written twice
+        assert sorted(store.ids()) == sorted(reopened.store.all_ids())
+
+
+def test_rows_written_after_the_last_commit_are_cut_on_open(tmp_path: Path):
+    store = VectorStore(tmp_path / "vectors")
+    store.reset("fake/1", 4)
+    store.append([1, 2], [11, 12], np.eye(4, dtype=np.float32)[:2])
+    with open(store._path("vectors"), "ab") as f:  # a kill between the rows and meta.json
+        f.write(np.ones(4, np.float32).tobytes())
+    reopened = VectorStore(tmp_path / "vectors")
+    assert reopened.rows == 2 and reopened.matrix().shape == (2, 4)
+    assert reopened._path("vectors").stat().st_size == 2 * 4 * 4
+
+
+def test_an_edited_abstract_is_reembedded_and_a_bookmark_is_not(tmp_path: Path):
+    with with_embedder(build_library(tmp_path, small_records(20)), FakeEmbedder()) as library:
+        library.embed()
+        library.set_bookmarked([3], True)
+        assert library.embed() == 0
+        with library.store.transaction() as conn:  # an edit of the abstract
+            rev = library.store._bump_rev()
+            conn.execute("UPDATE papers SET abstract = 'New.', rev = ? WHERE id = 5", (rev,))
+        assert not library.check().related_ready
+        assert library.embed() == 1
+        assert library.check().related_ready
+        library.related_papers.vectors.compact()
+        assert library.related_papers.vectors.rows == 20
+
+
+def test_related_falls_back_to_words_before_embedding(tmp_path: Path):
+    records = [
+        PaperRecord(title="Speculative decoding with draft models", abstract="draft tokens verify"),
+        PaperRecord(title="Faster speculative decoding", abstract="draft model tokens verified"),
+        PaperRecord(title="Protein folding", abstract="amino acid structure"),
+    ]
+    with with_embedder(build_library(tmp_path, records), FakeEmbedder()) as library:
+        related = library.related(1, limit=5)
+        assert related and related[0][0].id == 2
+        assert all(0.0 <= score <= 1.0 for _, score in related)
+
+
+# -- with the real model --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def embedded_seed_subset(seed_library_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Decoding/inference papers of the seed library plus every third other paper, embedded."""
+    with Library(seed_library_dir) as seeds:
+        papers = seeds.papers(list(seeds.store.all_ids()))
+    topical = ("decod", "speculative", "draft", "inference", "llm")
+    chosen = [
+        p
+        for n, p in enumerate(papers)
+        if any(w in (p.title + p.abstract).lower() for w in topical[:3]) or n % 3 == 0
+    ]
+    folder = tmp_path_factory.mktemp("embedded")
+    records = [PaperRecord(title=p.title, abstract=p.abstract, arxiv_id=p.arxiv_id) for p in chosen]
+    with build_library(folder, records) as library:
+        library.embed()
+    return folder
+
+
+@needs_model
+def test_related_to_a_speculative_decoding_paper_is_mostly_speculative_decoding(
+    embedded_seed_subset: Path, tmp_path: Path
+):
+    folder = tmp_path / "lib"
+    shutil.copytree(embedded_seed_subset, folder)
+    with Library(folder) as library:
+        spectr = library.search("SpecTr").hits[0].paper
+        assert "SpecTr" in spectr.title
+        related = library.related(spectr.id, limit=10)
+        titles = [p.title for p, _ in related]
+        on_topic = [t for t in titles if "speculative" in t.lower() or "draft" in t.lower()]
+        assert len(on_topic) >= 5, titles
+        assert spectr.id not in {p.id for p, _ in related}
+        assert all(0.0 <= s <= 1.0 for _, s in related)
+
+
+@needs_model
+def test_meaning_search_finds_speculative_decoding_in_other_words(
+    embedded_seed_subset: Path, tmp_path: Path
+):
+    folder = tmp_path / "lib"
+    shutil.copytree(embedded_seed_subset, folder)
+    with Library(folder) as library:
+        query = "make generation faster with a small draft model"
+        for mode in ("meaning", "hybrid"):
+            titles = [h.paper.title for h in library.search(query, limit=5, mode=mode).hits]
+            assert any("speculative" in t.lower() for t in titles), (mode, titles)
+
+
+@needs_model
+def test_cli_embeds_shows_related_and_searches_by_meaning(
+    embedded_seed_subset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from reader.cli import main
+
+    folder = str(tmp_path / "lib")
+    shutil.copytree(embedded_seed_subset, folder)
+    assert main(["--library", folder, "embed", "--quiet"]) == 0
+    assert "embedded 0 papers" in capsys.readouterr().out
+    main(["--library", folder, "search", "SpecTr", "--json"])
+    spectr = json.loads(capsys.readouterr().out)[0]
+    assert main(["--library", folder, "related", str(spectr["id"]), "--limit", "3", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3
+    assert set(rows[0]) == {"id", "arxiv_id", "title", "authors", "published", "score", "snippet"}
+    query = "make generation faster with a small draft model"
+    assert main(["--library", folder, "search", query, "--mode", "meaning", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)
+    assert main(["--library", folder, "check", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["related_ready"] and report["vectors"] == report["papers"]
+
+
+def test_the_approximate_index_agrees_with_exact_knn_and_survives_reopening(tmp_path: Path):
+    pytest.importorskip("usearch")
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((50, 32)).astype(np.float32)
+    v = centers[rng.integers(0, 50, 3000)] + 0.7 * rng.standard_normal((3000, 32)).astype(
+        np.float32
+    )
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    store = VectorStore(tmp_path / "vectors")
+    store.reset("synthetic", 32)
+    store.append(list(range(1, 2901)), [0] * 2900, v[:2900])
+    exact = [store.knn(v[i], 10, exclude={i + 1}) for i in range(0, 2900, 50)]
+    assert store.build_ann(force=True) == 2900
+    store.append(list(range(2901, 3001)), [0] * 100, v[2900:])  # after the index: scanned
+    reopened = VectorStore(tmp_path / "vectors")
+    assert reopened.ann is not None and reopened.ann.rows == 2900
+    approx = [reopened.knn(v[i], 10, exclude={i + 1}) for i in range(0, 2900, 50)]
+    overlap = [
+        len({i for i, _ in a} & {i for i, _ in e if i <= 2900})
+        / len([1 for i, _ in e if i <= 2900])
+        for a, e in zip(approx, exact, strict=True)
+    ]
+    assert np.mean(overlap) >= 0.95
+    assert reopened.knn(v[2950], 1)[0][0] == 2951  # a row only the exact tail scan can find
