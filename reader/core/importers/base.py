@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from reader.core.importers.textio import FileTooLarge, read_whole_text
 from reader.core.model import ParseResult, RecordError, SourcePosition
 
 
@@ -42,3 +43,19 @@ def legacy_encoding_warning(path: Path, line: int | None = None) -> RecordError:
         SourcePosition(str(path), line=line),
         warning=True,
     )
+
+
+def whole_text(path: Path) -> tuple[str | None, list[RecordError]]:
+    """A whole-file format's text (None if it cannot be imported) and what to report first:
+    a fatal error for an unreadable or empty file, a warning for a legacy 8-bit encoding."""
+    import zlib
+
+    try:
+        whole = read_whole_text(path)
+    except FileTooLarge as e:
+        return None, [file_error(path, str(e))]
+    except (OSError, EOFError, zlib.error) as e:
+        return None, [file_error(path, f"cannot read the file: {e}")]
+    if not whole.text.strip():
+        return None, [file_error(path, "the file is empty")]
+    return whole.text, [legacy_encoding_warning(path)] if whole.legacy_encoding else []

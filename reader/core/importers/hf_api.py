@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from reader.core.identity import normalise_arxiv_id
-from reader.core.importers.base import ImportOptions, file_error, legacy_encoding_warning
-from reader.core.importers.textio import FileTooLarge, decode, read_whole_text
+from reader.core.importers.base import ImportOptions, file_error, whole_text
+from reader.core.importers.textio import decode
 from reader.core.model import (
     Listing,
     PaperRecord,
@@ -185,17 +185,11 @@ def _record(value: object) -> tuple[PaperRecord, dict[str, object]]:
 
 
 def parse(path: Path, options: ImportOptions) -> Iterator[ParseResult]:
-    try:
-        whole = read_whole_text(path)
-    except (OSError, EOFError, FileTooLarge) as e:
-        yield file_error(path, f"cannot read the file: {e}")
+    text, problems = whole_text(path)
+    if text is None:
+        yield from problems
         return
-    text = whole.text
-    if not text.strip():
-        yield file_error(path, "the file is empty")
-        return
-    if whole.legacy_encoding:
-        yield legacy_encoding_warning(path)
+    yield from problems  # a legacy-encoding warning, if any
 
     lines = _LineCounter(text)
     items: list[_Item] = []

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from reader.core.importers.base import ImportOptions, file_error, legacy_encoding_warning
-from reader.core.importers.textio import FileTooLarge, decode, read_whole_text
+from reader.core.importers.base import ImportOptions, file_error, whole_text
+from reader.core.importers.textio import decode
 from reader.core.model import (
     Listing,
     PaperRecord,
@@ -138,14 +138,9 @@ def _sections(text: str) -> list[_Section]:
 
 
 def parse(path: Path, options: ImportOptions) -> Iterator[ParseResult]:
-    try:
-        whole = read_whole_text(path)
-    except (OSError, EOFError, FileTooLarge) as e:
-        yield file_error(path, f"cannot read the file: {e}")
-        return
-    text = whole.text
-    if not text.strip():
-        yield file_error(path, "the file is empty")
+    text, problems = whole_text(path)
+    if text is None:
+        yield from problems
         return
     if looks_binary(text):
         yield file_error(path, "binary data, not the text of a Daily Papers page")
@@ -153,8 +148,7 @@ def parse(path: Path, options: ImportOptions) -> Iterator[ParseResult]:
     if text.lstrip().startswith(_STRUCTURED_START):
         yield file_error(path, "JSON, XML or BibTeX, not the text of a Daily Papers page")
         return
-    if whole.legacy_encoding:
-        yield legacy_encoding_warning(path)
+    yield from problems  # a legacy-encoding warning, if any
 
     file = str(path)
     sections = _sections(text)
