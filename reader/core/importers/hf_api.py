@@ -81,13 +81,19 @@ def _scan_array(text: str, i: int, lines: _LineCounter, items: list[_Item]) -> i
     while True:
         value, end = _DECODER.raw_decode(text, i)
         items.append(_Item(lines.at(i), value))
-        i = _skip(text, end)
-        if text.startswith(",", i):
-            i = _skip(text, i + 1)
-        elif text.startswith("]", i):
-            return i + 1
-        else:
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+        i, closed = _next_member(text, _skip(text, end), "]")
+        if closed:
+            return i
+
+
+def _next_member(text: str, i: int, close: str) -> tuple[int, bool]:
+    """After a member at ``text[i]``: step over a comma to the next member, or over the
+    closing bracket (returning True); anything else is a JSON error at ``i``."""
+    if text.startswith(",", i):
+        return _skip(text, i + 1), False
+    if text.startswith(close, i):
+        return i + 1, True
+    raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
 
 
 def _scan_wrapper(
@@ -111,13 +117,9 @@ def _scan_wrapper(
             members[key] = items
         else:
             members[key], i = _DECODER.raw_decode(text, i)
-        i = _skip(text, i)
-        if text.startswith(",", i):
-            i = _skip(text, i + 1)
-        elif text.startswith("}", i):
-            return i + 1
-        else:
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+        i, closed = _next_member(text, _skip(text, i), "}")
+        if closed:
+            return i
 
 
 def _iso_day(value: object) -> str | None:
