@@ -1,5 +1,10 @@
 """Paper Reader: an offline desktop reader for research papers."""
 
-# The one source of the version: pyproject.toml reads it from here (hatch's version path),
-# so the CLI needs no importlib.metadata lookup to answer --version.
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+# The one version source is pyproject.toml; installs, editable installs and the PyInstaller
+# bundle (which copies the package metadata) all carry it.
+try:
+    __version__ = version("paper-reader")
+except PackageNotFoundError:  # a bare checkout on sys.path, never installed
+    __version__ = "0+unknown"

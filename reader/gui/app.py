@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -9,6 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 SELF_TEST_TIMEOUT_S = 180
+# The desktop entry's name (without .desktop) and the AppStream id; the installers use it too.
+APP_ID = "io.github.paperreader.PaperReader"
+# Set to 1 to print {"first_paint_at": <epoch seconds>} and quit at the window's first paint
+# (benchmarks/bench_gui.py times cold starts of a checkout or an installed app with it).
+STARTUP_PROBE_ENV = "PAPER_READER_STARTUP_PROBE"
 
 
 def run(library: Path | None = None, self_test: bool = False) -> int:
@@ -27,7 +33,7 @@ def run(library: Path | None = None, self_test: bool = False) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Paper Reader")
     app.setOrganizationName("paper-reader")
-    app.setDesktopFileName("paper-reader")
+    app.setDesktopFileName(APP_ID)
     settings = QSettings()
     chosen = library or settings.value("library_folder", None, str) or None
     folder = Path(chosen) if chosen else default_library_dir()
@@ -45,6 +51,8 @@ def run(library: Path | None = None, self_test: bool = False) -> int:
     runner.error.connect(
         lambda title, message: window.statusBar().showMessage(f"{title} failed: {message}", 15_000)
     )
+    if os.environ.get(STARTUP_PROBE_ENV) == "1":
+        _report_first_paint(window)
     window.show()
     window.start()
     if self_test:
@@ -55,6 +63,22 @@ def run(library: Path | None = None, self_test: bool = False) -> int:
     runner.wait()
     lib.close()
     return code
+
+
+def _report_first_paint(window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                print(json.dumps({"first_paint_at": time.time()}), flush=True)
+                obj.removeEventFilter(self)
+                QApplication.quit()
+            return False
+
+    probe = FirstPaint(window)
+    window.table.viewport().installEventFilter(probe)
 
 
 class SelfTest:
@@ -91,6 +115,8 @@ class SelfTest:
                     or (w.related.status.isVisible() and "Computing" not in w.related.status.text())
                 ),
             )
+            if w.related.error:
+                raise RuntimeError(f"related papers failed: {w.related.error}")
             print(
                 f"self-test ok: {w.model.rowCount()} results for {word!r}; "
                 f"showing {w.detail.paper.title!r} with {w.related.list.count()} related papers"

@@ -25,6 +25,7 @@ from reader.core.views import View
 from reader.gui.jobs import BULK, JobRunner
 from reader.gui.models.paper_table import COLUMNS, TITLE, PaperTableModel
 from reader.gui.models.sidebar import VIEW_ROLE, SidebarModel
+from reader.gui.widgets.about import AboutDialog, app_icon
 from reader.gui.widgets.detail import DetailPane
 from reader.gui.widgets.import_progress import ImportController
 from reader.gui.widgets.related import RelatedPane
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.importer.widget)
         self.setAcceptDrops(True)
         self.resize(1380, 860)
+        self.setWindowIcon(app_icon())  # dialogs inherit it
         self._make_menus()
         self._connect()
         self._restore_settings()
@@ -167,6 +169,7 @@ class MainWindow(QMainWindow):
         self._action("Smaller text", "Ctrl+-", lambda: self.change_font(-1), view)
         help_menu = bar.addMenu("&Help")
         self._action("Search syntax", None, self.show_syntax, help_menu)
+        self._action("&About Paper Reader", None, self.show_about, help_menu)
 
     def _connect(self) -> None:
         self.sidebar.selectionModel().currentChanged.connect(self._sidebar_changed)
@@ -353,7 +356,7 @@ class MainWindow(QMainWindow):
         self.runner.submit(
             lambda: library.related(paper_id, limit=10),
             self.related.show_related,
-            lambda e: self.related.show_message(f"Related papers unavailable: {e}"),
+            self.related.show_error,
             channel="related",
         )
 
@@ -529,6 +532,9 @@ class MainWindow(QMainWindow):
 
     def show_syntax(self) -> None:
         QMessageBox.information(self, "Search syntax", SYNTAX_HELP)
+
+    def show_about(self) -> None:
+        AboutDialog(self).exec()
 
     def _restore_settings(self) -> None:
         for key, restore in (

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import PySide6
 import pytest
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from reader.gui.theme import apply_theme
 from reader.gui.widgets.search_bar import SearchBar
@@ -96,3 +98,55 @@ def test_emitting_signals_does_not_eat_references_to_true(qtbot):
     for _ in range(20):
         bar.query_changed.emit("")
     assert sys.getrefcount(True) > before - 10
+
+
+def test_help_about_shows_the_version_and_the_licences_of_what_is_bundled(seeded):
+    from reader import __version__
+    from reader.gui.widgets.about import AboutDialog
+
+    window = seeded.window
+    help_actions = [a.text() for a in window.menuBar().actions()[-1].menu().actions()]
+    assert "&About Paper Reader" in help_actions
+    dialog = AboutDialog(window)
+    text = dialog.licences.toPlainText()
+    assert __version__ != "0+unknown"
+    assert any(
+        f"Paper Reader {__version__}" in label.text() for label in dialog.findChildren(QLabel)
+    )
+    for notice in ("LGPL-3.0", "all-MiniLM-L6-v2", "Apache-2.0", "Hugging Face Daily Papers"):
+        assert notice in text
+    assert not window.windowIcon().isNull() and not dialog.windowIcon().isNull()
+    dialog.deleteLater()
+
+
+def test_self_test_fails_when_related_papers_fail(seeded, monkeypatch):
+    from reader.gui.app import SelfTest
+
+    def broken(*_args, **_kwargs):
+        raise OSError("the vector file is unreadable")
+
+    monkeypatch.setattr(seeded.library, "related", broken)
+    seeded.window.search_bar.edit.clear()
+    assert SelfTest(seeded.window).run() == 1
+
+
+def test_startup_probe_reports_the_first_paint_and_quits(seeded_folder, tmp_path):
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "PAPER_READER_STARTUP_PROBE": "1",
+    }
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, "-m", "reader", "--library", str(seeded_folder), "gui"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    painted = json.loads(done.stdout.strip().splitlines()[-1])["first_paint_at"]
+    assert started < painted < time.time()

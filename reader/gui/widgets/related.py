@@ -37,9 +37,11 @@ class RelatedPane(QWidget):
         layout.addWidget(self.list, 1)
         self.list.itemActivated.connect(self._chosen)
         self.list.itemClicked.connect(self._chosen)
+        self.error = ""  # why the last related query failed (the self-test checks it)
         self.show_message("Select a paper to see the papers closest to it.")
 
     def show_message(self, text: str) -> None:
+        self.error = ""
         self.list.clear()
         self.status.setText(text)
         self.status.setVisible(True)
@@ -47,7 +49,12 @@ class RelatedPane(QWidget):
     def show_computing(self) -> None:
         self.show_message("Computing related papers…")
 
+    def show_error(self, error: Exception) -> None:
+        self.show_message(f"Related papers unavailable: {error}")
+        self.error = str(error) or type(error).__name__
+
     def show_related(self, related: list[tuple[Paper, float]]) -> None:
+        self.error = ""
         self.list.clear()
         if not related:
             self.show_message("No related papers in your library yet.")
