@@ -12,7 +12,8 @@ want_tests=0
 apt_packages=(python3-venv python3-pip libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
   libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core)
-[ "$want_tests" = 1 ] && apt_packages+=(xvfb)
+# tests: Xvfb for a real X server; the installer test's build (binutils) and checks
+[ "$want_tests" = 1 ] && apt_packages+=(xvfb binutils strace desktop-file-utils appstream shellcheck)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
