@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.index import LockError
+from whoosh.index import Index, LockError
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from reader.core.search.analysis import name_analyzer, text_analyzer
+from reader.core.search.storage import MappedStorage
 
 MARKER_ID = "__marker__"
 CHUNK = 5000  # papers per index commit during catch-up
@@ -90,19 +90,20 @@ class SearchIndex:
         self._search_lock = threading.RLock()
         self._searcher: Searcher | None = None
         path.mkdir(parents=True, exist_ok=True)
+        self._storage = MappedStorage(str(path))
         try:
-            if whoosh_index.exists_in(str(path)):
-                self.ix = whoosh_index.open_dir(str(path))
+            if self._storage.index_exists():
+                self.ix = self._storage.open_index()
             else:
-                self.ix = whoosh_index.create_in(str(path), make_schema())
+                self.ix = self._storage.create_index(make_schema())
         except Exception:  # a damaged index is derived data: start it again
             self.ix = self._recreate()
 
-    def _recreate(self) -> whoosh_index.Index:
+    def _recreate(self) -> Index:
         self.close()
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)
-        return whoosh_index.create_in(str(self.path), make_schema())
+        return self._storage.create_index(make_schema())
 
     def close(self) -> None:
         if self._searcher is not None:
