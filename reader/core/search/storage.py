@@ -10,8 +10,10 @@ bytes are copied only when a reader asks for them. Pages are loaded by the OS on
 from __future__ import annotations
 
 import contextlib
+import io
 import mmap
 import os
+import pickle
 from array import array
 from typing import Any
 
@@ -20,6 +22,7 @@ from whoosh.filedb.structfile import _SIZEMAP, StructFile
 from whoosh.system import IS_LITTLE
 
 _EMPTY = memoryview(b"")
+_PICKLE_WINDOW = 512
 
 
 class MappedFile(StructFile):
@@ -50,9 +53,25 @@ class MappedFile(StructFile):
 
     def read(self, size: int | None = -1) -> bytes:
         start = self._pos
-        end = len(self._view) if size is None or size < 0 else min(start + size, len(self._view))
-        self._pos = max(start, end)
-        return self._view[start:end].tobytes()
+        data = self._view[start:] if size is None or size < 0 else self._view[start : start + size]
+        self._pos = start + len(data)
+        return data.tobytes()
+
+    def read_pickle(self) -> Any:
+        """Unpickle from a small copied window (pickle's C reader), widened if too short:
+        the codec reads a pickled header for every postings block."""
+        start, window = self._pos, _PICKLE_WINDOW
+        while True:
+            chunk = io.BytesIO(self._view[start : start + window])
+            try:
+                value = pickle.load(chunk)
+            except (EOFError, pickle.UnpicklingError, ValueError):
+                if start + window >= len(self._view):
+                    raise
+                window *= 16
+                continue
+            self._pos = start + chunk.tell()
+            return value
 
     def readline(self, size: int | None = -1) -> bytes:
         end = len(self._view)
