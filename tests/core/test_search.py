@@ -429,3 +429,68 @@ def test_reopening_a_library_catches_up_missed_changes(copy_seed_library):
         reopened.catch_up_index()
         assert ids(reopened, "tag:offline") == [3]
         assert reopened.check().consistent
+
+
+# -- the array evaluator against Whoosh's own matchers ---------------------------------------------
+
+EVALUATOR_QUERIES = [
+    "language models",
+    "transformer",
+    '"language models"',
+    '"large language models" reasoning',
+    "title:diffusion",
+    "author:wang",
+    "quant*",
+    "multimod* video",
+    "reasoning NOT math",
+    "(diffusion OR video) generation",
+    "reasoning year:2024..2026",
+    "cat:cs.CL agents",
+    "is:bookmarked",
+]
+
+
+def test_the_array_evaluator_ranks_like_an_exhaustive_whoosh_search(copy_seed_library):
+    from whoosh.query import NullQuery, Or, Prefix, Query, Term
+
+    from reader.core.search.vectorized import SegmentCache, top_documents
+
+    def plain_prefixes(q: Query) -> Query:
+        # Whoosh's array OR (our fast prefix) drops matches in some multi-segment cases:
+        # the reference is the plain OR of the scored terms the prefix expands to.
+        if not isinstance(q, Prefix):
+            return q
+        expanded = searcher.reader().expand_prefix(q.fieldname, q.text)
+        terms = [Term(q.fieldname, t, boost=q.boost) for t in expanded]
+        return Or(terms) if terms else NullQuery
+
+    library, _ = copy_seed_library()
+    # Edits commit small segments and delete the papers' old versions: several segments.
+    library.set_bookmarked([1, 2, 3], True)
+    library.add_tags([4, 5], ["nlp"])
+    searcher = library.index.searcher()
+    assert len(searcher.reader().leaf_readers()) > 1
+    cache = SegmentCache(searcher)
+    for text in EVALUATOR_QUERIES:
+        query = library.parse_query(text).query
+        for restrict in (None, Term("is", "unread")):
+            found = top_documents(cache, query, 10, restrict)
+            assert found is not None, text
+            reference = query.accept(plain_prefixes)
+            every = searcher.search(reference, limit=None, filter=restrict, optimize=False)
+            expected = sorted(((h.score, h.docnum) for h in every), key=lambda s: (-s[0], s[1]))
+            assert [d for d, _ in found[0]] == [d for _, d in expected[:10]], text
+            assert [s for _, s in found[0]] == pytest.approx([s for s, _ in expected[:10]])
+            if '"' not in text:
+                assert found[1] == len(every), text
+
+
+def test_every_phrase_hit_contains_the_phrase(seed_library: Library):
+    import re
+
+    results = seed_library.search('"language models"', limit=50)
+    assert results.hits
+    phrase = re.compile(r"\blanguage\W+models?\b", re.IGNORECASE)
+    for hit in results.hits:
+        paper = hit.paper
+        assert phrase.search(f"{paper.title} | {paper.abstract} | {paper.notes}"), paper.title

@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.index import LockError
+from whoosh.index import Index, LockError
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from reader.core.search.analysis import name_analyzer, text_analyzer
+from reader.core.search.storage import MappedStorage
+from reader.core.search.vectorized import SegmentCache, top_documents
 
 MARKER_ID = "__marker__"
 CHUNK = 5000  # papers per index commit during catch-up
@@ -89,25 +90,28 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._search_lock = threading.RLock()
         self._searcher: Searcher | None = None
+        self._segments: SegmentCache | None = None  # the array view of ``_searcher``
         path.mkdir(parents=True, exist_ok=True)
+        self._storage = MappedStorage(str(path))
         try:
-            if whoosh_index.exists_in(str(path)):
-                self.ix = whoosh_index.open_dir(str(path))
+            if self._storage.index_exists():
+                self.ix = self._storage.open_index()
             else:
-                self.ix = whoosh_index.create_in(str(path), make_schema())
+                self.ix = self._storage.create_index(make_schema())
         except Exception:  # a damaged index is derived data: start it again
             self.ix = self._recreate()
 
-    def _recreate(self) -> whoosh_index.Index:
+    def _recreate(self) -> Index:
         self.close()
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)
-        return whoosh_index.create_in(str(self.path), make_schema())
+        return self._storage.create_index(make_schema())
 
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+            self._segments = None
 
     def searcher(self) -> Searcher:
         """A searcher reused between queries, refreshed when the index has changed."""
@@ -118,7 +122,15 @@ class SearchIndex:
                 # Not Searcher.refresh(): it fails when the old reader had one segment.
                 self._searcher.close()
                 self._searcher = self.ix.searcher()
+                self._segments = None
             return self._searcher
+
+    def _segment_cache(self) -> SegmentCache:
+        searcher = self.searcher()
+        with self._lock:
+            if self._segments is None or self._segments.searcher is not searcher:
+                self._segments = SegmentCache(searcher)
+            return self._segments
 
     # -- progress ------------------------------------------------------------------------------
 
@@ -227,8 +239,16 @@ class SearchIndex:
         searcher = self.searcher()
         # The marker has no text, so only a pure NOT query can match it: skip it here
         # rather than with a mask, which costs 10x on every query.
-        results = searcher.search(query, limit=limit + 1, filter=filter_query)
-        hits = [
-            (int(hit["id"]), float(hit.score or 0.0)) for hit in results if hit["id"] != MARKER_ID
-        ]
-        return hits[:limit], max(len(hits), results.estimated_length())
+        found = top_documents(self._segment_cache(), query, limit + 1, filter_query)
+        if found is None:  # a shape the array evaluator leaves to Whoosh
+            results = searcher.search(query, limit=limit + 1, filter=filter_query)
+            scored = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+            total = results.estimated_length()
+        else:
+            scored, total = found
+        hits = []
+        for docnum, score in scored:
+            paper_id = searcher.stored_fields(docnum)["id"]
+            if paper_id != MARKER_ID:
+                hits.append((int(paper_id), score))
+        return hits[:limit], max(len(hits), total)

@@ -1,0 +1,143 @@
+"""A Whoosh file storage that reads segments through mmap without copying them.
+
+Whoosh's ``FileStorage`` maps each compound segment file, but its ``BufferFile`` wraps
+every sub-file (terms, postings) in a ``BytesIO``, which copies it: opening a searcher
+on a 100k-paper index read ~800 MB into memory and took 0.3 s before the first query.
+Here a file is a read-only view of the mapping; sub-files are slices of that view, and
+bytes are copied only when a reader asks for them. Pages are loaded by the OS on demand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import mmap
+import os
+import pickle
+from array import array
+from typing import Any
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import _SIZEMAP, StructFile
+from whoosh.system import IS_LITTLE
+
+_EMPTY = memoryview(b"")
+_PICKLE_WINDOW = 512
+
+
+class MappedFile(StructFile):
+    """A read-only ``StructFile`` over a memoryview (of an mmap, or of a slice of one)."""
+
+    def __init__(self, view: memoryview, name: str | None = None, source: Any = None) -> None:
+        self._view = view
+        self._source = source  # the mmap this view belongs to (only on the root file)
+        self._pos = 0
+        self._name = name
+        self.file = self  # StructFile.read_pickle() loads from ``self.file``
+        self.onclose = None
+        self.is_real = False
+        self.is_closed = False
+
+    @classmethod
+    def open(cls, path: str, name: str) -> MappedFile:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:  # an empty file cannot be mapped
+                return cls(_EMPTY, name)
+            source = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return cls(memoryview(source), name, source)
+
+    def subset(self, offset: int, length: int, name: str | None = None) -> MappedFile:
+        return MappedFile(self._view[offset : offset + length], name or self._name)
+
+    # -- the file protocol -----------------------------------------------------------------
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        data = self._view[start:] if size is None or size < 0 else self._view[start : start + size]
+        self._pos = start + len(data)
+        return data.tobytes()
+
+    def read_pickle(self) -> Any:
+        """Unpickle from a small copied window (pickle's C reader), widened if too short:
+        the codec reads a pickled header for every postings block."""
+        start, window = self._pos, _PICKLE_WINDOW
+        while True:
+            chunk = io.BytesIO(self._view[start : start + window])
+            try:
+                value = pickle.load(chunk)
+            except (EOFError, pickle.UnpicklingError, ValueError):
+                if start + window >= len(self._view):
+                    raise
+                window *= 16
+                continue
+            self._pos = start + chunk.tell()
+            return value
+
+    def readline(self, size: int | None = -1) -> bytes:
+        end = len(self._view)
+        if size is not None and size >= 0:
+            end = min(end, self._pos + size)
+        chunk = self._view[self._pos : end].tobytes()
+        newline = chunk.find(b"\n")
+        if newline >= 0:
+            chunk = chunk[: newline + 1]
+        self._pos += len(chunk)
+        return chunk
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_CUR:
+            offset += self._pos
+        elif whence == os.SEEK_END:
+            offset += len(self._view)
+        self._pos = max(0, offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if self.is_closed:
+            return
+        self.is_closed = True
+        self._view = _EMPTY
+        if self._source is not None:
+            # While a sub-file still holds a view, the mapping is unmapped by the GC later.
+            with contextlib.suppress(BufferError):
+                self._source.close()
+            self._source = None
+
+    # -- random access (what the codec's readers use most) -----------------------------------
+
+    def get(self, position: int, length: int) -> bytes:
+        return self._view[position : position + length].tobytes()
+
+    def get_array(self, position: int, typecode: str, length: int) -> array[Any]:
+        a = array(typecode)
+        a.frombytes(self.get(position, length * _SIZEMAP[typecode]))
+        if IS_LITTLE:
+            a.byteswap()
+        return a
+
+    def read_array(self, typecode: str, length: int) -> array[Any]:
+        a = self.get_array(self._pos, typecode, length)
+        self._pos += length * _SIZEMAP[typecode]
+        return a
+
+
+class MappedStorage(FileStorage):
+    """``FileStorage`` whose files (and compound segments' sub-files) are mmap views.
+
+    ``supports_mmap`` is False so that Whoosh's ``CompoundStorage`` does not map the
+    segment a second time, and takes its sub-files from ``MappedFile.subset`` instead.
+    """
+
+    supports_mmap = False
+
+    def __init__(self, path: str, readonly: bool = False) -> None:
+        super().__init__(path, supports_mmap=False, readonly=readonly)
+
+    def open_file(self, name: str, **kwargs: Any) -> MappedFile:  # type: ignore[override]
+        return MappedFile.open(self._fpath(name), name)
