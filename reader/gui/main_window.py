@@ -352,6 +352,10 @@ class MainWindow(QMainWindow):
             channel="paper",
             title="Loading a paper",
         )
+        self.load_related(paper_id)
+
+    def load_related(self, paper_id: int) -> None:
+        library = self.library
         self.related.show_computing()
         self.runner.submit(
             lambda: library.related(paper_id, limit=10),
@@ -467,6 +471,8 @@ class MainWindow(QMainWindow):
             self.run_search(self.query)
         else:
             self.refresh_list(select_id=self.current_id)
+        if self.current_id is not None:  # shown mid-import: its neighbours have just arrived
+            self.load_related(self.current_id)
         del report
 
     def export(self, fmt: str, whole_list: bool = False) -> None:

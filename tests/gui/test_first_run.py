@@ -36,3 +36,5 @@ def test_empty_library_imports_the_sample_and_fills_list_and_sidebar(open_app, t
     # the first paper is selected and shown, and the list's rows are real titles
     assert window.detail.paper is not None
     assert window.model.data(window.model.index(0, 1)) == window.detail.paper.title
+    # the paper shown while the sample was still importing gets its related papers at the end
+    qtbot.waitUntil(lambda: window.related.list.count() == 10, timeout=WAIT_MS)
