@@ -78,6 +78,11 @@ def stage(root: Path, bundle: Path, icons: Path, date: str) -> None:
             icons / f"paper-reader-{size}.png",
             hicolor / f"{size}x{size}" / "apps" / f"{APP_ID}.png",
         )
+    man = share / "man" / "man1" / "paper-reader.1.gz"
+    man.parent.mkdir(parents=True)
+    with gzip.GzipFile(man, "wb", mtime=0) as f:
+        f.write((LINUX / "paper-reader.1").read_bytes())
+    man.chmod(0o644)
     doc = share / "doc" / "paper-reader"
     install(LINUX / "copyright", doc / "copyright")
     changelog = (

@@ -133,6 +133,7 @@ def test_the_package_lays_out_the_app_its_entry_and_its_icons(deb: Path) -> None
         f"./usr/share/icons/hicolor/scalable/apps/{APP_ID}.svg",
         f"./usr/share/icons/hicolor/256x256/apps/{APP_ID}.png",
         "./usr/share/doc/paper-reader/copyright",
+        "./usr/share/man/man1/paper-reader.1.gz",
         "/_internal/resources/models/all-MiniLM-L6-v2/model.onnx",
         "/_internal/resources/sample/",
         "./opt/paper-reader/licenses/pyside6-essentials/",
