@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reader.core.backup import DB_NAME, BackupPolicy, RestoreReport
 from reader.core.identity import title_key
 from reader.core.model import Paper, PaperRecord, ParsedRecord, RecordError, SourcePosition
 from reader.core.store import PaperNotFound, Store
@@ -122,7 +125,7 @@ class Library:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.store = Store(folder / "library.sqlite")
+        self.store = Store(folder / DB_NAME, before_migration=self._backup_before_migration)
         self._index: SearchIndex | None = None
         self._parser: QueryParser | None = None
         self._index_lock = threading.Lock()
@@ -138,6 +141,11 @@ class Library:
         if self._index is not None:
             self._index.close()
         self.store.close()
+
+    def _backup_before_migration(self, conn: sqlite3.Connection, old_version: int) -> None:
+        from reader.core.backup import take_backup
+
+        take_backup(self.folder / DB_NAME, f"pre-migration-v{old_version}", source=conn)
 
     def __enter__(self) -> Library:
         return self
@@ -558,6 +566,47 @@ class Library:
 
     def delete_saved_search(self, name: str) -> None:
         self.store.delete_saved_search(name)
+
+    # -- backups ----------------------------------------------------------------------------------
+
+    def backup(self, dest: Path | None = None) -> Path:
+        """A consistent copy of the library: to ``dest``, or a kept one in ``backups/``."""
+        from reader.core.backup import copy_database, take_backup
+
+        db_path = self.folder / DB_NAME
+        if dest is None:
+            return take_backup(db_path, "manual")
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+        try:
+            return copy_database(conn, dest)
+        finally:
+            conn.close()
+
+    def backup_if_due(self, now: datetime | None = None) -> Path | None:
+        """The scheduled backup, if one is due (a directory listing when it is not)."""
+        from reader.core.backup import backup_due, take_backup
+
+        if not backup_due(self.folder, self.backup_policy(), now) or not self.store.count():
+            return None
+        return take_backup(self.folder / DB_NAME, "auto", now=now)
+
+    def backup_policy(self) -> BackupPolicy:
+        from reader.core.backup import read_policy
+
+        return read_policy(self.store.conn)
+
+    def set_backup_policy(self, policy: BackupPolicy) -> None:
+        from reader.core.backup import policy_rows
+
+        with self.store.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", policy_rows(policy))
+
+    @staticmethod
+    def restore(folder: Path, source: Path) -> RestoreReport:
+        """Replace the (closed) library in ``folder`` with a backup (``restore_library``)."""
+        from reader.core.backup import restore_library
+
+        return restore_library(folder, source)
 
     # -- export -----------------------------------------------------------------------------------
 

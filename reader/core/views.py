@@ -15,7 +15,7 @@ SORT_COLUMNS = {
     "published": "coalesce(p.published, '')",
     "title": "p.title COLLATE NOCASE",
     "first_author": "p.first_author COLLATE NOCASE",
-    "listed_on": "(SELECT max(l.listed_on) FROM listings l WHERE l.paper_id = p.id)",
+    "listed_on": "p.last_listed_on",  # the newest listing day (schema 2)
     "upvotes": "coalesce(p.upvotes, -1)",
     "added_at": "p.added_at",
 }
