@@ -129,7 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Library.open(args.library) as library:
             if args.command not in ("backup", "restore"):
                 _scheduled_backup(library)
-            return COMMANDS[args.command](library, args)
+            code = COMMANDS[args.command](library, args)
+            if library.index_deferred:
+                print(
+                    "paper-reader: note: saved; the search index is busy in another Paper"
+                    " Reader and will catch up there or at the next start",
+                    file=sys.stderr,
+                )
+            return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -308,6 +315,10 @@ def cmd_check(library: Library, args: argparse.Namespace) -> int:
         for label in ("vectors_missing", "vectors_stale"):
             if getattr(report, label):
                 print(f"  {label.replace('_', ' ')}: {len(getattr(report, label)):,}")
+        if report.index_damaged:
+            print("  the search index could not be read")
+        if report.vectors_damaged:
+            print("  vector files were cut short; the lost vectors need embed again")
         if not report.related_ready:
             print("related papers: not all embedded yet (run embed)")
         print("consistent" if report.consistent else "NOT consistent (run check --repair)")
@@ -431,9 +442,12 @@ def _paper_json(paper: Paper) -> dict[str, object]:
 
 
 def _print_search(results: SearchResults) -> None:
+    from reader.core.library import FALLBACK_NOTE
     from reader.core.search.highlight import as_ansi, as_plain
 
     mark = as_ansi if sys.stdout.isatty() else as_plain
+    if results.fallback:
+        print(f"({FALLBACK_NOTE}; run: paper-reader check --repair)")
     if results.degraded:
         print("(the query's syntax was not understood; searched for its words)")
     if results.corrected:

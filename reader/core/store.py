@@ -38,6 +38,10 @@ class PaperNotFound(LookupError):
     """No paper with that id or arXiv id."""
 
 
+class LibraryBusy(Exception):
+    """Another process kept the library's write lock for longer than the busy timeout."""
+
+
 @dataclass
 class WriteOutcome:
     added: int = 0
@@ -110,8 +114,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; waits up to the busy timeout for another writer."""
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e):
+                    raise
+                raise LibraryBusy(
+                    "another Paper Reader is writing to this library and did not finish within"
+                    " 30 s; try again when it is done"
+                ) from None
             try:
                 yield self.conn
             except BaseException:

@@ -123,6 +123,11 @@ class Views:
         )
 
 
+def where_clause(view: View) -> tuple[str, list[object]]:
+    """The SQL ``WHERE`` (on ``papers p``) selecting a view's papers, and its parameters."""
+    return _where(view)
+
+
 def _where(view: View) -> tuple[str, list[object]]:
     if view.kind == "unread":
         return "WHERE p.is_read = 0", []
