@@ -32,6 +32,7 @@ from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar
 
 SEARCH_LIMIT = 1000  # ranked hits shown for a query
 POLL_MS = 2000  # how often the window looks for changes made by another process
+REBUILDING_MESSAGE = "Rebuilding the search index — searches show simple matches meanwhile"
 
 
 class MainWindow(QMainWindow):
@@ -200,9 +201,8 @@ class MainWindow(QMainWindow):
             self.importer.start(sample_library_files(), title="Importing the sample library")
         else:  # catch the index up with changes it missed, or rebuild damaged derived data
             self.rebuild_derived()
-        self.runner.submit(
-            self.library.backup_if_due, priority=BULK, title="Backing up", write=True
-        )
+        # its own connection and the online backup API: no need to hold up the user's writes
+        self.runner.submit(self.library.backup_if_due, priority=BULK, title="Backing up")
 
     def rebuild_derived(self) -> None:
         """Repair or catch up the index in the background; searches meanwhile fall back to
@@ -210,9 +210,18 @@ class MainWindow(QMainWindow):
         if self._rebuilding:
             return
         self._rebuilding = True
+        library, bar = self.library, self.statusBar()
+
+        def announce(status: str) -> None:
+            if status != "ready" and self._rebuilding:
+                bar.showMessage(REBUILDING_MESSAGE)
+
+        self.runner.submit(library.index_status, announce, title="Checking the search index")
 
         def done(_result: object) -> None:
             self._rebuilding = False
+            if bar.currentMessage() == REBUILDING_MESSAGE:
+                bar.clearMessage()
             if self.query:
                 self.run_search(self.query)
 
