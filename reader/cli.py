@@ -93,6 +93,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     commands.add_parser("reindex", help="rebuild the search index from the store")
+
+    p = commands.add_parser(
+        "backup",
+        help="copy the library now (to FILE, or into its backups/ folder)",
+        description="Copy the library now. With --every/--keep, set the automatic backup"
+        " schedule instead (stored in the library).",
+    )
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the copy here")
+    p.add_argument("--every", type=float, metavar="HOURS", help="automatic backups (0 = off)")
+    p.add_argument("--keep", type=int, metavar="N", help="automatic backups kept")
+
+    p = commands.add_parser(
+        "restore",
+        help="replace the library with a backup",
+        description="Replace the library with a backup file. The current library is backed up"
+        " first; the search index is rebuilt. Close the app first.",
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
     return parser
 
 
@@ -104,10 +122,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(library=args.library, self_test=getattr(args, "self_test", False))
     try:
+        if args.command == "restore":  # works on the closed library
+            return cmd_restore(args)
         from reader.core.library import Library
 
         with Library.open(args.library) as library:
-            return COMMANDS[args.command](library, args)
+            if args.command not in ("backup", "restore"):
+                _scheduled_backup(library)
+            code = COMMANDS[args.command](library, args)
+            if library.index_deferred:
+                print(
+                    "paper-reader: note: saved; the search index is busy in another Paper"
+                    " Reader and will catch up there or at the next start",
+                    file=sys.stderr,
+                )
+            return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -116,6 +145,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"paper-reader: error: {_describe(e)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _scheduled_backup(library: Library) -> None:
+    """Take the automatic backup when due; a failure is a warning, never the command's."""
+    try:
+        library.backup_if_due()
+    except Exception as e:
+        print(f"paper-reader: warning: automatic backup failed: {_describe(e)}", file=sys.stderr)
 
 
 def _describe(e: Exception) -> str:
@@ -278,6 +315,10 @@ def cmd_check(library: Library, args: argparse.Namespace) -> int:
         for label in ("vectors_missing", "vectors_stale"):
             if getattr(report, label):
                 print(f"  {label.replace('_', ' ')}: {len(getattr(report, label)):,}")
+        if report.index_damaged:
+            print("  the search index could not be read")
+        if report.vectors_damaged:
+            print("  vector files were cut short; the lost vectors need embed again")
         if not report.related_ready:
             print("related papers: not all embedded yet (run embed)")
         print("consistent" if report.consistent else "NOT consistent (run check --repair)")
@@ -287,6 +328,42 @@ def cmd_check(library: Library, args: argparse.Namespace) -> int:
 def cmd_reindex(library: Library, args: argparse.Namespace) -> int:
     count = library.reindex()
     print(f"indexed {count:,} papers")
+    return EXIT_OK
+
+
+def cmd_backup(library: Library, args: argparse.Namespace) -> int:
+    if args.every is not None or args.keep is not None:
+        if args.output:
+            raise UsageError("--output takes a backup; --every/--keep set the schedule: not both")
+        from dataclasses import replace
+
+        old = library.backup_policy()
+        every = old.every_hours if args.every is None else args.every
+        keep = old.keep if args.keep is None else args.keep
+        try:
+            library.set_backup_policy(replace(old, every_hours=every, keep=keep))
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        print(library.backup_policy().describe())
+        return EXIT_OK
+    if args.output is not None and args.output.exists():
+        raise UsageError(f"{args.output}: already exists (choose a new file)")
+    path = library.backup(args.output)
+    print(f"backed up {library.store.count():,} papers to {path}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from reader.core.library import Library
+    from reader.core.paths import default_library_dir
+
+    folder = args.library or default_library_dir()
+    report = Library.restore(folder, args.file)
+    print(f"restored {report.papers:,} papers from {report.restored_from}")
+    if report.previous_backup:
+        print(f"the library as it was is kept in {report.previous_backup}")
+    with Library.open(folder) as library:  # upgrades an older backup; rebuilds the index
+        print(f"indexed {library.reindex():,} papers")
     return EXIT_OK
 
 
@@ -306,6 +383,7 @@ COMMANDS: dict[str, Any] = {
     "export": cmd_export,
     "check": cmd_check,
     "reindex": cmd_reindex,
+    "backup": cmd_backup,
 }
 
 
@@ -364,9 +442,12 @@ def _paper_json(paper: Paper) -> dict[str, object]:
 
 
 def _print_search(results: SearchResults) -> None:
+    from reader.core.library import FALLBACK_NOTE
     from reader.core.search.highlight import as_ansi, as_plain
 
     mark = as_ansi if sys.stdout.isatty() else as_plain
+    if results.fallback:
+        print(f"({FALLBACK_NOTE}; run: paper-reader check --repair)")
     if results.degraded:
         print("(the query's syntax was not understood; searched for its words)")
     if results.corrected:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reader.core.backup import DB_NAME, BackupPolicy, RestoreReport
 from reader.core.identity import title_key
 from reader.core.model import Paper, PaperRecord, ParsedRecord, RecordError, SourcePosition
 from reader.core.store import PaperNotFound, Store
@@ -23,6 +27,12 @@ __all__ = ["CheckReport", "ImportReport", "Library", "PaperNotFound", "SearchRes
 BATCH_SIZE = 2000  # records per store transaction
 MAX_ERRORS_KEPT = 1000  # per file, in the import record; the count is always exact
 RESCUE_BELOW = 3  # a plain-word query with fewer hits than this gets typo correction
+INDEX_LOCK = "index.lock"  # beside the index: one process writes the index at a time
+INDEX_LOCK_TIMEOUT = 30.0  # a write waits this long for another process's index update
+FALLBACK_BEHIND = 200  # more papers than this unindexed: search falls back to simple matches
+FALLBACK_NOTE = "index rebuilding — showing simple matches"
+FALLBACK_SCAN_ABSTRACTS = 50_000  # up to this many papers, simple matches look in abstracts
+_SYNTAX_WORDS = {"and", "or", "not"}
 
 
 @dataclass
@@ -72,6 +82,7 @@ class SearchResults:
     corrected: str | None = None  # "showing results for …" after a typo rescue
     degraded: bool = False  # the query's syntax was malformed; searched as words
     terms: frozenset[str] = frozenset()  # matched terms, for highlighting elsewhere
+    fallback: bool = False  # the index is rebuilding: simple title matches (FALLBACK_NOTE)
 
 
 @dataclass
@@ -87,6 +98,8 @@ class CheckReport:
     vectors_missing: list[int] = field(default_factory=list)  # no vector (or another model's)
     vectors_stale: list[int] = field(default_factory=list)  # made from an older title/abstract
     vectors_model: str = ""
+    index_damaged: bool = False  # the index files could not be read
+    vectors_damaged: bool = False  # the vector files are shorter than their record says
 
     @property
     def related_ready(self) -> bool:
@@ -94,7 +107,7 @@ class CheckReport:
 
     @property
     def consistent(self) -> bool:
-        return not (self.behind or self.missing or self.stale or self.extra)
+        return not (self.behind or self.missing or self.stale or self.extra or self.index_damaged)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -110,6 +123,8 @@ class CheckReport:
             "vectors_missing": self.vectors_missing[:100],
             "vectors_stale": self.vectors_stale[:100],
             "related_ready": self.related_ready,
+            "index_damaged": self.index_damaged,
+            "vectors_damaged": self.vectors_damaged,
         }
 
 
@@ -122,10 +137,13 @@ class Library:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.store = Store(folder / "library.sqlite")
+        self.store = Store(folder / DB_NAME, before_migration=self._backup_before_migration)
         self._index: SearchIndex | None = None
         self._parser: QueryParser | None = None
-        self._index_lock = threading.Lock()
+        self._index_lock = threading.RLock()
+        self._index_lock_depth = 0
+        self.index_deferred = False  # a write's catch-up waited too long; done later
+        self.index_error: str | None = None  # the index could not be read (being rebuilt)
         self._related: RelatedPapers | None = None
 
     @classmethod
@@ -138,6 +156,11 @@ class Library:
         if self._index is not None:
             self._index.close()
         self.store.close()
+
+    def _backup_before_migration(self, conn: sqlite3.Connection, old_version: int) -> None:
+        from reader.core.backup import take_backup
+
+        take_backup(self.folder / DB_NAME, f"pre-migration-v{old_version}", source=conn)
 
     def __enter__(self) -> Library:
         return self
@@ -200,7 +223,7 @@ class Library:
                 path, file_format, importer.parse(path, options), report, tick, cancelled
             )
         if index and not report.cancelled:
-            self.catch_up_index(
+            self._follow_index(
                 progress=(
                     lambda done, _total: progress(
                         ImportProgress("", len(paths), len(paths), done, report.added, "indexing")
@@ -267,67 +290,154 @@ class Library:
 
     # -- the index ------------------------------------------------------------------------------
 
+    @contextmanager
+    def _writing_index(self) -> Iterator[None]:
+        """Index writes one at a time: across threads, and across processes through a lock
+        file held for a whole catch-up. Whoosh's own lock covers one commit only: two
+        processes catching up at once both added the same new paper (duplicate hits), and a
+        progress marker read mid-way could look ahead of the store and get the index wiped."""
+        with self._index_lock:
+            if self._index_lock_depth:
+                self._index_lock_depth += 1
+                try:
+                    yield
+                finally:
+                    self._index_lock_depth -= 1
+                return
+            from reader.core.locks import LockTimeout, file_lock
+            from reader.core.search.index import IndexBusy
+
+            try:
+                with file_lock(self.folder / INDEX_LOCK, INDEX_LOCK_TIMEOUT):
+                    self._index_lock_depth = 1
+                    try:
+                        yield
+                    finally:
+                        self._index_lock_depth = 0
+            except LockTimeout:
+                raise IndexBusy("the search index is being updated by another process") from None
+
     def catch_up_index(
         self,
         progress: Callable[[int, int], None] | None = None,
         cancelled: Cancelled = lambda: False,
     ) -> int:
-        """Index every paper changed since the index last caught up; return how many."""
-        with self._index_lock:
-            return self.index.catch_up(
+        """Index every paper changed since the index last caught up; return how many.
+
+        Raises ``IndexBusy`` when another process kept the index for longer than
+        ``INDEX_LOCK_TIMEOUT``; the store is unaffected and a later catch-up finishes the job.
+        """
+        with self._writing_index():
+            done = self.index.catch_up(
                 self._changed_rows, self.store.rev(), progress=progress, cancelled=cancelled
             )
+        self.index_deferred = False
+        return done
+
+    def _follow_index(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> None:
+        """After a store write: catch the index up, or leave it for later if it is busy."""
+        from reader.core.search.index import IndexBusy
+
+        try:
+            self.catch_up_index(progress, cancelled)
+        except IndexBusy:
+            self.index_deferred = True
 
     def _changed_rows(self, since: int, after_rev: int, after_id: int, limit: int) -> list:
+        # From an empty index (since 0), papers stamped 0 count too: rows written by hand or
+        # by a tool that never bumped the counter would otherwise never be indexed.
         return self.store.query(
             "SELECT p.*, (SELECT group_concat(t.name, char(31)) FROM paper_tags pt"
             " JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id) AS tag_names"
             " FROM papers p WHERE p.rev > ? AND (p.rev, p.id) > (?, ?)"
             " ORDER BY p.rev, p.id LIMIT ?",
-            (since, after_rev, after_id, limit),
+            (since if since else -1, after_rev, after_id, limit),
         )
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the index from the store."""
-        with self._index_lock:
+        with self._writing_index():
             self.index.rebuild()
-        return self.catch_up_index(progress=progress)
+            return self.catch_up_index(progress=progress)
 
     def check(self) -> CheckReport:
-        """Compare the index with the store, paper by paper."""
-        marker = self.index.marker()
-        indexed = self.index.indexed_revs()
+        """Compare the index with the store, paper by paper (a damaged index is reported)."""
         store_revs = {r[0]: r[1] for r in self.store.query("SELECT id, rev FROM papers")}
-        behind = sum(1 for rev in store_revs.values() if rev > marker.rev)
-        missing = [i for i, rev in store_revs.items() if i not in indexed and rev <= marker.rev]
-        stale = [
-            i for i, rev in store_revs.items() if i in indexed and indexed[i] < rev <= marker.rev
-        ]
-        extra = [i for i in indexed if i not in store_revs]
+        try:
+            marker = self.index.marker()
+            indexed = self.index.indexed_revs()
+        except Exception as e:  # unreadable index files: derived data, to be rebuilt
+            self.index_error = f"{type(e).__name__}: {e}"
+            report = CheckReport(len(store_revs), 0, 0, sorted(store_revs), [], [])
+            report.index_damaged = True
+        else:
+            behind = sum(1 for rev in store_revs.values() if rev > marker.rev)
+            missing = [i for i, rev in store_revs.items() if i not in indexed and rev <= marker.rev]
+            stale = [
+                i
+                for i, rev in store_revs.items()
+                if i in indexed and indexed[i] < rev <= marker.rev
+            ]
+            extra = [i for i in indexed if i not in store_revs]
+            report = CheckReport(len(store_revs), len(indexed), behind, missing, stale, extra)
         vectors = self.related_papers.check()
-        return CheckReport(
-            len(store_revs),
-            len(indexed),
-            behind,
-            missing,
-            stale,
-            extra,
-            vectors=vectors.vectors,
-            vectors_missing=vectors.missing,
-            vectors_stale=vectors.stale,
-            vectors_model=vectors.model,
-        )
+        report.vectors = vectors.vectors
+        report.vectors_missing = vectors.missing
+        report.vectors_stale = vectors.stale
+        report.vectors_model = vectors.model
+        report.vectors_damaged = vectors.damaged
+        return report
 
     def repair(self) -> CheckReport:
-        """Make the index agree with the store (the store is never changed)."""
+        """Make the derived data agree with the store (the store is never changed)."""
         report = self.check()
-        if report.extra:
-            self.index.delete(report.extra)
-        if report.missing or report.stale:
+        # Cut-short vector files were trimmed to their whole rows when opened; the papers
+        # that lost their vector show up as missing, for `embed` (slow: not done here).
+        self.related_papers.vectors.damaged = False
+        if report.index_damaged or self.index_error or report.missing or report.stale:
             self.reindex()
         else:
-            self.catch_up_index()
+            with self._writing_index():
+                if report.extra:
+                    self.index.delete(report.extra)
+                self.catch_up_index()
+        self.index_error = None
         return self.check()
+
+    def index_status(self) -> str:
+        """ "ready", or "rebuilding" while the index is far behind the store or unreadable."""
+        if self.index_error:
+            return "rebuilding"
+        try:
+            marker = self.index.marker().rev
+        except Exception as e:
+            self.index_error = f"{type(e).__name__}: {e}"
+            return "rebuilding"
+        # An index that never caught up (new, deleted, or recreated after damage) knows
+        # nothing; one far behind (a rebuild under way) misses too much to rank.
+        threshold = 0 if marker == 0 else FALLBACK_BEHIND
+        behind = self.store.query(
+            "SELECT count(*) FROM (SELECT 1 FROM papers WHERE rev > ? LIMIT ?)",
+            (marker if marker else -1, threshold + 1),
+        )[0][0]
+        return "rebuilding" if behind > threshold else "ready"
+
+    def rebuild_derived(self) -> CheckReport | None:
+        """The app's background job at start and after a failed search: repair the derived
+        data when the index is unreadable or far behind, else just catch it up."""
+        vectors_damaged = self.related_papers.vectors.damaged
+        report = None
+        if self.index_status() == "rebuilding" or vectors_damaged:
+            report = self.repair()
+        else:
+            self.catch_up_index()
+        if vectors_damaged and self.related_papers.model_name():
+            self.embed()  # only the papers whose rows were lost
+        return report
 
     # -- searching ------------------------------------------------------------------------------
 
@@ -349,6 +459,17 @@ class Library:
         """
         if mode != "keyword":
             return self._search_meaning(text, limit, snippets, within, mode)
+        if self.index_status() != "ready":
+            return self._simple_search(text, limit, snippets, within)
+        try:
+            return self._keyword_search(text, limit, snippets, within)
+        except Exception as e:  # unreadable index files: answer from SQLite, flag a rebuild
+            self.index_error = f"{type(e).__name__}: {e}"
+            return self._simple_search(text, limit, snippets, within)
+
+    def _keyword_search(
+        self, text: str, limit: int, snippets: bool, within: View | None
+    ) -> SearchResults:
         from reader.core.search import highlight
         from reader.core.search.query import is_simple, view_filter
 
@@ -375,6 +496,39 @@ class Library:
             snippet = highlight.marked_snippet(paper.abstract, terms) if snippets else ""
             results.append(SearchHit(paper, score, snippet))
         return SearchResults(text, results, total, corrected, parsed.degraded, terms)
+
+    def _simple_search(
+        self, text: str, limit: int, snippets: bool, within: View | None
+    ) -> SearchResults:
+        """While the index is rebuilding: papers whose title (or, in libraries small enough
+        to scan, abstract) contains every word of the query, newest first."""
+        from reader.core.search import highlight
+        from reader.core.views import where_clause
+
+        words = simple_words(text)
+        if not words:
+            return SearchResults(text, [], 0, fallback=True)
+        where, params = where_clause(within or View())
+        columns = ["p.title"]
+        if self.store.count() <= FALLBACK_SCAN_ABSTRACTS:
+            columns.append("p.title || ' ' || p.abstract")
+        found: list[int] = []
+        for column in columns:
+            likes = " AND ".join(f"{column} LIKE ? ESCAPE '\\'" for _ in words)
+            rows = self.store.query(
+                f"SELECT p.id FROM papers p {where or 'WHERE 1'} AND {likes}"
+                " ORDER BY coalesce(p.published, '') DESC, p.id DESC LIMIT ?",
+                [*params, *(f"%{like_escape(w)}%" for w in words), limit],
+            )
+            found += [r[0] for r in rows if r[0] not in found]
+            if len(found) >= limit:
+                break
+        terms = frozenset(w.lower() for w in words)
+        hits = [
+            SearchHit(p, 0.0, highlight.marked_snippet(p.abstract, terms) if snippets else "")
+            for p in self.store.papers(found[:limit])
+        ]
+        return SearchResults(text, hits, len(hits), terms=terms, fallback=True)
 
     def related(
         self, paper_id: int, limit: int = 10, mode: str = "auto"
@@ -529,23 +683,23 @@ class Library:
 
     def set_bookmarked(self, ids: Iterable[int], value: bool) -> None:
         self.store.set_flag(ids, "bookmarked", value)
-        self.catch_up_index()
+        self._follow_index()
 
     def set_read(self, ids: Iterable[int], value: bool) -> None:
         self.store.set_flag(ids, "is_read", value)
-        self.catch_up_index()
+        self._follow_index()
 
     def set_notes(self, paper_id: int, notes: str) -> None:
         self.store.set_notes(paper_id, notes)
-        self.catch_up_index()
+        self._follow_index()
 
     def add_tags(self, ids: Iterable[int], tags: Iterable[str]) -> None:
         self.store.add_tags(ids, [clean_tag(t) for t in tags])
-        self.catch_up_index()
+        self._follow_index()
 
     def remove_tags(self, ids: Iterable[int], tags: Iterable[str]) -> None:
         self.store.remove_tags(ids, [clean_tag(t) for t in tags])
-        self.catch_up_index()
+        self._follow_index()
 
     def tag_counts(self) -> list[tuple[str, int]]:
         return self.store.tag_counts()
@@ -558,6 +712,47 @@ class Library:
 
     def delete_saved_search(self, name: str) -> None:
         self.store.delete_saved_search(name)
+
+    # -- backups ----------------------------------------------------------------------------------
+
+    def backup(self, dest: Path | None = None) -> Path:
+        """A consistent copy of the library: to ``dest``, or a kept one in ``backups/``."""
+        from reader.core.backup import copy_database, take_backup
+
+        db_path = self.folder / DB_NAME
+        if dest is None:
+            return take_backup(db_path, "manual")
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+        try:
+            return copy_database(conn, dest)
+        finally:
+            conn.close()
+
+    def backup_if_due(self, now: datetime | None = None) -> Path | None:
+        """The scheduled backup, if one is due (a directory listing when it is not)."""
+        from reader.core.backup import backup_due, take_backup
+
+        if not backup_due(self.folder, self.backup_policy(), now) or not self.store.count():
+            return None
+        return take_backup(self.folder / DB_NAME, "auto", now=now)
+
+    def backup_policy(self) -> BackupPolicy:
+        from reader.core.backup import read_policy
+
+        return read_policy(self.store.conn)
+
+    def set_backup_policy(self, policy: BackupPolicy) -> None:
+        from reader.core.backup import policy_rows
+
+        with self.store.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", policy_rows(policy))
+
+    @staticmethod
+    def restore(folder: Path, source: Path) -> RestoreReport:
+        """Replace the (closed) library in ``folder`` with a backup (``restore_library``)."""
+        from reader.core.backup import restore_library
+
+        return restore_library(folder, source)
 
     # -- export -----------------------------------------------------------------------------------
 
@@ -578,6 +773,19 @@ class Library:
 
             return to_csl_json(papers)
         raise ValueError(f"unknown export format {fmt!r}; choose bibtex or csl-json")
+
+
+def simple_words(text: str) -> list[str]:
+    """The plain words of a query for the fallback search (field names and operators dropped)."""
+    import re
+
+    text = re.sub(r"\b\w+:", " ", text)  # author:smith -> smith
+    words = [w for w in re.findall(r"\w+", text) if len(w) > 1]
+    return [w for w in words if w.lower() not in _SYNTAX_WORDS][:8]
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def clean_tag(tag: str) -> str:

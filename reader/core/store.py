@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reader.core.merge import merged_changes, record_to_row
 from reader.core.model import Listing, Paper, PaperRecord
-from reader.core.schema import migrate
+from reader.core.schema import migrate, refuse_if_too_new
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -35,6 +36,10 @@ _REV_SQL = "max(CAST(value AS INTEGER), (SELECT coalesce(max(rev), 0) FROM paper
 
 class PaperNotFound(LookupError):
     """No paper with that id or arXiv id."""
+
+
+class LibraryBusy(Exception):
+    """Another process kept the library's write lock for longer than the busy timeout."""
 
 
 @dataclass
@@ -52,7 +57,18 @@ def now_iso() -> str:
 class Store:
     """One library's ``library.sqlite``."""
 
-    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        readonly: bool = False,
+        before_migration: Callable[[sqlite3.Connection, int], None] | None = None,
+    ) -> None:
+        """Open (creating or upgrading) a library file.
+
+        A library newer than this app raises ``LibraryTooNew`` before anything is written;
+        ``before_migration(conn, old_version)`` runs before an existing library is upgraded.
+        """
         self.path = path
         self._lock = threading.RLock()
         if readonly:
@@ -64,14 +80,21 @@ class Store:
             self.conn = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=30
             )
+        self.conn.execute("PRAGMA busy_timeout = 30000")
+        self._db: Database | None = None
+        try:
+            refuse_if_too_new(self.conn)  # before WAL: a refused library stays byte-identical
+        except BaseException:
+            self.conn.close()
+            raise
+        if not readonly:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA busy_timeout = 30000")
         self.conn.row_factory = sqlite3.Row
-        self._db: Database | None = None
         if not readonly:
-            migrate(self.conn)
+            hook = None if before_migration is None else partial(before_migration, self.conn)
+            migrate(self.conn, hook)
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('rev', '0')")
 
     @property
@@ -91,8 +114,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; waits up to the busy timeout for another writer."""
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e):
+                    raise
+                raise LibraryBusy(
+                    "another Paper Reader is writing to this library and did not finish within"
+                    " 30 s; try again when it is done"
+                ) from None
             try:
                 yield self.conn
             except BaseException:
@@ -218,6 +250,11 @@ class Store:
             " VALUES (?, ?, ?, ?, ?)",
             (paper_id, source_id, listing.listed_on, listing.position, batch_id),
         )
+        if listing.listed_on:
+            self.conn.execute(
+                "UPDATE papers SET last_listed_on = ? WHERE id = ? AND last_listed_on < ?",
+                (listing.listed_on, paper_id, listing.listed_on),
+            )
 
     def _flag_near_duplicates(self, new_ids: list[int]) -> None:
         """Record titles that are nearly (not exactly) equal, for review; never merge them."""

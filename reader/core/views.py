@@ -15,7 +15,7 @@ SORT_COLUMNS = {
     "published": "coalesce(p.published, '')",
     "title": "p.title COLLATE NOCASE",
     "first_author": "p.first_author COLLATE NOCASE",
-    "listed_on": "(SELECT max(l.listed_on) FROM listings l WHERE l.paper_id = p.id)",
+    "listed_on": "p.last_listed_on",  # the newest listing day (schema 2)
     "upvotes": "coalesce(p.upvotes, -1)",
     "added_at": "p.added_at",
 }
@@ -121,6 +121,11 @@ class Views:
                 " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
             )
         )
+
+
+def where_clause(view: View) -> tuple[str, list[object]]:
+    """The SQL ``WHERE`` (on ``papers p``) selecting a view's papers, and its parameters."""
+    return _where(view)
 
 
 def _where(view: View) -> tuple[str, list[object]]:

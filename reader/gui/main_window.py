@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QTreeView,
 )
 
-from reader.core.library import ImportReport, Library, SearchResults
+from reader.core.library import FALLBACK_NOTE, ImportReport, Library, SearchResults
 from reader.core.model import Paper
 from reader.core.views import View
 from reader.gui.jobs import BULK, JobRunner
@@ -33,6 +33,7 @@ from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar
 
 SEARCH_LIMIT = 1000  # ranked hits shown for a query
 POLL_MS = 2000  # how often the window looks for changes made by another process
+REBUILDING_MESSAGE = "Rebuilding the search index — searches show simple matches meanwhile"
 
 
 class MainWindow(QMainWindow):
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
         self.history: list[int] = []
         self.history_pos = -1
         self._seen_rev = library.store.rev()
+        self._rebuilding = False  # a background index repair / catch-up is running
         self.worker_views = library.open_views()  # for jobs; the model has its own connection
 
         self.sidebar_model = SidebarModel()
@@ -200,8 +202,39 @@ class MainWindow(QMainWindow):
             from reader.core.resources import sample_library_files
 
             self.importer.start(sample_library_files(), title="Importing the sample library")
-        else:  # bring the index up to date with changes it missed (a crash, another version)
-            self.runner.submit(self.library.catch_up_index, priority=BULK, title="Indexing")
+        else:  # catch the index up with changes it missed, or rebuild damaged derived data
+            self.rebuild_derived()
+        # its own connection and the online backup API: no need to hold up the user's writes
+        self.runner.submit(self.library.backup_if_due, priority=BULK, title="Backing up")
+
+    def rebuild_derived(self) -> None:
+        """Repair or catch up the index in the background; searches meanwhile fall back to
+        simple matches (labelled), and the current search is re-run when it is done."""
+        if self._rebuilding:
+            return
+        self._rebuilding = True
+        library, bar = self.library, self.statusBar()
+
+        def announce(status: str) -> None:
+            if status != "ready" and self._rebuilding:
+                bar.showMessage(REBUILDING_MESSAGE)
+
+        self.runner.submit(library.index_status, announce, title="Checking the search index")
+
+        def done(_result: object) -> None:
+            self._rebuilding = False
+            if bar.currentMessage() == REBUILDING_MESSAGE:
+                bar.clearMessage()
+            if self.query:
+                self.run_search(self.query)
+
+        def failed(error: Exception) -> None:
+            self._rebuilding = False
+            self.statusBar().showMessage(f"Rebuilding the search index failed: {error}", 15_000)
+
+        self.runner.submit(
+            self.library.rebuild_derived, done, failed, priority=BULK, title="Indexing", write=True
+        )
 
     # -- list and sidebar --------------------------------------------------------------------
 
@@ -322,7 +355,10 @@ class MainWindow(QMainWindow):
                 if len(hits) < SEARCH_LIMIT
                 else (f"top {len(hits):,} of about {results.total:,}")
             )
-            if results.corrected:
+            if results.fallback:
+                status = f"{FALLBACK_NOTE} — {status}"
+                self.rebuild_derived()
+            elif results.corrected:
                 status = f"showing results for “{results.corrected}” — {status}"
             elif results.degraded:
                 status = f"searched as plain words — {status}"
@@ -440,6 +476,9 @@ class MainWindow(QMainWindow):
             self.refresh_sidebar()
             if not self.query:
                 self.refresh_list(select_id=self.current_id)
+            # The other process normally indexed its change itself; if it could not (the
+            # index was busy), this window's index follows, then a running search is redone.
+            self.rebuild_derived()
 
     # -- import and export ---------------------------------------------------------------------
 
@@ -531,10 +570,14 @@ class MainWindow(QMainWindow):
         from reader.gui.theme import apply_theme
         from reader.gui.widgets.preferences import PreferencesDialog
 
-        dialog = PreferencesDialog(self, self.settings, self.library.folder)
+        old_backups = self.library.backup_policy()
+        dialog = PreferencesDialog(self, self.settings, self.library.folder, old_backups)
         if dialog.exec():
             dialog.save()
             apply_theme(dialog.chosen_theme(), dialog.font_size.value())
+            backups = dialog.chosen_backups()
+            if backups != old_backups:
+                self._write(lambda: self.library.set_backup_policy(backups), refresh=False)
 
     def show_syntax(self) -> None:
         QMessageBox.information(self, "Search syntax", SYNTAX_HELP)

@@ -37,6 +37,7 @@ class VectorCheck:
     stale: list[int] = field(default_factory=list)  # vector made from an older title/abstract
     extra: list[int] = field(default_factory=list)  # vectors of papers gone from the store
     model_changed: bool = False
+    damaged: bool = False  # the vector files were cut short; the lost rows are re-embedded
 
 
 class RelatedPapers:
@@ -169,7 +170,11 @@ class RelatedPapers:
 
     def check(self) -> VectorCheck:
         name = self.model_name() or ""
-        report = VectorCheck(model=self.vectors.model, model_changed=name != self.vectors.model)
+        report = VectorCheck(
+            model=self.vectors.model,
+            model_changed=name != self.vectors.model,
+            damaged=self.vectors.damaged,
+        )
         seen = set()
         for row in self.store.query("SELECT id, title, abstract FROM papers"):
             seen.add(row[0])

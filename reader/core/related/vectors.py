@@ -37,6 +37,7 @@ class VectorStore:
         self.folder = folder
         self._lock = threading.RLock()
         self._matrix: np.ndarray | None = None
+        self.damaged = False  # rows were missing at open and have been cut off (see _load)
         self._load()
 
     # -- state ----------------------------------------------------------------------------------
@@ -50,6 +51,10 @@ class VectorStore:
         if meta.get("format") != FORMAT:
             meta = {"format": FORMAT, "model": "", "dim": 0, "count": 0, "rev": 0, "gen": 0}
         self.meta = meta
+        readable = self._readable_rows()
+        if readable < meta["count"]:  # files cut short (a disk fault, a bad copy): keep the
+            self.damaged = True  # consistent prefix; rev 0 makes `embed` redo the rest
+            self._write_meta(count=readable, rev=0)
         self._truncate_to_count()
         count = meta["count"]
         self._ids = (
@@ -72,6 +77,16 @@ class VectorStore:
                 index = ann.AnnIndex(self.folder)
                 if index.open(int(self.meta["gen"]), self.dim):
                     self.ann = index
+
+    def _readable_rows(self) -> int:
+        """How many rows all three files hold in full."""
+        count, dim = int(self.meta["count"]), int(self.meta["dim"])
+        for kind, width in (("vectors", 4 * dim), ("ids", 8), ("hashes", 8)):
+            path = self._path(kind)
+            size = path.stat().st_size if path.exists() else 0
+            if width:
+                count = min(count, size // width)
+        return count
 
     def _path(self, kind: str) -> Path:
         ext = {"vectors": "f32", "ids": "i64", "hashes": "u64"}[kind]

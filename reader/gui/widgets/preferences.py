@@ -1,4 +1,5 @@
-"""Preferences: library location (used from the next start), theme and text size."""
+"""Preferences: library location (used from the next start), theme, text size, and the
+library's automatic backup schedule (stored in the library, shared with the CLI)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reader.core.backup import BackupPolicy
+
 THEMES = ("system", "light", "dark")
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, parent: QWidget, settings: QSettings, current_library: Path) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        settings: QSettings,
+        current_library: Path,
+        backups: BackupPolicy | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.settings = settings
@@ -42,6 +51,17 @@ class PreferencesDialog(QDialog):
         self.font_size.setSuffix(" pt")
         self.font_size.setValue(settings.value("font_size", 0, int) or self.font().pointSize())
         self.font_size.setAccessibleName("Text size")
+        policy = backups or BackupPolicy()
+        self.backup_hours = QSpinBox()
+        self.backup_hours.setRange(0, 24 * 30)
+        self.backup_hours.setSuffix(" h")
+        self.backup_hours.setSpecialValueText("off")
+        self.backup_hours.setValue(round(policy.every_hours))
+        self.backup_hours.setAccessibleName("Automatic backup every")
+        self.backup_keep = QSpinBox()
+        self.backup_keep.setRange(1, 100)
+        self.backup_keep.setValue(policy.keep)
+        self.backup_keep.setAccessibleName("Backups kept")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -51,6 +71,8 @@ class PreferencesDialog(QDialog):
         form.addRow("Library folder (used from the next start):", row)
         form.addRow("Theme:", self.theme)
         form.addRow("Text size:", self.font_size)
+        form.addRow("Back up the library every:", self.backup_hours)
+        form.addRow("Automatic backups kept:", self.backup_keep)
         form.addRow(buttons)
 
     def _browse(self) -> None:
@@ -60,6 +82,9 @@ class PreferencesDialog(QDialog):
 
     def chosen_theme(self) -> str:
         return THEMES[self.theme.currentIndex()]
+
+    def chosen_backups(self) -> BackupPolicy:
+        return BackupPolicy(float(self.backup_hours.value()), self.backup_keep.value())
 
     def save(self) -> None:
         self.settings.setValue("library_folder", self.library.text().strip())
