@@ -63,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("related", help="the papers closest to one paper")
     p.add_argument("id", metavar="ID", help="paper id or arXiv id")
     p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--bookmarked", action="store_true", help="only bookmarked papers")
+    p.add_argument("--tag", help="only papers with this tag (or a tag below it)")
+    p.add_argument("--since", type=int, metavar="YEAR", help="only papers published since YEAR")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser(
+        "for-you", help="unread papers closest to a tag's papers (default: to the bookmarks)"
+    )
+    p.add_argument("--tag", help="rank by this tag's papers instead of the bookmarks")
+    p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("embed", help="compute every missing vector (for related papers)")
@@ -207,11 +217,25 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_related(library: Library, args: argparse.Namespace) -> int:
-    related = library.related(library.resolve(args.id), limit=args.limit)
-    if args.json:
-        _print_json([_hit_json(p, score, p.abstract[:200]) for p, score in related])
+    related = library.related(
+        library.resolve(args.id),
+        limit=args.limit,
+        bookmarked=args.bookmarked,
+        tag=args.tag,
+        since=args.since,
+    )
+    return _print_ranked(related, args.json)
+
+
+def cmd_for_you(library: Library, args: argparse.Namespace) -> int:
+    return _print_ranked(library.for_you(args.tag, limit=args.limit), args.json)
+
+
+def _print_ranked(ranked: list[tuple[Paper, float]], as_json: bool) -> int:
+    if as_json:
+        _print_json([_hit_json(p, score, p.abstract[:200]) for p, score in ranked])
         return EXIT_OK
-    for paper, score in related:
+    for paper, score in ranked:
         print(f"{paper.id:>6}  {score:.3f}  {paper.title}")
     return EXIT_OK
 
@@ -371,6 +395,7 @@ COMMANDS: dict[str, Any] = {
     "import": cmd_import,
     "search": cmd_search,
     "related": cmd_related,
+    "for-you": cmd_for_you,
     "embed": cmd_embed,
     "show": cmd_show,
     "stats": cmd_stats,

@@ -531,24 +531,38 @@ class Library:
         return SearchResults(text, hits, len(hits), terms=terms, fallback=True)
 
     def related(
-        self, paper_id: int, limit: int = 10, mode: str = "auto"
+        self,
+        paper_id: int,
+        limit: int = 10,
+        mode: str = "auto",
+        bookmarked: bool = False,
+        tag: str | None = None,
+        since: int | None = None,
     ) -> list[tuple[Paper, float]]:
         """The papers closest to this one, scored 0..1, without itself or same-title copies.
 
-        "auto": ``cos_dense + 2 × cos_tfidf`` (/3) over the dense neighbours when the paper has
-        a vector, else tf-idf over Whoosh's key-term hits; "lexical" and "dense" force one half.
+        "auto": the hybrid (``fusion.hybrid_scores``) over the dense neighbours when the paper
+        has a vector, else tf-idf over Whoosh's key-term hits; "lexical" and "dense" force one
+        half. ``bookmarked``, ``tag`` (with its sub-tags) and ``since`` (a year) keep only the
+        papers that match them all.
         """
         from reader.core.related.embedder import paper_text
 
         paper = self.store.paper(paper_id)
+        allowed = self._related_allowed(bookmarked, tag, since)
         pool = limit + 10
         if mode == "dense":
-            ranked = self.related_papers.dense_ids(paper_id, pool)
+            query = self.related_papers.vectors.vector(paper_id)
+            ranked = (
+                []
+                if query is None
+                else self.related_papers.vectors.knn(query, pool, {paper_id}, allowed)
+            )
         else:
             # With a vector, the dense neighbours are the candidates (Whoosh's added nothing
             # measurable and cost ~30 ms); without one, Whoosh's key-term hits are.
             dense = mode != "lexical" and self.related_papers.has_vector(paper_id)
-            lexical = [] if dense else [i for i, _ in self._key_term_hits(paper, 50)]
+            lexical = [] if dense else [i for i, _ in self._key_term_hits(paper, 50, allowed)]
             ranked = self.related_papers.related_ids(
                 paper_id,
                 paper_text(paper.title, paper.abstract),
@@ -556,6 +570,7 @@ class Library:
                 self.related_papers.tfidf(self.index.searcher()),
                 pool,
                 dense=dense,
+                allowed=allowed,
             )
         own_title = title_key(paper.title)
         papers = {p.id: p for p in self.store.papers([i for i, _ in ranked])}
@@ -566,7 +581,48 @@ class Library:
         ]
         return related[:limit]
 
-    def _key_term_hits(self, paper: Paper, limit: int) -> list[tuple[int, float]]:
+    def for_you(self, tag: str | None = None, limit: int = 50) -> list[tuple[Paper, float]]:
+        """Unread papers ranked by closeness (0..1) to a tag's papers, or to the bookmarks.
+
+        Empty when the tag (or the bookmarks) has no embedded paper yet.
+        """
+        if tag:
+            liked = self._related_allowed(False, tag, None) or set()
+        else:
+            liked = self._related_allowed(True, None, None) or set()
+        if not liked:
+            return []
+        unread = {r[0] for r in self.store.query("SELECT id FROM papers WHERE is_read = 0")}
+        ranked = self.related_papers.for_you_ids(
+            liked, self.related_papers.tfidf(self.index.searcher()), limit, unread - liked
+        )
+        papers = {p.id: p for p in self.store.papers([i for i, _ in ranked])}
+        return [(papers[i], score) for i, score in ranked if i in papers]
+
+    def _related_allowed(
+        self, bookmarked: bool, tag: str | None, since: int | None
+    ) -> set[int] | None:
+        """The ids the related filters let through (None: no filter)."""
+        from reader.core.views import _where
+
+        parts, params = [], []
+        if bookmarked:
+            parts.append("p.bookmarked = 1")
+        if tag:
+            where, tag_params = _where(View(kind="tag", value=clean_tag(tag)))
+            parts.append(where.removeprefix("WHERE "))
+            params += tag_params
+        if since is not None:
+            parts.append("CAST(substr(p.published, 1, 4) AS INTEGER) >= ?")
+            params.append(since)
+        if not parts:
+            return None
+        sql = f"SELECT p.id FROM papers p WHERE {' AND '.join(parts)}"
+        return {r[0] for r in self.store.query(sql, params)}
+
+    def _key_term_hits(
+        self, paper: Paper, limit: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]:
         """Whoosh's lexical candidates: an OR of the paper's most distinctive words (Bo1)."""
         from whoosh.query import Or, Term
 
@@ -579,8 +635,12 @@ class Library:
             [Term("abstract", term, boost=weight) for term, weight in keys]
             + [Term("title", term, boost=weight) for term, weight in keys]
         )
+        if allowed is not None:  # fetch deeper, then keep the allowed
+            limit = min(limit * 20, 2000)
         hits, _ = self.index.search(query, limit + 1)
-        return [(i, score) for i, score in hits if i != paper.id]
+        return [
+            (i, score) for i, score in hits if i != paper.id and (allowed is None or i in allowed)
+        ]
 
     # -- vectors ----------------------------------------------------------------------------------
 

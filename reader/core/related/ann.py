@@ -4,9 +4,15 @@ Optional: used only when ``usearch`` is installed and the library has at least `
 vectors; below that, exact numpy kNN is fast enough (~16 ms at 100k x 384 on 2 cores).
 Keys are row numbers of the vector store's current generation; the index covers rows
 ``[0, rows)`` and the store scans the rows after that exactly, so a partly built index is
-still correct. Candidates are re-scored exactly from the memory-mapped rows. The file is
+still correct. Candidates are re-scored exactly from the memory-mapped rows, so the graph
+stores int8 copies (half f16's memory; the re-score undoes the rounding). The file is
 written beside the vectors (``ann.usearch`` + ``ann.json``), saved to a temporary name and
 renamed, and thrown away when the store's generation changes (model change, compaction).
+
+Measured (benchmarks/bench_related.py --speed 1000000 --ann: 1M vectors clustered around real
+MiniLM rows, 2 busy cores): recall@10 against exact kNN 0.9955, p50 1.9 ms, p95 16 ms (exact
+numpy: 587 / 1,040 ms); build 1,505 s; 508 MiB on disk, 693 MiB resident once loaded. The
+f16 graph with ``expansion_search`` 64 had measured 0.962 on harsher Gaussian clusters.
 """
 
 from __future__ import annotations
@@ -19,14 +25,26 @@ import numpy as np
 
 MIN_ROWS = 200_000
 ADD_BATCH = 50_000
+CONNECTIVITY = 16
+EXPANSION_ADD = 64
+EXPANSION_SEARCH = 256
 
 
 def available() -> bool:
     try:
-        import usearch.index  # noqa: F401
+        _usearch()
     except ImportError:
         return False
     return True
+
+
+def _usearch():  # type: ignore[no-untyped-def]
+    """usearch's Index class. onnxruntime must be loaded first: importing it after usearch
+    (2.26, numkong 7.8) crashes the process in onnxruntime's module initialisation."""
+    import onnxruntime  # noqa: F401
+    from usearch.index import Index
+
+    return Index
 
 
 class AnnIndex:
@@ -48,24 +66,23 @@ class AnnIndex:
             return False
         if meta.get("gen") != gen or meta.get("dim") != dim or not self._path.exists():
             return False
-        from usearch.index import Index
-
-        self.index = Index.restore(str(self._path))
+        self.index = _usearch().restore(str(self._path))
+        if self.index is None:
+            return False
+        self.index.expansion_search = EXPANSION_SEARCH
         self.rows, self.gen = int(meta["rows"]), gen
-        return self.index is not None
+        return True
 
     def catch_up(self, matrix: np.ndarray, gen: int, threads: int = 0) -> int:
         """Add rows ``[rows, len(matrix))``; save. Returns how many rows were added."""
-        from usearch.index import Index
-
         if self.index is None or self.gen != gen:
-            self.index = Index(
+            self.index = _usearch()(
                 ndim=matrix.shape[1],
                 metric="ip",
-                dtype="f16",
-                connectivity=16,
-                expansion_add=128,
-                expansion_search=64,
+                dtype="i8",
+                connectivity=CONNECTIVITY,
+                expansion_add=EXPANSION_ADD,
+                expansion_search=EXPANSION_SEARCH,
             )
             self.rows, self.gen = 0, gen
         start = self.rows

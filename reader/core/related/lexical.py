@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 from reader.core.search.analysis import FoldingTokenizer
@@ -127,6 +127,16 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def blend(vectors: Sequence[dict[str, float]], weights: Sequence[float]) -> dict[str, float]:
+    """The unit-length weighted sum of sparse vectors."""
+    out: dict[str, float] = {}
+    for vector, weight in zip(vectors, weights, strict=True):
+        for term, value in vector.items():
+            out[term] = out.get(term, 0.0) + weight * value
+    norm = math.sqrt(sum(w * w for w in out.values())) or 1.0
+    return {t: w / norm for t, w in out.items()}
 
 
 class CountsCache:

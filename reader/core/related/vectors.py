@@ -20,12 +20,13 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 FORMAT = 1
+SCAN_CHUNK = 65_536  # rows per block of a filtered exact scan
 
 
 def text_hash(text: str) -> int:
@@ -239,12 +240,18 @@ class VectorStore:
         return None if row is None else np.array(self.matrix()[row])
 
     def knn(
-        self, query: np.ndarray, k: int, exclude: Iterable[int] = ()
+        self,
+        query: np.ndarray,
+        k: int,
+        exclude: Iterable[int] = (),
+        allowed: Collection[int] | None = None,
     ) -> list[tuple[int, float]]:
         """Cosine nearest neighbours (rows are unit vectors): [(paper id, cosine)].
 
         Exact (one matrix-vector product) unless an approximate index covers the rows; then
-        its candidates plus the rows after it are re-scored exactly.
+        its candidates plus the rows after it are re-scored exactly. ``allowed`` keeps only
+        those papers: a small set (under a quarter of the rows) is scanned exactly, a big one
+        filters a proportionally deeper search.
         """
         with self._lock:
             matrix, ids, live_rows = self.matrix(), self._ids, self._row
@@ -253,9 +260,17 @@ class VectorStore:
             return []
         query = np.asarray(query, dtype=np.float32)
         excluded = set(exclude)
+        depth = k + len(excluded)
+        if allowed is not None:
+            rows = np.fromiter(
+                (live_rows[i] for i in allowed if i in live_rows and i not in excluded), np.int64
+            )
+            if len(rows) * 4 <= len(matrix):
+                return self._scan(matrix, ids, np.sort(rows), query, k)
+            depth = depth * len(matrix) // max(len(rows), 1) + 1
         if ann is not None and ann.gen == gen and ann.rows:
             rows = np.concatenate(
-                [ann.search(query, 4 * (k + len(excluded)) + 40), np.arange(ann.rows, len(matrix))]
+                [ann.search(query, 4 * depth + 40), np.arange(ann.rows, len(matrix))]
             )
             rows = np.unique(rows[rows < len(matrix)])
             row_scores = np.asarray(matrix[rows]) @ query
@@ -263,7 +278,7 @@ class VectorStore:
             top, scores = rows[order], row_scores[order]
         else:
             all_scores = matrix @ query
-            want = min(len(all_scores), k + len(excluded) + dead)
+            want = min(len(all_scores), depth + dead)
             top = (
                 np.argpartition(-all_scores, want - 1)[:want]
                 if want < len(all_scores)
@@ -276,10 +291,38 @@ class VectorStore:
             paper_id = int(ids[row])
             if paper_id in excluded or live_rows.get(paper_id) != row:
                 continue
+            if allowed is not None and paper_id not in allowed:
+                continue
             out.append((paper_id, float(score)))
             if len(out) >= k:
                 break
         return out
+
+    @staticmethod
+    def _scan(
+        matrix: np.ndarray, ids: np.ndarray, rows: np.ndarray, query: np.ndarray, k: int
+    ) -> list[tuple[int, float]]:
+        """Exact top ``k`` among the given (live) rows, read in chunks."""
+        best_rows, best_scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        for lo in range(0, len(rows), SCAN_CHUNK):
+            chunk = rows[lo : lo + SCAN_CHUNK]
+            best_rows = np.concatenate([best_rows, chunk])
+            best_scores = np.concatenate([best_scores, np.asarray(matrix[chunk]) @ query])
+            if len(best_rows) > k:
+                keep = np.argpartition(-best_scores, k - 1)[:k]
+                best_rows, best_scores = best_rows[keep], best_scores[keep]
+        order = np.argsort(-best_scores)
+        return [
+            (int(ids[r]), float(s))
+            for r, s in zip(best_rows[order].tolist(), best_scores[order].tolist(), strict=True)
+        ]
+
+    def rows_of(self, paper_ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """The given papers that have a vector, and their vectors (in that order)."""
+        have = [i for i in paper_ids if i in self._row]
+        if not have:
+            return [], np.zeros((0, self.dim), np.float32)
+        return have, np.asarray(self.matrix()[[self._row[i] for i in have]])
 
     def cosines(self, query: np.ndarray, paper_ids: Iterable[int]) -> dict[int, float]:
         """Cosine of ``query`` to each given paper that has a vector."""
