@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +33,23 @@ def open_binary(path: Path) -> BinaryIO:
 
 def read_head(path: Path, size: int = 8192) -> bytes:
     """The first ``size`` decompressed bytes, for format sniffing."""
+    return read_head_checked(path, size)[0]
+
+
+def read_head_checked(path: Path, size: int = 8192) -> tuple[bytes, bool]:
+    """The first ``size`` decompressed bytes, and whether the gzip data broke off before
+    them (cut short or damaged: then the bytes are those read before the damage)."""
+    head = b""
     with open_binary(path) as f:
         try:
-            return f.read(size)
-        except (OSError, EOFError):  # truncated or corrupt gzip
-            return b""
+            while len(head) < size:  # in small reads, so what precedes damage is kept
+                chunk = f.read(min(1024, size - len(head)))
+                if not chunk:
+                    break
+                head += chunk
+        except (OSError, EOFError, zlib.error):  # zlib.error is no OSError
+            return head, True
+    return head, False
 
 
 def decode(data: bytes) -> tuple[str, bool]:
