@@ -7,6 +7,7 @@ so ``--version`` and ``show`` start fast.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from collections.abc import Sequence
@@ -131,6 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from reader.gui.app import run
 
         return run(library=args.library, self_test=getattr(args, "self_test", False))
+    if (
+        args.command in NEEDS_LIBRARY
+        and args.library is not None
+        and not (args.library / "library.sqlite").exists()
+    ):  # a mistyped or unmounted folder: say so rather than make an empty library there
+        print(
+            f"paper-reader: error: no library in {args.library} (import files to make one)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     try:
         if args.command == "restore":  # works on the closed library
             return cmd_restore(args)
@@ -166,6 +177,24 @@ def _scheduled_backup(library: Library) -> None:
 
 
 def _describe(e: Exception) -> str:
+    from reader.core.library import LibraryUnavailable
+
+    if isinstance(e, LibraryUnavailable):
+        return f"cannot open the library {e.folder}: {e}"
+    code, text = getattr(e, "errno", None), str(e)
+    if code == errno.ENOSPC or "disk is full" in text:
+        problem, remedy = "full", "free some space"
+    elif code == errno.EROFS or "readonly database" in text:
+        problem, remedy = "read-only", "make it writable"
+    else:
+        return _plain(e)
+    return (  # a write failed midway: say what was kept
+        f"the disk holding the library is {problem} ({_plain(e)}); everything stored before"
+        f" this write is kept, the write itself is not: {remedy} and run the command again"
+    )
+
+
+def _plain(e: Exception) -> str:
     if isinstance(e, OSError) and e.strerror:
         return f"{e.filename or ''}: {e.strerror}".lstrip(": ")
     return str(e) or type(e).__name__
@@ -390,6 +419,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"indexed {library.reindex():,} papers")
     return EXIT_OK
 
+
+# Commands that only make sense on an existing library (``import`` makes one).
+NEEDS_LIBRARY = frozenset(
+    {
+        "search", "related", "embed", "show", "stats", "tag", "untag", "bookmark",
+        "unbookmark", "read", "unread", "export", "check", "reindex", "backup",
+    }
+)  # fmt: skip
 
 COMMANDS: dict[str, Any] = {
     "import": cmd_import,

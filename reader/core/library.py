@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,7 +25,14 @@ if TYPE_CHECKING:
     from reader.core.search.index import SearchIndex
     from reader.core.search.query import ParsedQuery, QueryParser
 
-__all__ = ["CheckReport", "ImportReport", "Library", "PaperNotFound", "SearchResults"]
+__all__ = [
+    "CheckReport",
+    "ImportReport",
+    "Library",
+    "LibraryUnavailable",
+    "PaperNotFound",
+    "SearchResults",
+]
 
 BATCH_SIZE = 2000  # records per store transaction
 MAX_ERRORS_KEPT = 1000  # per file, in the import record; the count is always exact
@@ -131,13 +141,43 @@ class CheckReport:
 Cancelled = Callable[[], bool]
 
 
+class LibraryUnavailable(Exception):
+    """The library folder cannot be opened: read-only, on a full disk, not a folder…"""
+
+    def __init__(self, folder: Path, reason: str) -> None:
+        super().__init__(reason)
+        self.folder = folder
+
+
+def storage_problem(folder: Path, error: BaseException) -> str:
+    """Why writing to ``folder`` failed, in words: a read-only folder or a full disk are
+    named as such (SQLite only says "unable to open database file" or "disk is full")."""
+    detail = (getattr(error, "strerror", None) or str(error)) if error else ""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    errno_code = getattr(error, "errno", None)
+    if errno_code == errno.ENOSPC or "disk is full" in str(error):
+        return f"the disk is full ({detail})"
+    if existing is None:
+        return detail
+    if not existing.is_dir():
+        return f"{existing} is not a folder ({detail})"
+    if errno_code == errno.EROFS or not os.access(existing, os.W_OK):
+        return f"the folder is read-only ({detail})"
+    if shutil.disk_usage(existing).free < 256 * 1024:
+        return f"the disk is full ({detail})"
+    return detail
+
+
 class Library:
     """A library folder: ``library.sqlite`` (the truth) plus the derived search index."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.store = Store(folder / DB_NAME, before_migration=self._backup_before_migration)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.store = Store(folder / DB_NAME, before_migration=self._backup_before_migration)
+        except (OSError, sqlite3.DatabaseError) as e:
+            raise LibraryUnavailable(folder, storage_problem(folder, e)) from e
         self._index: SearchIndex | None = None
         self._parser: QueryParser | None = None
         self._index_lock = threading.RLock()

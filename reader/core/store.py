@@ -127,10 +127,13 @@ class Store:
                 ) from None
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk): a second
+                # ROLLBACK would replace the real error with "no transaction is active".
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
 
     def _bump_rev(self) -> int:
         """Inside a transaction: the next change number (above every paper's stamp, even

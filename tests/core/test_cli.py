@@ -17,6 +17,7 @@ import pytest
 
 from reader import __version__
 from reader.cli import main
+from reader.core.library import Library
 from reader.core.schema import SCHEMA_VERSION
 from tests.core.conftest import SEED_LISTINGS, SEED_PAPERS, seed_files
 
@@ -363,6 +364,7 @@ def test_a_library_from_a_newer_version_is_refused_without_traceback(capsys, tmp
 
 
 def test_debug_shows_the_traceback(tmp_path: Path):
+    Library(tmp_path).close()  # an empty library (a missing one is refused before opening)
     with pytest.raises(LookupError):
         main(["--library", str(tmp_path), "--debug", "show", "12345"])
 

@@ -6,7 +6,7 @@ from importlib import import_module
 from pathlib import Path
 
 from reader.core.importers.base import Importer, ImportOptions
-from reader.core.importers.textio import read_head
+from reader.core.importers.textio import read_head_checked
 
 # Format name (as given to ``--format``) -> module implementing the Importer protocol.
 FORMAT_MODULES: dict[str, str] = {
@@ -36,10 +36,12 @@ def importer_for(fmt: str) -> Importer:
 def detect_format(path: Path) -> str:
     """Pick the format whose importer is most confident about this file."""
     try:
-        head = read_head(path)
+        head, damaged = read_head_checked(path)
     except OSError as e:
         raise UnknownFormat(f"{path}: cannot read: {e.strerror or e}") from None
     if not head.strip():
+        if damaged:
+            raise UnknownFormat(f"{path}: the compressed (gzip) data is damaged or cut short")
         raise UnknownFormat(f"{path}: the file is empty")
     scores = {fmt: importer_for(fmt).sniff(path.name, head) for fmt in FORMATS}
     best = max(scores, key=lambda f: scores[f])

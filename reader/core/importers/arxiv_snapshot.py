@@ -183,7 +183,10 @@ def _split_authors(text: str) -> list[str]:
 def _name(text: str) -> str:
     """An author name with TeX accents decoded: "Bal\\'azs" -> "Balázs"."""
     if "\\" in text or "{" in text:
-        text = _LATEX.latex_to_text(text)
+        try:
+            text = _LATEX.latex_to_text(text)
+        except RecursionError:  # pylatexenc recurses once per nested brace
+            raise _Invalid("an author name nests braces too deeply to read") from None
     return one_line(text)
 
 

@@ -118,7 +118,10 @@ def parse(path: Path, options: ImportOptions) -> Iterator[ParseResult]:
             duplicate = block.get_parser_metadata(_DUPLICATE)
             if duplicate:
                 yield RecordError(duplicate[1], position, warning=True)
-            yield _convert(block, by_key, path, number, position)
+            try:
+                yield _convert(block, by_key, path, number, position)
+            except RecursionError:  # pylatexenc recurses once per nested brace
+                yield RecordError(f"entry {key_of(block)!r} nests braces too deeply", position)
         elif isinstance(block, DuplicateBlockKeyBlock):  # an @string defined twice
             message = f"@string {block.key!r} is defined again; the first definition is used"
             yield RecordError(message, SourcePosition(str(path), _line(block)), warning=True)
@@ -151,6 +154,11 @@ def _load(text: str) -> Library:
     for middleware in _PARSE_STACK:
         library = middleware.transform(library)
     return library
+
+
+def key_of(entry: Entry) -> str:
+    duplicate = entry.get_parser_metadata(_DUPLICATE)
+    return duplicate[0] if duplicate else entry.key
 
 
 def _line(block: Block) -> int | None:

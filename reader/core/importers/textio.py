@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,18 +33,42 @@ def open_binary(path: Path) -> BinaryIO:
 
 def read_head(path: Path, size: int = 8192) -> bytes:
     """The first ``size`` decompressed bytes, for format sniffing."""
+    return read_head_checked(path, size)[0]
+
+
+def read_head_checked(path: Path, size: int = 8192) -> tuple[bytes, bool]:
+    """The first ``size`` decompressed bytes, and whether the gzip data broke off before
+    them (cut short or damaged: then the bytes are those read before the damage)."""
+    head = b""
     with open_binary(path) as f:
         try:
-            return f.read(size)
-        except (OSError, EOFError):  # truncated or corrupt gzip
-            return b""
+            while len(head) < size:  # in small reads, so what precedes damage is kept
+                chunk = f.read(min(1024, size - len(head)))
+                if not chunk:
+                    break
+                head += chunk
+        except (OSError, EOFError, zlib.error):  # zlib.error is no OSError
+            return _sniffable(head), True
+    return _sniffable(head), False
+
+
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _sniffable(head: bytes) -> bytes:
+    """UTF-16 text (say, saved by Notepad or PowerShell's ``>``) as UTF-8, for the sniffers."""
+    if head.startswith(UTF16_BOMS):
+        return head.decode("utf-16", errors="replace").encode("utf-8")
+    return head
 
 
 def decode(data: bytes) -> tuple[str, bool]:
-    """Decode UTF-8 (with or without BOM); fall back to Windows-1252.
+    """Decode UTF-8 (with or without BOM) or UTF-16 with a BOM; fall back to Windows-1252.
 
     Returns the text and whether the legacy fallback was used.
     """
+    if data.startswith(UTF16_BOMS):
+        return data.decode("utf-16", errors="replace"), False
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -83,6 +108,9 @@ def iter_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Lin
     """Stream decoded lines in constant memory; over-long lines come back with text None."""
     with open_binary(path) as f:
         reader = io.BufferedReader(f) if not isinstance(f, io.BufferedReader) else f
+        if reader.peek(2)[:2] in UTF16_BOMS:
+            yield from _utf16_lines(reader, max_line_bytes)
+            return
         number = 0
         while True:
             chunk = reader.readline(max_line_bytes + 1)
@@ -98,3 +126,18 @@ def iter_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Lin
                 chunk = chunk[len(codecs.BOM_UTF8) :]
             text, legacy = decode(chunk)
             yield Line(number, text.rstrip("\r\n"), legacy)
+
+
+def _utf16_lines(reader: BinaryIO, max_line_bytes: int) -> Iterator[Line]:
+    """``iter_lines`` for UTF-16 text with a BOM (the limit counts characters here)."""
+    text = io.TextIOWrapper(reader, encoding="utf-16", errors="replace", newline="")  # type: ignore[arg-type]
+    number = 0
+    while line := text.readline(max_line_bytes + 1):
+        number += 1
+        if len(line) > max_line_bytes and not line.endswith(("\n", "\r")):
+            while line and not line.endswith(("\n", "\r")):  # skip the rest of the line
+                line = text.readline(max_line_bytes)
+            yield Line(number, None)
+            continue
+        yield Line(number, line.rstrip("\r\n"))
+    text.detach()

@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from pyexpat import errors as expat_errors
+from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -18,6 +19,49 @@ from reader.core.model import RecordError
 
 _NO_ELEMENTS = expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+READ_SIZE = 64 * 1024  # bytes handed to the XML parser at a time, while elements keep coming
+MAX_READ_SIZE = 16 * 1024 * 1024
+
+
+class _GrowingReads:
+    """Feeds the parser 64 kB at a time, doubling while no element event comes out.
+
+    Expat before 2.6 re-scans a token that spans reads from its start on every read
+    (CVE-2023-52425), so one multi-MB token (an attribute value, a comment, junk between
+    elements) took quadratic time in ElementTree's fixed 16 kB reads: 20 MB, 15 s. Growing
+    reads make that linear; ``reset`` (called on every event) keeps memory flat otherwise.
+    A read error after some data (a cut or damaged gzip) returns that data first and is
+    raised on the next read, so the elements before the damage still come out.
+    """
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self._size = READ_SIZE
+        self._error: Exception | None = None
+
+    def reset(self) -> None:
+        self._size = READ_SIZE
+
+    def read(self, size: int = -1) -> bytes:
+        if self._error is not None:
+            raise self._error
+        parts: list[bytes] = []
+        wanted = self._size
+        try:
+            while wanted > 0:
+                chunk = self._f.read(min(wanted, READ_SIZE))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                wanted -= len(chunk)
+        except (OSError, EOFError, zlib.error) as e:
+            if not parts:
+                raise
+            self._error = e
+        self._size = min(2 * self._size, MAX_READ_SIZE)
+        return b"".join(parts)
 
 
 def iter_elements(
@@ -35,13 +79,15 @@ def iter_elements(
     try:
         with open_binary(path) as f:
             match: Element | None = None
+            reads = _GrowingReads(f)
             for event, elem in iterparse(
-                f,
+                reads,
                 events=("start", "end"),
                 forbid_dtd=True,
                 forbid_entities=True,
                 forbid_external=True,
             ):
+                reads.reset()
                 if event == "start":
                     if not stack and elem.tag != root:
                         yield file_error(path, f"not {kind}: the root element is <{elem.tag}>")
