@@ -450,6 +450,20 @@ class Library:
         """
         return self.related_papers.embed(progress=progress, cancelled=cancelled)
 
+    def vector_count(self) -> int:
+        """Papers with a vector of the current model: what meaning search and dense related
+        papers can use (0 before the first ``embed`` or after a model change)."""
+        related = self.related_papers
+        return len(related.vectors) if related.vectors.model == related.model_name() else 0
+
+    def reload_vectors(self) -> None:
+        """Re-read the vectors from disk after another process (``paper-reader embed``) added
+        some. Not while that process runs: opening cuts rows it has not committed yet."""
+        if self._related is not None:
+            from reader.core.related.vectors import VectorStore
+
+            self._related.vectors = VectorStore(self.folder / "vectors")
+
     def _search_meaning(
         self, text: str, limit: int, snippets: bool, within: View | None, mode: str
     ) -> SearchResults:

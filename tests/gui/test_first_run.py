@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, sidebar_texts, wait_for_list
+from reader.gui.models.paper_table import TITLE
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, sidebar_texts, wait_for_list
 
 DAY = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}(, \d{4})? \(\d+\)$")
 
@@ -35,4 +36,4 @@ def test_empty_library_imports_the_sample_and_fills_list_and_sidebar(open_app, t
     assert all(DAY.match(d) for d in days), days
     # the first paper is selected and shown, and the list's rows are real titles
     assert window.detail.paper is not None
-    assert window.model.data(window.model.index(0, 1)) == window.detail.paper.title
+    assert cell(qtbot, window, 0, TITLE) == window.detail.paper.title

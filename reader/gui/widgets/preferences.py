@@ -1,4 +1,5 @@
-"""Preferences: library location (used from the next start), theme and text size."""
+"""Preferences: library location (used from the next start), theme, text size, background
+embedding."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -42,6 +44,11 @@ class PreferencesDialog(QDialog):
         self.font_size.setSuffix(" pt")
         self.font_size.setValue(settings.value("font_size", 0, int) or self.font().pointSize())
         self.font_size.setAccessibleName("Text size")
+        self.auto_embed = QCheckBox("Compute meaning vectors in the background")
+        self.auto_embed.setToolTip(
+            "For related papers and meaning search; uses one core for a while after an import"
+        )
+        self.auto_embed.setChecked(settings.value("auto_embed", True, bool))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -51,6 +58,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Library folder (used from the next start):", row)
         form.addRow("Theme:", self.theme)
         form.addRow("Text size:", self.font_size)
+        form.addRow(self.auto_embed)
         form.addRow(buttons)
 
     def _browse(self) -> None:
@@ -65,3 +73,4 @@ class PreferencesDialog(QDialog):
         self.settings.setValue("library_folder", self.library.text().strip())
         self.settings.setValue("theme", self.chosen_theme())
         self.settings.setValue("font_size", self.font_size.value())
+        self.settings.setValue("auto_embed", self.auto_embed.isChecked())
