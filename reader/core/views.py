@@ -169,6 +169,22 @@ class Views:
             )
         ]
 
+    def filled_columns(self) -> set[str]:
+        """The optional list columns some paper has a value in (the list hides the others:
+        a Daily Papers page has no authors, an arXiv file no listing days)."""
+        checks = {
+            "first_author": "SELECT 1 FROM papers WHERE first_author > ''",
+            "published": "SELECT 1 FROM papers WHERE published > ''",
+            "upvotes": "SELECT 1 FROM papers WHERE upvotes IS NOT NULL",
+            "listed_on": "SELECT 1 FROM listings WHERE listed_on > ''",
+            "tags": "SELECT 1 FROM paper_tags",
+        }
+        return {
+            name
+            for name, sql in checks.items()
+            if self.conn.execute(f"SELECT EXISTS({sql})").fetchone()[0]
+        }
+
     def saved_searches(self) -> list[tuple[str, str]]:
         return list(self.conn.execute("SELECT name, query FROM saved_searches ORDER BY name"))
 

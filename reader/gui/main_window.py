@@ -27,6 +27,7 @@ from reader.gui.models.paper_table import (
     AUTHOR,
     COLUMNS,
     LISTED,
+    OPTIONAL,
     PUBLISHED,
     STAR,
     TAGS,
@@ -277,14 +278,18 @@ class MainWindow(QMainWindow):
         views = self.views
 
         def load() -> tuple:
-            return views.counts(), views.source_days(), views.tag_counts(), views.saved_searches()
+            days, tags = views.source_days(), views.tag_counts()
+            return (views.counts(), days, tags, views.saved_searches()), views.filled_columns()
 
         def show(data: tuple) -> None:
+            sidebar, filled = data
             current = self.view
-            self.sidebar_model.populate(*data)
+            self.sidebar_model.populate(*sidebar)
             self.sidebar.expandToDepth(1)
             self._select_sidebar(current)
-            self.detail.set_known_tags([name for name, _ in data[2]])
+            self.detail.set_known_tags([name for name, _ in sidebar[2]])
+            for column, name in OPTIONAL.items():
+                self.table.setColumnHidden(column, name not in filled)
 
         self.runner.submit(load, show, channel="sidebar", title="Loading the sidebar")
 
@@ -323,15 +328,20 @@ class MainWindow(QMainWindow):
 
     def _sort_clicked(self, column: int) -> None:
         key = COLUMNS[column][1]
-        if key is None or self.query:  # search results stay in rank order
-            header = self.table.horizontalHeader()
-            header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
-            return
-        descending = not (self.view.sort == key and self.view.descending)
-        self.view = View(self.view.kind, self.view.value, self.view.listed_on, key, descending)
+        if key is not None and not self.query:  # search results stay in rank order
+            descending = not (self.view.sort == key and self.view.descending)
+            self.view = View(self.view.kind, self.view.value, self.view.listed_on, key, descending)
+            self.refresh_list(select_id=self.current_id)
+        self._show_sort()
+
+    def _show_sort(self) -> None:
+        """The header's arrow: the list's sort column, none for search results (by rank)."""
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(not self.query)
+        column = next((c for c, (_, key) in enumerate(COLUMNS) if key == self.view.sort), -1)
+        descending = self.view.descending
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
-        self.table.horizontalHeader().setSortIndicator(column, order)
-        self.refresh_list(select_id=self.current_id)
+        header.setSortIndicator(column, order)
 
     def refresh_list(self, select_id: int | None = None, keep_scroll: bool = False) -> None:
         """Load the view's ids and select ``select_id``.
@@ -379,6 +389,7 @@ class MainWindow(QMainWindow):
 
     def run_search(self, text: str) -> None:
         self.query = text
+        self._show_sort()
         if not text:
             self.terms = frozenset()
             self.refresh_list(select_id=self.current_id)
@@ -688,6 +699,7 @@ class MainWindow(QMainWindow):
             value = self.settings.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
+        self._show_sort()  # the list starts sorted by date, whatever the saved header says
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.detail.show_paper(None)  # flushes unsaved notes

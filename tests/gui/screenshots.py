@@ -5,7 +5,7 @@
         --library LIB --out DIR --search "speculative decoding" \\
         --sentence "how can a small model speed up decoding" --import FILE
 
-Writes DIR/start.png, search.png, sentence.png, related.png, dark.png and import.png: the
+Writes DIR/start.png, search.png, related.png, sentence.png, dark.png and import.png: the
 whole screen, grabbed as the user would see it. Settings are private to the run. LIB is used
 as it is (an import adds papers to it): point it at a copy.
 """
@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--search", default="speculative decoding")
     parser.add_argument("--sentence", default="how can a small model speed up decoding")
     parser.add_argument("--import", dest="import_file", type=Path)
+    parser.add_argument("--embed", action="store_true", help="let missing vectors be computed")
     args = parser.parse_args()
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no user settings read or written
 
@@ -42,7 +43,7 @@ def main() -> None:
 
     app = QApplication(sys.argv[:1])
     app.setOrganizationName("paper-reader-screenshots")
-    QSettings().setValue("auto_embed", False)  # the import shot shows the import alone
+    QSettings().setValue("auto_embed", args.embed)
     apply_theme("light", 0)
     library = Library.open(args.library)
     runner = JobRunner(app)
@@ -68,7 +69,7 @@ def main() -> None:
             time.sleep(0.01)
 
     def shot(name: str) -> None:
-        wait("rows", lambda: window.model.rowCount() == 0 or window.model.is_loaded(0))
+        wait("rows", lambda: window.model.is_loaded(max(0, window.table.rowAt(0))))
         settle()
         QGuiApplication.primaryScreen().grabWindow(0).save(str(args.out / f"{name}.png"))
         print(args.out / f"{name}.png")
@@ -91,19 +92,18 @@ def main() -> None:
     wait("related papers", related_shown)
     shot("search")
 
+    window.move_selection(2)
+    wait("the third paper", lambda: window.current_id == window.model.id_at(2))
+    wait("related papers", related_shown)
+    shot("related")
+
     window.search_bar.edit.setText(args.sentence)
     wait(
         "sentence results",
         lambda: window.query == args.sentence and "result" in window.search_bar.status.text(),
     )
-    shot("sentence")
-
-    window.search_bar.edit.setText(args.search)
-    wait("results", lambda: window.query == args.search and window.model.rowCount() > 2)
-    window.move_selection(2)
-    wait("the third paper", lambda: window.current_id == window.model.id_at(2))
     wait("related papers", related_shown)
-    shot("related")
+    shot("sentence")
 
     window.set_theme("dark")
     shot("dark")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from reader.gui.models.paper_table import LISTED, TITLE
+from reader.gui.models.paper_table import AUTHOR, LISTED, PUBLISHED, TAGS, TITLE, UPVOTES
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell
 
 
@@ -63,3 +63,17 @@ def test_sorting_keeps_the_paper_shown_selected(seeded, qtbot):
     click_header(qtbot, window, TITLE)
     qtbot.waitUntil(lambda: window.model.id_at(window.table.currentIndex().row()) == shown)
     assert window.detail.paper is not None and window.detail.paper.id == shown
+
+
+def test_columns_no_paper_has_a_value_in_are_hidden_until_one_has(seeded, qtbot):
+    window = seeded.window
+    table = window.table
+    # the sample's Daily Papers pages have listing days but no authors, dates or upvotes
+    qtbot.waitUntil(lambda: table.isColumnHidden(AUTHOR), timeout=WAIT_MS)
+    assert not table.isColumnHidden(TITLE) and not table.isColumnHidden(LISTED)
+    assert table.isColumnHidden(PUBLISHED) and table.isColumnHidden(UPVOTES)
+    assert table.isColumnHidden(TAGS)
+
+    window.detail.tags.setText("to-read")
+    qtbot.keyClick(window.detail.tags, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not table.isColumnHidden(TAGS), timeout=WAIT_MS)

@@ -31,6 +31,14 @@ COLUMNS: list[tuple[str, str | None]] = [
     ("Tags", None),
 ]
 STAR, TITLE, AUTHOR, PUBLISHED, LISTED, UPVOTES, TAGS = range(len(COLUMNS))
+# Columns hidden while no paper has a value in them (keys of Views.filled_columns).
+OPTIONAL = {
+    AUTHOR: "first_author",
+    PUBLISHED: "published",
+    LISTED: "listed_on",
+    UPVOTES: "upvotes",
+    TAGS: "tags",
+}
 
 R = Qt.ItemDataRole
 DISPLAY, FONT, ALIGNMENT, TOOLTIP = R.DisplayRole, R.FontRole, R.TextAlignmentRole, R.ToolTipRole

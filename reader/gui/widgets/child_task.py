@@ -13,7 +13,14 @@ import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, QProcess
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 
 def reader_command(*args: str) -> tuple[str, list[str]]:
@@ -38,15 +45,19 @@ class ChildTask(QObject):
         self.bar = QProgressBar()
         self.bar.setAccessibleName(f"{what} progress")
         self.bar.setFixedWidth(180)
+        self.bar.setTextVisible(False)  # the label says how far it got, in words
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAccessibleName(f"Cancel {what.lower()}")
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout = QHBoxLayout(self.widget)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel_button)
+        self.widget.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self.widget.setVisible(False)
         self.cancel_button.clicked.connect(self.cancel)
+        self.cancelling = False  # progress no longer updates the label once Cancel was asked
         self._stderr_tail = b""
         self.other_stderr: list[str] = []  # stderr lines that were not progress (errors)
 
@@ -55,6 +66,7 @@ class ChildTask(QObject):
         return self.process is not None
 
     def run(self, *args: str) -> None:
+        self.cancelling = False
         self.bar.setRange(0, 0)
         self.widget.setVisible(True)
         self._stderr_tail = b""
@@ -69,6 +81,7 @@ class ChildTask(QObject):
     def cancel(self) -> None:
         if self.process is not None:
             self.process.terminate()  # SIGTERM: the child stops after its current batch
+            self.cancelling = True
             self.label.setText("Cancelling…")
 
     def wait(self, msecs: int = 60_000) -> None:
@@ -98,7 +111,8 @@ class ChildTask(QObject):
             except (ValueError, KeyError, TypeError):
                 self.other_stderr.append(line.decode("utf-8", "replace"))
                 continue
-            self.on_progress(data)
+            if not self.cancelling:
+                self.on_progress(data)
 
     def _finish(self) -> bytes:
         process, self.process = self.process, None

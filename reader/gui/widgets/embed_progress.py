@@ -24,19 +24,13 @@ class EmbedController(ChildTask):
         super().__init__(window, "Embedding")
         self.window, self.library = window, library
         self.bar.setFixedWidth(120)
-        self._cancelled = False
 
     def start(self) -> None:
         if self.running:
             return
-        self._cancelled = False
         self.label.setText("Meaning vectors: starting…")
         self.label.setToolTip("Related papers and meaning search improve as papers are embedded")
         self.run("--library", str(self.library.folder), "embed", "--progress")
-
-    def cancel(self) -> None:
-        self._cancelled = self.running
-        super().cancel()
 
     def on_progress(self, progress: dict[str, Any]) -> None:
         done, total = int(progress["done"]), int(progress["total"])
@@ -45,14 +39,14 @@ class EmbedController(ChildTask):
         self.label.setText(f"Meaning vectors: {done:,} of {total:,} papers")
 
     def on_finished(self, exit_code: int, output: bytes) -> None:
-        if exit_code != 0 and not self._cancelled:
+        if exit_code != 0 and not self.cancelling:
             why = " ".join(self.other_stderr[-2:]) or f"exit code {exit_code}"
             self.window.statusBar().showMessage(f"Computing meaning vectors failed: {why}", 15_000)
-        elif not self._cancelled:
+        elif not self.cancelling:
             self.window.statusBar().showMessage(
                 output.decode("utf-8", "replace").strip().capitalize(), 10_000
             )
-        self.finished.emit(exit_code == 0 and not self._cancelled)
+        self.finished.emit(exit_code == 0 and not self.cancelling)
 
     def on_failed_to_start(self) -> None:
         self.window.statusBar().showMessage("Could not start computing meaning vectors", 15_000)
