@@ -69,6 +69,8 @@ class JobRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self.write_pool = QThreadPool(self)  # writes run one at a time, in submission order
         self.write_pool.setMaxThreadCount(1)
+        for pool in (self.pool, self.write_pool):  # threads live on: each keeps its own
+            pool.setExpiryTimeout(-1)  # SQLite connection (Views), made once per thread
         self._latest: dict[str, int] = {}
         self._in_flight: Counter[str] = Counter()
         sys.setswitchinterval(GIL_SWITCH_S)
