@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("embed", help="compute every missing vector (for related papers)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--progress", action="store_true", help="JSON progress lines on stderr (for the app)"
+    )
 
     p = commands.add_parser("show", help="show one paper")
     p.add_argument("id", metavar="ID", help="paper id or arXiv id")
@@ -207,11 +212,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     for path in args.files:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
-    import signal
-    import threading
-
-    stop = threading.Event()  # SIGTERM (the app's Cancel) stops between batches
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = _stop_on_sigterm()  # the app's Cancel
     if args.progress:
         progress: Any = _json_progress
     else:
@@ -270,16 +271,30 @@ def _print_ranked(ranked: list[tuple[Paper, float]], as_json: bool) -> int:
 
 
 def cmd_embed(library: Library, args: argparse.Namespace) -> int:
-    def progress(done: int, total: int) -> None:
-        if not args.quiet and total:
-            sys.stderr.write(f"\rembedding: {done:,}/{total:,} papers   ")
-            sys.stderr.flush()
+    stop = _stop_on_sigterm()  # the app's Cancel: stop after the current batch
 
-    count = library.embed(progress=progress)
-    if not args.quiet and count:
+    def progress(done: int, total: int) -> None:
+        if args.progress:
+            sys.stderr.write(json.dumps({"progress": {"done": done, "total": total}}) + "\n")
+        elif not args.quiet and total:
+            sys.stderr.write(f"\rembedding: {done:,}/{total:,} papers   ")
+        sys.stderr.flush()
+
+    count = library.embed(progress=progress, cancelled=stop.is_set)
+    if not (args.quiet or args.progress) and count:
         sys.stderr.write("\n")
-    print(f"embedded {count:,} papers; related papers are ready")
+    if stop.is_set():
+        print(f"embedded {count:,} papers; stopped (run embed again to finish)")
+    else:
+        print(f"embedded {count:,} papers; related papers are ready")
     return EXIT_OK
+
+
+def _stop_on_sigterm() -> threading.Event:
+    """An event set by SIGTERM, so a long command stops between batches, consistent."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
 
 
 def cmd_show(library: Library, args: argparse.Namespace) -> int:

@@ -149,6 +149,10 @@ class LibraryUnavailable(Exception):
         self.folder = folder
 
 
+# How SQLite words a problem with the folder or the disk rather than with the database.
+STORAGE_ERRORS = ("unable to open database", "disk is full", "readonly database", "disk I/O")
+
+
 def storage_problem(folder: Path, error: BaseException) -> str:
     """Why writing to ``folder`` failed, in words: a read-only folder or a full disk are
     named as such (SQLite only says "unable to open database file" or "disk is full")."""
@@ -177,6 +181,10 @@ class Library:
             folder.mkdir(parents=True, exist_ok=True)
             self.store = Store(folder / DB_NAME, before_migration=self._backup_before_migration)
         except (OSError, sqlite3.DatabaseError) as e:
+            if isinstance(e, sqlite3.DatabaseError) and not any(
+                sign in str(e) for sign in STORAGE_ERRORS
+            ):
+                raise  # a damaged file or a failed migration, not the folder or the disk
             raise LibraryUnavailable(folder, storage_problem(folder, e)) from e
         self._index: SearchIndex | None = None
         self._parser: QueryParser | None = None
@@ -703,6 +711,20 @@ class Library:
         Safe to stop at any point (``cancelled``, an exception or a kill): the next call resumes.
         """
         return self.related_papers.embed(progress=progress, cancelled=cancelled)
+
+    def vector_count(self) -> int:
+        """Papers with a vector of the current model: what meaning search and dense related
+        papers can use (0 before the first ``embed`` or after a model change)."""
+        related = self.related_papers
+        return len(related.vectors) if related.vectors.model == related.model_name() else 0
+
+    def reload_vectors(self) -> None:
+        """Re-read the vectors from disk after another process (``paper-reader embed``) added
+        some. Not while that process runs: opening cuts rows it has not committed yet."""
+        if self._related is not None:
+            from reader.core.related.vectors import VectorStore
+
+            self._related.vectors = VectorStore(self.folder / "vectors")
 
     def _search_meaning(
         self, text: str, limit: int, snippets: bool, within: View | None, mode: str

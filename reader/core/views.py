@@ -1,22 +1,25 @@
 """What the list pane and the sidebar show: id lists per view, and rows fetched by window.
 
-Uses its own read-only SQLite connection (WAL lets it read while imports write), so the
-GUI thread can fetch the few rows being painted without waiting for a writer.
+Reads through read-only SQLite connections (WAL lets them read while imports write), one per
+thread, so the GUI's background jobs can read side by side without sharing a connection.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
+# Plain columns, so that ORDER BY walks the column's index instead of sorting every row (NULLs
+# sort as the smallest value: missing dates and upvotes go last when descending).
 SORT_COLUMNS = {
-    "published": "coalesce(p.published, '')",
+    "published": "p.published",
     "title": "p.title COLLATE NOCASE",
     "first_author": "p.first_author COLLATE NOCASE",
-    "listed_on": "p.last_listed_on",  # the newest listing day (schema 2)
-    "upvotes": "coalesce(p.upvotes, -1)",
+    "listed_on": "p.last_listed_on",  # the newest listing day (schema 2; '' if never listed)
+    "upvotes": "p.upvotes",
     "added_at": "p.added_at",
 }
 RECENT_LIMIT = 500  # "Recently added" shows this many papers
@@ -44,6 +47,7 @@ class Row:
     bookmarked: bool
     read: bool
     tags: str
+    listed_on: str  # the latest day a source listed it ('' for never; '--08-08' if no year)
 
 
 @dataclass
@@ -55,13 +59,35 @@ class SourceDay:
 
 class Views:
     def __init__(self, db_path: Path) -> None:
-        self.conn = sqlite3.connect(
-            f"file:{db_path}?mode=ro", uri=True, check_same_thread=False, timeout=30
-        )
-        self.conn.execute("PRAGMA query_only = ON")
+        self.db_path = db_path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._conns: list[sqlite3.Connection] = []
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's read-only connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False, timeout=30
+            )
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
 
     def close(self) -> None:
-        self.conn.close()
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+
+    def rev(self) -> int:
+        """The store's change counter (bumped by every write, from any process)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'rev'").fetchone()
+        return int(row[0]) if row else 0
 
     def ids(self, view: View) -> array:
         """Paper ids of a view in display order (an int64 array: 8 MB at 1M papers)."""
@@ -84,12 +110,22 @@ class Views:
         for r in self.conn.execute(
             "SELECT p.id, p.title, p.first_author, json_array_length(p.authors), p.published,"
             " p.upvotes, p.bookmarked, p.is_read, (SELECT group_concat(t.name, ', ')"
-            " FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id)"
+            " FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id),"
+            " p.last_listed_on"
             f" FROM papers p WHERE p.id IN ({marks})",
             ids,
         ):
             found[r[0]] = Row(
-                r[0], r[1], r[2], r[3] or 0, r[4] or "", r[5], bool(r[6]), bool(r[7]), r[8] or ""
+                r[0],
+                r[1],
+                r[2],
+                r[3] or 0,
+                r[4] or "",
+                r[5],
+                bool(r[6]),
+                bool(r[7]),
+                r[8] or "",
+                r[9] or "",
             )
         return found
 
@@ -110,6 +146,22 @@ class Views:
                 " ORDER BY s.name, l.listed_on DESC"
             )
         ]
+
+    def filled_columns(self) -> set[str]:
+        """The optional list columns some paper has a value in (the list hides the others:
+        a Daily Papers page has no authors, an arXiv file no listing days)."""
+        checks = {
+            "first_author": "SELECT 1 FROM papers WHERE first_author > ''",
+            "published": "SELECT 1 FROM papers WHERE published > ''",
+            "upvotes": "SELECT 1 FROM papers WHERE upvotes IS NOT NULL",
+            "listed_on": "SELECT 1 FROM listings WHERE listed_on > ''",
+            "tags": "SELECT 1 FROM paper_tags",
+        }
+        return {
+            name
+            for name, sql in checks.items()
+            if self.conn.execute(f"SELECT EXISTS({sql})").fetchone()[0]
+        }
 
     def saved_searches(self) -> list[tuple[str, str]]:
         return list(self.conn.execute("SELECT name, query FROM saved_searches ORDER BY name"))

@@ -101,7 +101,8 @@ class SelfTest:
         w = self.window
         try:
             self.wait(
-                "papers in the list", lambda: w.model.rowCount() > 0 and not w.importer.running
+                "papers in the list",
+                lambda: w.model.rowCount() > 0 and not w.importer.running and w.model.is_loaded(0),
             )
             title = w.model.data(w.model.index(0, 1)) or ""
             word = max((t for t in title.split() if t.isalpha()), key=len, default="model")

@@ -9,14 +9,19 @@ work. Writes (a bookmark, a tag, notes) run one at a time in the order they were
 
 from __future__ import annotations
 
+import sys
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 INTERACTIVE, BULK = 10, 0
+# How long a job thread running Python may keep the GIL while the GUI thread waits for it
+# (CPython's default is 5 ms; painting a screenful of rows takes the GIL hundreds of times).
+GIL_SWITCH_S = 0.001
 
 
 class CancelToken:
@@ -64,7 +69,11 @@ class JobRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self.write_pool = QThreadPool(self)  # writes run one at a time, in submission order
         self.write_pool.setMaxThreadCount(1)
+        for pool in (self.pool, self.write_pool):  # threads live on: each keeps its own
+            pool.setExpiryTimeout(-1)  # SQLite connection (Views), made once per thread
         self._latest: dict[str, int] = {}
+        self._in_flight: Counter[str] = Counter()
+        sys.setswitchinterval(GIL_SWITCH_S)
         self._serial = 0
         self._live: set[_Signals] = set()
         self._closed = False
@@ -86,6 +95,7 @@ class JobRunner(QObject):
         serial = self._serial
         if channel:
             self._latest[channel] = serial
+            self._in_flight[channel] += 1
         signals = _Signals()
         self._live.add(signals)
 
@@ -94,15 +104,20 @@ class JobRunner(QObject):
                 return False
             return channel is None or self._latest.get(channel) == serial
 
+        def ended() -> None:
+            self._live.discard(signals)
+            if channel:
+                self._in_flight[channel] -= 1
+
         @Slot(object)
         def done(result: Any) -> None:
-            self._live.discard(signals)
+            ended()
             if current() and on_done:
                 on_done(result)
 
         @Slot(object, str)
         def failed(error: Exception, details: str) -> None:
-            self._live.discard(signals)
+            ended()
             if not current():
                 return
             if on_error:
@@ -116,6 +131,10 @@ class JobRunner(QObject):
             signals.progress.connect(lambda p: current() and on_progress(p))
         pool = self.write_pool if write else self.pool
         pool.start(_Job(fn, signals, on_progress is not None), priority)
+
+    def busy(self, channel: str) -> bool:
+        """Whether a job of ``channel`` has not delivered its result yet."""
+        return self._in_flight[channel] > 0
 
     def close(self, msecs: int = 30_000) -> bool:
         """Finish running jobs and drop every result still queued for the window."""

@@ -23,17 +23,32 @@ from reader.core.library import FALLBACK_NOTE, ImportReport, Library, SearchResu
 from reader.core.model import Paper
 from reader.core.views import View
 from reader.gui.jobs import BULK, JobRunner
-from reader.gui.models.paper_table import COLUMNS, TITLE, PaperTableModel
+from reader.gui.models.paper_table import (
+    AUTHOR,
+    COLUMNS,
+    LISTED,
+    OPTIONAL,
+    PUBLISHED,
+    STAR,
+    TAGS,
+    TITLE,
+    UPVOTES,
+    PaperTableModel,
+)
 from reader.gui.models.sidebar import VIEW_ROLE, SidebarModel
 from reader.gui.widgets.about import AboutDialog, app_icon
 from reader.gui.widgets.detail import DetailPane
+from reader.gui.widgets.embed_progress import EmbedController
 from reader.gui.widgets.import_progress import ImportController
 from reader.gui.widgets.related import RelatedPane
-from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar
+from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar, any_word_query
 
 SEARCH_LIMIT = 1000  # ranked hits shown for a query
 POLL_MS = 2000  # how often the window looks for changes made by another process
 REBUILDING_MESSAGE = "Rebuilding the search index — searches show simple matches meanwhile"
+# The list's column widths and order, per column layout: Qt can crash restoring a header
+# state saved with another number of columns (e.g. by an older or newer version).
+COLUMNS_KEY = f"columns/{len(COLUMNS)}"
 
 
 class MainWindow(QMainWindow):
@@ -48,19 +63,21 @@ class MainWindow(QMainWindow):
         self.history_pos = -1
         self._seen_rev = library.store.rev()
         self._rebuilding = False  # a background index repair / catch-up is running
-        self.worker_views = library.open_views()  # for jobs; the model has its own connection
+        self.views = library.open_views()  # read by jobs only, one connection per thread
 
         self.sidebar_model = SidebarModel()
         self.sidebar = QTreeView()
         self.sidebar.setModel(self.sidebar_model)
         self.sidebar.setHeaderHidden(True)
         self.sidebar.setAccessibleName("Library sidebar")
-        self.model = PaperTableModel(library.open_views())
+        self.model = PaperTableModel(self.views, runner)
         self.table = self._make_table()
         self.detail = DetailPane()
         self.related = RelatedPane()
         self.search_bar = SearchBar()
-        self.importer = ImportController(self, library, runner)
+        self.importer = ImportController(self, library)
+        self.embedder = EmbedController(self, library)
+        self._reloading_vectors = False
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.detail)
@@ -83,6 +100,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.search_bar)
         self.addToolBar(toolbar)
         self.statusBar().addPermanentWidget(self.importer.widget)
+        self.statusBar().addPermanentWidget(self.embedder.widget)
         self.setAcceptDrops(True)
         self.resize(1380, 860)
         self.setWindowIcon(app_icon())  # dialogs inherit it
@@ -110,10 +128,17 @@ class MainWindow(QMainWindow):
         header = table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
-        header.setSortIndicator(3, Qt.SortOrder.DescendingOrder)
+        header.setSortIndicator(PUBLISHED, Qt.SortOrder.DescendingOrder)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 26), (2, 130), (3, 86), (4, 58), (5, 90)):
+        for column, width in (
+            (STAR, 26),
+            (AUTHOR, 130),
+            (PUBLISHED, 86),
+            (LISTED, 86),
+            (UPVOTES, 64),
+            (TAGS, 90),
+        ):
             table.setColumnWidth(column, width)
         return table
 
@@ -190,6 +215,7 @@ class MainWindow(QMainWindow):
             lambda i, text: self._write(lambda: self.library.set_notes(i, text), refresh=False)
         )
         self.importer.finished.connect(self._import_finished)
+        self.embedder.finished.connect(self._vectors_landed)
         self.importer.progressed.connect(self._import_progressed)
 
     # -- start-up --------------------------------------------------------------------------
@@ -201,9 +227,10 @@ class MainWindow(QMainWindow):
         if self.library.store.count() == 0:
             from reader.core.resources import sample_library_files
 
-            self.importer.start(sample_library_files(), title="Importing the sample library")
+            self.start_import(sample_library_files(), title="Importing the sample library")
         else:  # catch the index up with changes it missed, or rebuild damaged derived data
             self.rebuild_derived()
+            self.embed_missing()
         # its own connection and the online backup API: no need to hold up the user's writes
         self.runner.submit(self.library.backup_if_due, priority=BULK, title="Backing up")
 
@@ -236,20 +263,66 @@ class MainWindow(QMainWindow):
             self.library.rebuild_derived, done, failed, priority=BULK, title="Indexing", write=True
         )
 
+    # -- meaning vectors ---------------------------------------------------------------------
+
+    def auto_embed(self) -> bool:
+        """Whether missing meaning vectors are computed in the background (Preferences)."""
+        return bool(self.settings.value("auto_embed", True, bool))
+
+    def embed_missing(self) -> None:
+        """Compute missing meaning vectors in a child process, unless an import is running."""
+        if (
+            not self.auto_embed()
+            or self.embedder.running
+            or self.importer.running
+            or self._reloading_vectors
+        ):
+            return
+        library = self.library
+
+        def needed() -> bool:
+            # Opens the vector store here, before the child starts appending to it.
+            related = library.related_papers
+            return related.model_name() is not None and not related.ready()
+
+        def start(needed: bool) -> None:
+            if needed and not self.importer.running:
+                self.embedder.start()
+
+        self.runner.submit(needed, start, channel="embed", priority=BULK, title="Checking vectors")
+
+    def _vectors_landed(self, _complete: bool) -> None:
+        """Read the vectors the child wrote, then refresh what they improve."""
+        self._reloading_vectors = True
+        library = self.library
+
+        def refresh(_: object) -> None:
+            self._reloading_vectors = False
+            if self.current_id is not None:
+                self._load_related(self.current_id)
+            if self.query and self.search_bar.mode_for(self.query) != "keyword":
+                self.run_search(self.query)
+
+        self.runner.submit(library.reload_vectors, refresh, title="Loading vectors")
+
     # -- list and sidebar --------------------------------------------------------------------
 
     def refresh_sidebar(self) -> None:
-        views = self.worker_views
+        views = self.views
 
         def load() -> tuple:
-            return views.counts(), views.source_days(), views.tag_counts(), views.saved_searches()
+            days, tags = views.source_days(), views.tag_counts()
+            return (views.counts(), days, tags, views.saved_searches()), views.filled_columns()
 
         def show(data: tuple) -> None:
+            sidebar, filled = data
             current = self.view
-            self.sidebar_model.populate(*data)
+            self.sidebar_model.populate(*sidebar)
             self.sidebar.expandToDepth(1)
             self._select_sidebar(current)
-            self.detail.set_known_tags([name for name, _ in data[2]])
+            self.detail.set_known_tags([name for name, _ in sidebar[2]])
+            for column, name in OPTIONAL.items():
+                self.table.setColumnHidden(column, name not in filled)
 
         self.runner.submit(load, show, channel="sidebar", title="Loading the sidebar")
 
@@ -288,27 +361,43 @@ class MainWindow(QMainWindow):
 
     def _sort_clicked(self, column: int) -> None:
         key = COLUMNS[column][1]
-        if key is None or self.query:  # search results stay in rank order
-            header = self.table.horizontalHeader()
-            header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
-            return
-        descending = not (self.view.sort == key and self.view.descending)
-        self.view = View(self.view.kind, self.view.value, self.view.listed_on, key, descending)
-        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
-        self.table.horizontalHeader().setSortIndicator(column, order)
-        self.refresh_list(select_id=self.current_id)
+        if key is not None and not self.query:  # search results stay in rank order
+            descending = not (self.view.sort == key and self.view.descending)
+            self.view = View(self.view.kind, self.view.value, self.view.listed_on, key, descending)
+            self.refresh_list(select_id=self.current_id)
+        self._show_sort()
 
-    def refresh_list(self, select_id: int | None = None) -> None:
-        view, views = self.view, self.worker_views
+    def _show_sort(self) -> None:
+        """The header's arrow: the list's sort column, none for search results (by rank)."""
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(not self.query)
+        column = next((c for c, (_, key) in enumerate(COLUMNS) if key == self.view.sort), -1)
+        descending = self.view.descending
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        header.setSortIndicator(column, order)
+
+    def refresh_list(self, select_id: int | None = None, keep_scroll: bool = False) -> None:
+        """Load the view's ids and select ``select_id``.
+
+        ``keep_scroll`` (papers came or went while the user reads): keep the paper shown when
+        the ids arrive selected, and the top row where it is.
+        """
+        view, views = self.view, self.views
 
         def show(ids) -> None:  # type: ignore[no-untyped-def]
+            top = self.model.id_at(self.table.rowAt(0)) if keep_scroll else None
             self.model.set_ids(ids)
             self.search_bar.set_status(f"{len(ids):,} papers")
-            self._reselect(select_id)
+            self._reselect(self.current_id if keep_scroll else select_id, scroll=top is None)
+            row = self.model.row_of(top) if top is not None else None
+            if row is not None:
+                self.table.scrollTo(
+                    self.model.index(row, TITLE), QAbstractItemView.ScrollHint.PositionAtTop
+                )
 
         self.runner.submit(lambda: views.ids(view), show, channel="list", title="Loading papers")
 
-    def _reselect(self, paper_id: int | None) -> None:
+    def _reselect(self, paper_id: int | None, scroll: bool = True) -> None:
         row = self.model.row_of(paper_id) if paper_id is not None else None
         if row is None:
             row = 0 if self.model.rowCount() else None
@@ -322,7 +411,8 @@ class MainWindow(QMainWindow):
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
-        self.table.scrollTo(index)
+        if scroll:
+            self.table.scrollTo(index)
 
     # -- search ------------------------------------------------------------------------------
 
@@ -332,41 +422,71 @@ class MainWindow(QMainWindow):
 
     def run_search(self, text: str) -> None:
         self.query = text
+        self._show_sort()
         if not text:
             self.terms = frozenset()
             self.refresh_list(select_id=self.current_id)
             return
         view, library = self.view, self.library
         post_filter = view.kind in ("source", "recent")
-        views = self.worker_views
+        views = self.views
+        mode = self.search_bar.mode_for(text)
 
-        def search() -> tuple[SearchResults, set[int] | None]:
-            results = library.search(text, limit=SEARCH_LIMIT, snippets=False, within=view)
+        def search() -> tuple[SearchResults, set[int] | None, int, int]:
+            vectors = library.vector_count() if mode != "keyword" else 0
+            papers = views.counts()["all"] if mode != "keyword" else 0
+            if mode == "keyword" or vectors:
+                results = library.search(
+                    text, limit=SEARCH_LIMIT, snippets=False, within=view, mode=mode
+                )
+            else:  # meaning needs vectors: rank by shared words meanwhile
+                words = any_word_query(text)
+                results = library.search(words, limit=SEARCH_LIMIT, snippets=False, within=view)
             allowed = set(views.ids(view)) if post_filter else None
-            return results, allowed
+            return results, allowed, vectors, papers
 
-        def show(found: tuple[SearchResults, set[int] | None]) -> None:
-            results, allowed = found
+        def show(found: tuple[SearchResults, set[int] | None, int, int]) -> None:
+            results, allowed, vectors, papers = found
             hits = [h for h in results.hits if allowed is None or h.paper.id in allowed]
             self.terms = results.terms
             self.model.set_ids([h.paper.id for h in hits], {h.paper.id: h.score for h in hits})
-            status = (
-                f"{len(hits):,} results"
-                if len(hits) < SEARCH_LIMIT
-                else (f"top {len(hits):,} of about {results.total:,}")
+            self.search_bar.set_status(
+                self._search_status(results, len(hits), mode, vectors, papers)
             )
-            if results.fallback:
-                status = f"{FALLBACK_NOTE} — {status}"
+            if results.fallback:  # the index is damaged or behind: repair it
                 self.rebuild_derived()
-            elif results.corrected:
-                status = f"showing results for “{results.corrected}” — {status}"
-            elif results.degraded:
-                status = f"searched as plain words — {status}"
-            self.search_bar.set_status(status)
             self._reselect(None)
+            if mode != "keyword" and vectors < papers:
+                self.embed_missing()
 
-        self.search_bar.set_status("searching…")
+        self.search_bar.set_status(f"{mode} search…")
         self.runner.submit(search, show, channel="list", title="Search")
+
+    def _search_status(
+        self, results: SearchResults, shown: int, mode: str, vectors: int, papers: int
+    ) -> str:
+        """'hybrid · 42 results', with what the mode could not do (no vectors yet)."""
+        count = (
+            f"{shown:,} results"
+            if shown < SEARCH_LIMIT or mode != "keyword"
+            else f"top {shown:,} of about {results.total:,}"
+        )
+        if mode != "keyword" and not vectors:
+            computing = "computing…" if self.auto_embed() else "run “paper-reader embed”"
+            return (
+                f"meaning search needs related-paper vectors: {computing}"
+                f" — papers sharing its words · {count}"
+            )
+        status = f"{mode} · {count}"
+        if mode != "keyword" and vectors < papers:
+            status += f" (meaning covers {vectors:,} of {papers:,} papers so far)"
+        if results.fallback:
+            return f"{FALLBACK_NOTE} — {status}"
+        if results.corrected:
+            return f"showing results for “{results.corrected}” — {status}"
+        if results.degraded:
+            return f"searched as plain words — {status}"
+        return status
 
     # -- the current paper ---------------------------------------------------------------------
 
@@ -391,11 +511,19 @@ class MainWindow(QMainWindow):
         self.load_related(paper_id)
 
     def load_related(self, paper_id: int) -> None:
-        library = self.library
         self.related.show_computing()
+        self._load_related(paper_id)
+
+    def _load_related(self, paper_id: int) -> None:
+        library = self.library
+
+        def related() -> tuple[list[tuple[Paper, float]], bool]:
+            found = library.related(paper_id, limit=10)
+            return found, library.related_papers.has_vector(paper_id)
+
         self.runner.submit(
-            lambda: library.related(paper_id, limit=10),
-            self.related.show_related,
+            related,
+            lambda found: self.related.show_related(*found, embedding=self.embedder.running),
             self.related.show_error,
             channel="related",
         )
@@ -457,28 +585,37 @@ class MainWindow(QMainWindow):
         self._write(apply)
 
     def _write(self, fn, refresh: bool = True) -> None:  # type: ignore[no-untyped-def]
-        def done(_result: object) -> None:
-            self._seen_rev = self.library.store.rev()
+        views = self.views
+
+        def write() -> int:
+            fn()
+            return views.rev()
+
+        def done(rev: int) -> None:
+            self._seen_rev = rev
             if refresh:
                 self.model.refresh_rows()
                 self.refresh_sidebar()
 
-        self.runner.submit(fn, done, title="Saving", write=True)
+        self.runner.submit(write, done, title="Saving", write=True)
 
     def _check_external_changes(self) -> None:
         """Pick up papers and state changed by the CLI or another window."""
-        rev = int(
-            self.worker_views.conn.execute("SELECT value FROM meta WHERE key = 'rev'").fetchone()[0]
-        )
-        if rev != self._seen_rev and not self.importer.running:
-            self._seen_rev = rev
-            self.model.refresh_rows()
-            self.refresh_sidebar()
-            if not self.query:
-                self.refresh_list(select_id=self.current_id)
-            # The other process normally indexed its change itself; if it could not (the
-            # index was busy), this window's index follows, then a running search is redone.
-            self.rebuild_derived()
+        if self.importer.running:  # the import's own refreshes show its papers
+            return
+
+        def changed(rev: int) -> None:
+            if rev != self._seen_rev and not self.importer.running:
+                self._seen_rev = rev
+                self.model.refresh_rows()
+                self.refresh_sidebar()
+                if not self.query:
+                    self.refresh_list(keep_scroll=True)
+                # The other process normally indexed its change itself; if it could not (the
+                # index was busy), this window's index follows.
+                self.rebuild_derived()
+
+        self.runner.submit(self.views.rev, changed, channel="rev", title="Looking for changes")
 
     # -- import and export ---------------------------------------------------------------------
 
@@ -486,7 +623,7 @@ class MainWindow(QMainWindow):
         patterns = "Paper files (*.txt *.json *.jsonl *.gz *.xml *.atom *.bib);;All files (*)"
         files, _ = QFileDialog.getOpenFileNames(self, "Import papers", "", patterns)
         if files:
-            self.importer.start([Path(f) for f in files])
+            self.start_import([Path(f) for f in files])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -495,24 +632,36 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if files:
-            self.importer.start(files)
+            self.start_import(files)
             event.acceptProposedAction()
 
+    def start_import(self, files: list[Path], title: str = "Importing") -> None:
+        """Import in a child process; embedding pauses meanwhile and resumes after it."""
+        self.embedder.cancel()
+        self.importer.start(files, title=title)
+
     def _import_progressed(self) -> None:
+        """New papers were stored: show them, unless the last refresh has not landed yet."""
+        if self.runner.busy("list") or self.runner.busy("sidebar"):
+            return  # refreshes slow down as the library grows, instead of piling up
         self.refresh_sidebar()
         if not self.query:
-            self.refresh_list(select_id=self.current_id)
+            self.refresh_list(keep_scroll=True)
 
     def _import_finished(self, report: ImportReport) -> None:
-        self._seen_rev = self.library.store.rev()
+        self.runner.submit(self.views.rev, self._set_seen_rev, channel="rev")
         self.refresh_sidebar()
         if self.query:
             self.run_search(self.query)
         else:
-            self.refresh_list(select_id=self.current_id)
+            self.refresh_list(keep_scroll=True)
         if self.current_id is not None:  # shown mid-import: its neighbours have just arrived
             self.load_related(self.current_id)
-        del report
+        if not report.cancelled:
+            self.embed_missing()
+
+    def _set_seen_rev(self, rev: int) -> None:
+        self._seen_rev = rev
 
     def export(self, fmt: str, whole_list: bool = False) -> None:
         ids = list(self.model.ids) if whole_list else self.selected_ids()
@@ -578,6 +727,10 @@ class MainWindow(QMainWindow):
             backups = dialog.chosen_backups()
             if backups != old_backups:
                 self._write(lambda: self.library.set_backup_policy(backups), refresh=False)
+            if self.auto_embed():
+                self.embed_missing()
+            else:
+                self.embedder.cancel()
 
     def show_syntax(self) -> None:
         QMessageBox.information(self, "Search syntax", SYNTAX_HELP)
@@ -590,24 +743,28 @@ class MainWindow(QMainWindow):
             ("geometry", self.restoreGeometry),
             ("splitter", self.splitter.restoreState),
             ("right_splitter", self.right_splitter.restoreState),
-            ("columns", self.table.horizontalHeader().restoreState),
+            (COLUMNS_KEY, self.table.horizontalHeader().restoreState),
         ):
             value = self.settings.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
+        self._show_sort()  # the list starts sorted by date, whatever the saved header says
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.detail.show_paper(None)  # flushes unsaved notes
         self.importer.cancel()
+        self.embedder.cancel()
         self.importer.wait()
+        self.embedder.wait()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("right_splitter", self.right_splitter.saveState())
-        self.settings.setValue("columns", self.table.horizontalHeader().saveState())
+        self.settings.setValue(COLUMNS_KEY, self.table.horizontalHeader().saveState())
         if self.current_id is not None:
             self.settings.setValue("last_paper", self.current_id)
         self._poll.stop()
         self.runner.close()
+        self.views.close()
         super().closeEvent(event)
 
 

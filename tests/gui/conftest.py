@@ -43,6 +43,7 @@ def private_settings(
     QCoreApplication.setApplicationName(f"gui-test-{next(_serial)}")
     monkeypatch.setenv("PAPER_READER_LIBRARY", str(tmp_path / "default-library"))
     assert QSettings().fileName().startswith(str(folder))
+    QSettings().setValue("auto_embed", False)  # tests that want the embed child turn it on
     yield folder
     QCoreApplication.setOrganizationName(old_org)
     QCoreApplication.setApplicationName(old_app)
@@ -137,6 +138,14 @@ def seeded(open_app, seeded_folder: Path, qtbot) -> Session:  # type: ignore[no-
     session = open_app(seeded_folder)
     wait_for_list(qtbot, session.window, SAMPLE_PAPERS)
     return session
+
+
+def cell(qtbot, window: MainWindow, row: int, column: int, role: int = 0) -> object:  # type: ignore[no-untyped-def]
+    """A list cell's data once its row is fetched (rows load in the background)."""
+    index = window.model.index(row, column)
+    index.data(role)  # asks for the row's window
+    qtbot.waitUntil(lambda: window.model.is_loaded(row), timeout=WAIT_MS)
+    return index.data(role)
 
 
 def click_row(qtbot, window: MainWindow, row: int) -> None:  # type: ignore[no-untyped-def]

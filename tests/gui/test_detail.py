@@ -8,20 +8,19 @@ import re
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 
+from reader.gui.models.paper_table import TITLE
 from reader.gui.widgets.detail import SafeTextBrowser
 from reader.gui.widgets.related import ID_ROLE
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, click_row, wait_for_list
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, click_row, wait_for_list
 
 PLAIN_TITLE = re.compile(r"^[A-Za-z0-9 ,:-]+$")  # appears verbatim in the browser's HTML
 
 
 def test_selecting_a_row_shows_the_paper_and_related_papers_navigate_with_history(seeded, qtbot):
     window = seeded.window
-    row = next(
-        r for r in range(1, 50) if PLAIN_TITLE.match(window.model.data(window.model.index(r, 1)))
-    )
+    row = next(r for r in range(1, 50) if PLAIN_TITLE.match(cell(qtbot, window, r, TITLE)))
     chosen = window.model.id_at(row)
-    title = window.model.data(window.model.index(row, 1))
+    title = cell(qtbot, window, row, TITLE)
     click_row(qtbot, window, row)
 
     qtbot.waitUntil(

@@ -31,7 +31,7 @@ def test_the_open_window_picks_up_a_cli_tag_and_bookmark(seeded, qtbot):
     qtbot.waitUntil(lambda: "Bookmarked (1)" in sidebar_texts(window)["Library"], timeout=WAIT_MS)
     # and its search index agrees with the store
     type_query(qtbot, window, "tag:from-the-cli")
-    assert wait_for_results(qtbot, window, "tag:from-the-cli") == "1 results"
+    assert wait_for_results(qtbot, window, "tag:from-the-cli") == "keyword · 1 results"
     assert window.model.id_at(0) == paper_id
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS
+from reader.gui.main_window import SEARCH_LIMIT
+from reader.gui.widgets.search_bar import auto_mode
+from tests.core.test_related import FakeEmbedder, with_embedder
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, drain
 
 
 def type_query(qtbot, window, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -31,7 +35,7 @@ def test_typing_a_query_filters_the_list_and_clearing_restores_it(seeded, qtbot)
 
     rows = window.model.rowCount()
     assert 0 < rows < SAMPLE_PAPERS
-    assert status == f"{rows} results"
+    assert status == f"keyword · {rows} results"  # two words: keyword mode
     for row in range(rows):
         paper = library.store.paper(window.model.id_at(row))
         text = f"{paper.title} {paper.abstract}".lower()
@@ -62,3 +66,44 @@ def test_a_misspelt_query_shows_results_for_the_correction(seeded, qtbot):
     for row in range(rows):
         paper = library.store.paper(window.model.id_at(row))
         assert "transform" in f"{paper.title} {paper.abstract}".lower(), paper.title
+
+
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [
+        ("how do language models reason step by step", "hybrid"),
+        ("speculative decoding", "keyword"),
+        ('"language models" reason step by step', "keyword"),
+        ("author:hinton deep belief networks", "keyword"),
+        ("reasoning OR planning with language models", "keyword"),
+    ],
+)
+def test_auto_mode_is_hybrid_for_a_sentence_and_keyword_for_words_or_syntax(text, mode):
+    assert auto_mode(text) == mode
+
+
+def test_a_sentence_without_vectors_says_they_are_needed_and_shows_keyword_results(seeded, qtbot):
+    window = seeded.window
+    query = "how do language models reason step by step"
+    type_query(qtbot, window, query)
+    assert window.search_bar.mode.currentText() == "Auto: hybrid"  # the mode in use, shown
+    status = wait_for_results(qtbot, window, query)
+
+    assert status.startswith("meaning search needs related-paper vectors"), status
+    assert window.model.rowCount() > 0  # the keyword results meanwhile, not an empty list
+
+
+def test_the_meaning_switch_routes_the_query_to_meaning_search(seeded, qtbot):
+    window, library = seeded.window, seeded.library
+    drain(seeded.runner)
+    with_embedder(library, FakeEmbedder())
+    assert library.embed() == SAMPLE_PAPERS
+    window.search_bar.set_mode("meaning")
+    type_query(qtbot, window, "speculative decoding")
+    status = wait_for_results(qtbot, window, "speculative decoding")
+
+    assert status.startswith("meaning · "), status
+    meaning = library.search("speculative decoding", SEARCH_LIMIT, snippets=False, mode="meaning")
+    keyword = library.search("speculative decoding", SEARCH_LIMIT, snippets=False)
+    assert list(window.model.ids) == [h.paper.id for h in meaning.hits]
+    assert list(window.model.ids) != [h.paper.id for h in keyword.hits]

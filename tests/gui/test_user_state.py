@@ -6,7 +6,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from reader.gui.models.paper_table import STAR, TAGS, TITLE
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, click_row, sidebar_texts, wait_for_list
+from tests.gui.conftest import (
+    SAMPLE_PAPERS,
+    WAIT_MS,
+    cell,
+    click_row,
+    sidebar_texts,
+    wait_for_list,
+)
 
 
 def shown_id(window) -> int | None:  # type: ignore[no-untyped-def]
@@ -45,11 +52,11 @@ def test_tags_bookmark_and_read_set_in_the_detail_pane_survive_a_restart(
     assert paper.bookmarked and paper.read
     assert sorted(paper.tags) == ["ml/nlp", "to-read"]
     row = window.model.row_of(paper_id)
-    assert window.model.index(row, STAR).data() == "★"
-    assert set(window.model.index(row, TAGS).data().split(", ")) == {"ml/nlp", "to-read"}
-    assert window.model.index(row, TITLE).data(Qt.ItemDataRole.FontRole) is None  # not bold
+    assert cell(qtbot, window, row, STAR) == "★"
+    assert set(cell(qtbot, window, row, TAGS).split(", ")) == {"ml/nlp", "to-read"}
+    assert cell(qtbot, window, row, TITLE, Qt.ItemDataRole.FontRole) is None  # not bold
     others = [r for r in range(SAMPLE_PAPERS) if r != row]
-    assert all(window.model.index(r, STAR).data() == "" for r in others[:20])
+    assert all(cell(qtbot, window, r, STAR) == "" for r in others[:20])
     # the window reopens on the paper last shown, with its state
     qtbot.waitUntil(lambda: shown_id(window) == paper_id, timeout=WAIT_MS)
     assert window.detail.bookmark.isChecked() and window.detail.read.isChecked()

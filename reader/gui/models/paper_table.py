@@ -1,4 +1,8 @@
-"""The list pane's model: holds only paper ids and fetches the painted rows in windows."""
+"""The list pane's model: holds only paper ids and fetches the painted rows in windows.
+
+Windows are read by background jobs, never on the GUI thread: a row not fetched yet paints
+as its last known values (or blank) and is repainted when its window arrives.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 
 from reader.core.views import Row, Views
+from reader.gui.jobs import JobRunner
+from reader.gui.models.sidebar import day_label
 
-WINDOW = 200  # rows fetched per query
-CACHED_WINDOWS = 50  # at most 10k rows kept in memory
+WINDOW = 100  # rows fetched per query (a screenful or three)
+CACHED_ROWS = 10_000  # rows kept in memory (by paper id, so they survive a re-sort)
 
 # (header, sort key in core.views.SORT_COLUMNS or None when not sortable)
 COLUMNS: list[tuple[str, str | None]] = [
@@ -20,20 +26,38 @@ COLUMNS: list[tuple[str, str | None]] = [
     ("Title", "title"),
     ("First author", "first_author"),
     ("Published", "published"),
+    ("Listed", "listed_on"),
     ("Upvotes", "upvotes"),
     ("Tags", None),
 ]
-STAR, TITLE, AUTHOR, PUBLISHED, UPVOTES, TAGS = range(len(COLUMNS))
+STAR, TITLE, AUTHOR, PUBLISHED, LISTED, UPVOTES, TAGS = range(len(COLUMNS))
+# Columns hidden while no paper has a value in them (keys of Views.filled_columns).
+OPTIONAL = {
+    AUTHOR: "first_author",
+    PUBLISHED: "published",
+    LISTED: "listed_on",
+    UPVOTES: "upvotes",
+    TAGS: "tags",
+}
+
+R = Qt.ItemDataRole
+DISPLAY, FONT, ALIGNMENT, TOOLTIP = R.DisplayRole, R.FontRole, R.TextAlignmentRole, R.ToolTipRole
+ROLES = frozenset({DISPLAY, FONT, ALIGNMENT, TOOLTIP, R.AccessibleTextRole})
+CENTER = int(Qt.AlignmentFlag.AlignCenter)
 
 Index = QModelIndex | QPersistentModelIndex
+Fetched = tuple[Row, tuple[str, ...]]  # a row and its cells' text
 
 
 class PaperTableModel(QAbstractTableModel):
-    def __init__(self, views: Views) -> None:
+    def __init__(self, views: Views, runner: JobRunner) -> None:
         super().__init__()
-        self.views = views
+        self.views, self.runner = views, runner
         self.ids: array = array("q")
-        self._windows: OrderedDict[int, dict[int, Row]] = OrderedDict()
+        self._rows: OrderedDict[int, Fetched] = OrderedDict()  # by paper id, least recent first
+        self._fresh: set[int] = set()  # windows fetched since the ids or the rows last changed
+        self._pending: set[int] = set()  # windows being fetched
+        self._generation = 0  # bumped whenever fetched windows may no longer match
         self.scores: dict[int, float] = {}  # search scores, when showing search results
         self._bold = QFont()
         self._bold.setBold(True)
@@ -41,17 +65,29 @@ class PaperTableModel(QAbstractTableModel):
     # -- content ---------------------------------------------------------------------------
 
     def set_ids(self, ids: array | list[int], scores: dict[int, float] | None = None) -> None:
+        ids = ids if isinstance(ids, array) else array("q", ids)
+        scores = scores or {}
+        if ids == self.ids and scores == self.scores:
+            return  # nothing moved: no reset, so no repaint and the scroll position stays
         self.beginResetModel()
-        self.ids = ids if isinstance(ids, array) else array("q", ids)
-        self.scores = scores or {}
-        self._windows.clear()
+        self.ids, self.scores = ids, scores
+        self._forget_windows()
         self.endResetModel()
 
     def refresh_rows(self) -> None:
-        """Forget cached rows and repaint (after a bookmark, tag or read change)."""
-        self._windows.clear()
+        """Fetch the rows again and repaint (after a bookmark, tag or read change)."""
+        self._forget_windows()
         if self.ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, TAGS))
+
+    def is_loaded(self, row: int) -> bool:
+        """Whether the row shows its current values (tests wait for this)."""
+        return row // WINDOW in self._fresh
+
+    def _forget_windows(self) -> None:
+        self._generation += 1
+        self._fresh.clear()
+        self._pending.clear()
 
     def id_at(self, row: int) -> int | None:
         return self.ids[row] if 0 <= row < len(self.ids) else None
@@ -62,18 +98,34 @@ class PaperTableModel(QAbstractTableModel):
         except ValueError:
             return None
 
-    def _row(self, row: int) -> Row | None:
+    def _row(self, row: int) -> Fetched | None:
         window = row // WINDOW
-        cached = self._windows.get(window)
-        if cached is None:
-            start = window * WINDOW
-            cached = self.views.rows(list(self.ids[start : start + WINDOW]))
-            self._windows[window] = cached
-            if len(self._windows) > CACHED_WINDOWS:
-                self._windows.popitem(last=False)
-        else:
-            self._windows.move_to_end(window)
-        return cached.get(self.ids[row])
+        if window not in self._fresh and window not in self._pending:
+            self._fetch(window)
+        return self._rows.get(self.ids[row])
+
+    def _fetch(self, window: int) -> None:
+        self._pending.add(window)
+        start, generation, views = window * WINDOW, self._generation, self.views
+        ids = list(self.ids[start : start + WINDOW])
+
+        def fetch() -> dict[int, Fetched]:  # cells are formatted here, off the GUI thread
+            return {i: (row, cells(row)) for i, row in views.rows(ids).items()}
+
+        def arrived(rows: dict[int, Fetched]) -> None:
+            if generation != self._generation:
+                return  # the list or its rows changed meanwhile: painting asks again
+            self._pending.discard(window)
+            self._fresh.add(window)
+            self._rows.update(rows)
+            for paper_id in rows:
+                self._rows.move_to_end(paper_id)
+            while len(self._rows) > CACHED_ROWS:
+                self._rows.popitem(last=False)
+            last = min(start + WINDOW, len(self.ids)) - 1
+            self.dataChanged.emit(self.index(start, 0), self.index(last, TAGS))
+
+        self.runner.submit(fetch, arrived, title="Loading papers")
 
     # -- Qt model interface ------------------------------------------------------------------
 
@@ -87,39 +139,38 @@ class PaperTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return "Bookmarked" if section == STAR else None
+            return {STAR: "Bookmarked", LISTED: "The latest day a source listed it"}.get(section)
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        # Called for every role of every painted cell: unanswered roles return first.
+        if role not in ROLES:
             return None
-        row = self._row(index.row())
-        if row is None:
+        fetched = self._row(index.row())
+        if fetched is None:
             return None
+        row, texts = fetched
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.FontRole and not row.read and column == TITLE:
-            return self._bold  # unread papers in bold, as in a mail client
-        if role == Qt.ItemDataRole.ToolTipRole and column == TITLE:
-            return row.title
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (STAR, UPVOTES):
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._display(row, column) or ("bookmarked" if row.bookmarked else "")
-        return None
+        if role == DISPLAY:
+            return texts[column]
+        if role == FONT:
+            return self._bold if column == TITLE and not row.read else None
+        if role == ALIGNMENT:
+            return CENTER if column in (STAR, UPVOTES) else None
+        if role == TOOLTIP:
+            return row.title if column == TITLE else None
+        return texts[column] or ("bookmarked" if row.bookmarked else "")  # accessible text
 
-    @staticmethod
-    def _display(row: Row, column: int) -> str:
-        if column == STAR:
-            return "★" if row.bookmarked else ""
-        if column == TITLE:
-            return row.title
-        if column == AUTHOR:
-            more = " et al." if row.author_count > 1 else ""
-            return f"{row.first_author}{more}" if row.first_author else ""
-        if column == PUBLISHED:
-            return row.published
-        if column == UPVOTES:
-            return "" if row.upvotes is None else str(row.upvotes)
-        return row.tags
+
+def cells(row: Row) -> tuple[str, ...]:
+    """The row's text in each column."""
+    more = " et al." if row.author_count > 1 else ""
+    return (
+        "★" if row.bookmarked else "",
+        row.title,
+        f"{row.first_author}{more}" if row.first_author else "",
+        row.published,
+        day_label(row.listed_on) if row.listed_on else "",
+        "" if row.upvotes is None else str(row.upvotes),
+        row.tags,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
@@ -21,10 +23,24 @@ def day_label(listed_on: str) -> str:
     return f"{label}, {year}" if year else label
 
 
+@dataclass
+class Node:
+    """One sidebar entry before it becomes an item (a group when ``view`` is None)."""
+
+    text: str
+    view: View | None = None
+    tooltip: str = ""
+    children: list[Node] = field(default_factory=list)
+
+    def shape(self) -> tuple:  # type: ignore[type-arg]
+        return (self.view, tuple(child.shape() for child in self.children))
+
+
 class SidebarModel(QStandardItemModel):
     def __init__(self) -> None:
         super().__init__()
         self.setHorizontalHeaderLabels(["Library"])
+        self._shape: tuple = ()  # type: ignore[type-arg]
 
     def populate(
         self,
@@ -33,63 +49,90 @@ class SidebarModel(QStandardItemModel):
         tags: list[tuple[str, int]],
         saved: list[tuple[str, str]],
     ) -> None:
+        """Show these counts; only texts change when the entries are the same as before.
+
+        During an import the counts change every refresh but the entries rarely do: updating
+        texts in place keeps the selection, the expanded nodes and the scroll position.
+        """
+        nodes = describe(counts, days, tags, saved)
+        shape = tuple(node.shape() for node in nodes)
+        if shape == self._shape:
+            _update(self.invisibleRootItem(), nodes)
+            return
+        self._shape = shape
         self.clear()
         self.setHorizontalHeaderLabels(["Library"])
-        library = self._group("Library")
-        for label, kind in (
-            ("All papers", "all"),
-            ("Unread", "unread"),
-            ("Bookmarked", "bookmarked"),
-            ("Recently added", "recent"),
-        ):
-            count = counts.get(kind)
-            text = f"{label} ({count:,})" if count is not None else label
-            library.appendRow(_item(text, View(kind)))
-        sources = self._group("Sources")
-        by_source: dict[str, QStandardItem] = {}
-        for day in days:
-            parent = by_source.get(day.source)
-            if parent is None:
-                parent = _item(day.source, View("source", day.source))
-                by_source[day.source] = parent
-                sources.appendRow(parent)
-            if day.listed_on:
-                text = f"{day_label(day.listed_on)} ({day.count})"
-                parent.appendRow(_item(text, View("source", day.source, day.listed_on)))
-        tag_group = self._group("Tags")
-        nodes: dict[str, QStandardItem] = {}
-        for name, count in tags:
-            parent = tag_group
-            path = ""
-            for part in name.split("/"):
-                path = f"{path}/{part}" if path else part
-                node = nodes.get(path.lower())
-                if node is None:
-                    node = _item(part, View("tag", path))
-                    nodes[path.lower()] = node
-                    parent.appendRow(node)
-                parent = node
-            parent.setText(f"{name.rsplit('/', 1)[-1]} ({count})")
-        searches = self._group("Saved searches")
-        for name, query in saved:
-            item = _item(name, View("saved", query))
-            item.setToolTip(query)
-            searches.appendRow(item)
-
-    def _group(self, title: str) -> QStandardItem:
-        group = QStandardItem(title)
-        group.setSelectable(False)
-        group.setEditable(False)
-        font = group.font()
-        font.setBold(True)
-        group.setFont(font)
-        self.appendRow(group)
-        return group
+        for node in nodes:
+            self.appendRow(_build(node))
 
 
-def _item(text: str, view: View) -> QStandardItem:
-    item = QStandardItem(text)
+def describe(
+    counts: dict[str, int],
+    days: list[SourceDay],
+    tags: list[tuple[str, int]],
+    saved: list[tuple[str, str]],
+) -> list[Node]:
+    """The sidebar's groups: library views, sources by day, tags (hierarchical), searches."""
+    library = Node("Library")
+    for label, kind in (
+        ("All papers", "all"),
+        ("Unread", "unread"),
+        ("Bookmarked", "bookmarked"),
+        ("Recently added", "recent"),
+    ):
+        count = counts.get(kind)
+        text = f"{label} ({count:,})" if count is not None else label
+        library.children.append(Node(text, View(kind)))
+    sources = Node("Sources")
+    by_source: dict[str, Node] = {}
+    for day in days:
+        parent = by_source.get(day.source)
+        if parent is None:
+            parent = by_source[day.source] = Node(day.source, View("source", day.source))
+            sources.children.append(parent)
+        if day.listed_on:
+            text = f"{day_label(day.listed_on)} ({day.count})"
+            parent.children.append(Node(text, View("source", day.source, day.listed_on)))
+    tag_group = Node("Tags")
+    nodes: dict[str, Node] = {}
+    for name, count in tags:
+        parent = tag_group
+        path = ""
+        for part in name.split("/"):
+            path = f"{path}/{part}" if path else part
+            node = nodes.get(path.lower())
+            if node is None:
+                node = nodes[path.lower()] = Node(part, View("tag", path))
+                parent.children.append(node)
+            parent = node
+        parent.text = f"{name.rsplit('/', 1)[-1]} ({count})"
+    searches = Node("Saved searches")
+    searches.children = [Node(name, View("saved", query), query) for name, query in saved]
+    return [library, sources, tag_group, searches]
+
+
+def _build(node: Node) -> QStandardItem:
+    item = QStandardItem(node.text)
     item.setEditable(False)
-    item.setData(view, VIEW_ROLE)
-    item.setAccessibleText(text)
+    if node.view is None:  # a group heading
+        item.setSelectable(False)
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+    else:
+        item.setData(node.view, VIEW_ROLE)
+        item.setAccessibleText(node.text)
+    if node.tooltip:
+        item.setToolTip(node.tooltip)
+    for child in node.children:
+        item.appendRow(_build(child))
     return item
+
+
+def _update(parent: QStandardItem, nodes: list[Node]) -> None:
+    for row, node in enumerate(nodes):
+        item = parent.child(row)
+        if item.text() != node.text:
+            item.setText(node.text)
+            item.setAccessibleText(node.text)
+        _update(item, node.children)

@@ -3,81 +3,47 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from reader.core.library import ImportProgress, ImportReport, Library
 from reader.core.model import RecordError, SourcePosition
-from reader.gui.jobs import JobRunner
+from reader.gui.widgets.child_task import ChildTask
 
 LIST_REFRESH_MS = 1500  # while importing, the list shows newly stored papers this often
 
 
-def reader_command(*args: str) -> tuple[str, list[str]]:
-    """How to run the ``paper-reader`` CLI as a child process, from a checkout or a bundle."""
-    if getattr(sys, "frozen", False):  # PyInstaller: the app binary is the CLI too
-        return sys.executable, list(args)
-    return sys.executable, ["-m", "reader", *args]
-
-
-class ImportController(QObject):
+class ImportController(ChildTask):
     """Runs imports in a child ``paper-reader import`` process.
 
-    Parsing and Whoosh indexing are pure-Python work that would hold the GIL for long
-    stretches; in another process they cannot stall the window. The child commits in
-    batches, so the list shows new papers while it runs, and Cancel (SIGTERM) stops it
-    between batches with the library consistent.
+    The child commits in batches, so the list shows new papers while it runs, and Cancel
+    stops it between batches with the library consistent.
     """
 
     finished = Signal(object)  # ImportReport
     progressed = Signal()  # new papers were stored
 
-    def __init__(self, window: QMainWindow, library: Library, runner: JobRunner) -> None:
-        super().__init__(window)
+    def __init__(self, window: QMainWindow, library: Library) -> None:
+        super().__init__(window, "Import")
         self.window, self.library = window, library
-        del runner  # imports do not use the in-process job runner
-        self.process: QProcess | None = None
-        self.widget = QWidget()
-        self.label = QLabel()
-        self.bar = QProgressBar()
-        self.bar.setAccessibleName("Import progress")
-        self.bar.setFixedWidth(180)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Cancel import")
-        layout = QHBoxLayout(self.widget)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
-        self.widget.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel)
         self._refresh = QTimer(self, interval=LIST_REFRESH_MS)
         self._refresh.timeout.connect(self._maybe_refresh)
         self._added_seen = 0
         self._added = 0
-        self._stderr_tail = b""
-        self._other_stderr: list[str] = []
         self.last_report: ImportReport | None = None
         self.show_summary = True
         self.title = "Importing"
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None
 
     def start(self, files: list[Path], title: str = "Importing") -> None:
         if self.running:
@@ -85,13 +51,9 @@ class ImportController(QObject):
             return
         self.title = title
         self.label.setText(f"{title}…")
-        self.bar.setRange(0, 0)
-        self.widget.setVisible(True)
         self._added_seen = self._added = 0
-        self._stderr_tail = b""
-        self._other_stderr = []
-        process = self.process = QProcess(self)
-        program, args = reader_command(
+        self._refresh.start()
+        self.run(
             "--library",
             str(self.library.folder),
             "import",
@@ -99,34 +61,9 @@ class ImportController(QObject):
             "--progress",
             *[str(f) for f in files],
         )
-        process.readyReadStandardError.connect(self._read_progress)
-        process.finished.connect(self._done)
-        process.errorOccurred.connect(self._failed)
-        self._refresh.start()
-        process.start(program, args)
 
-    def cancel(self) -> None:
-        if self.process is not None:
-            self.process.terminate()  # SIGTERM: the child stops after its current batch
-            self.label.setText("Cancelling…")
-
-    def wait(self, msecs: int = 60_000) -> None:
-        if self.process is not None:
-            self.process.waitForFinished(msecs)
-
-    def _read_progress(self) -> None:
-        assert self.process is not None
-        self._stderr_tail += bytes(self.process.readAllStandardError().data())
-        *lines, self._stderr_tail = self._stderr_tail.split(b"\n")
-        for line in lines:
-            try:
-                data = json.loads(line)["progress"]
-            except (ValueError, KeyError, TypeError):
-                self._other_stderr.append(line.decode("utf-8", "replace"))
-                continue
-            self._progress(ImportProgress(**data))
-
-    def _progress(self, p: ImportProgress) -> None:
+    def on_progress(self, progress: dict[str, Any]) -> None:
+        p = ImportProgress(**progress)
         self._added = p.added
         if p.stage == "indexing":
             self.bar.setRange(0, 0)
@@ -144,21 +81,12 @@ class ImportController(QObject):
             self._added_seen = self._added
             self.progressed.emit()
 
-    def _finish(self) -> bytes:
-        process, self.process = self.process, None
+    def on_finished(self, exit_code: int, output: bytes) -> None:
         self._refresh.stop()
-        self.widget.setVisible(False)
-        out = bytes(process.readAllStandardOutput().data()) if process else b""
-        if process:
-            process.deleteLater()
-        return out
-
-    def _done(self, exit_code: int, _status: QProcess.ExitStatus) -> None:
-        output = self._finish()
         try:
             report = report_from_json(json.loads(output))
         except ValueError:
-            message = " ".join(self._other_stderr[-3:]) or f"the import exited with {exit_code}"
+            message = " ".join(self.other_stderr[-3:]) or f"the import exited with {exit_code}"
             report = ImportReport(failed_files=[message])
             report.errors.append(RecordError(message, SourcePosition("import"), fatal=True))
         self.last_report = report
@@ -172,11 +100,10 @@ class ImportController(QObject):
             ImportSummary(self.window, report).open()
         self.finished.emit(report)
 
-    def _failed(self, error: QProcess.ProcessError) -> None:
-        if error == QProcess.ProcessError.FailedToStart:
-            self._finish()
-            self.window.statusBar().showMessage("Import failed: could not start the importer")
-            self.finished.emit(ImportReport(failed_files=["could not start the importer"]))
+    def on_failed_to_start(self) -> None:
+        self._refresh.stop()
+        self.window.statusBar().showMessage("Import failed: could not start the importer")
+        self.finished.emit(ImportReport(failed_files=["could not start the importer"]))
 
 
 def report_from_json(data: dict) -> ImportReport:  # type: ignore[type-arg]

@@ -1,5 +1,6 @@
-"""Preferences: library location (used from the next start), theme, text size, and the
-library's automatic backup schedule (stored in the library, shared with the CLI)."""
+"""Preferences: library location (used from the next start), theme, text size, background
+embedding, and the library's automatic backup schedule (stored in the library, shared with
+the CLI)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -62,6 +64,11 @@ class PreferencesDialog(QDialog):
         self.backup_keep.setRange(1, 100)
         self.backup_keep.setValue(policy.keep)
         self.backup_keep.setAccessibleName("Backups kept")
+        self.auto_embed = QCheckBox("Compute meaning vectors in the background")
+        self.auto_embed.setToolTip(
+            "For related papers and meaning search; uses one core for a while after an import"
+        )
+        self.auto_embed.setChecked(settings.value("auto_embed", True, bool))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -73,6 +80,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Text size:", self.font_size)
         form.addRow("Back up the library every:", self.backup_hours)
         form.addRow("Automatic backups kept:", self.backup_keep)
+        form.addRow(self.auto_embed)
         form.addRow(buttons)
 
     def _browse(self) -> None:
@@ -90,3 +98,4 @@ class PreferencesDialog(QDialog):
         self.settings.setValue("library_folder", self.library.text().strip())
         self.settings.setValue("theme", self.chosen_theme())
         self.settings.setValue("font_size", self.font_size.value())
+        self.settings.setValue("auto_embed", self.auto_embed.isChecked())

@@ -38,10 +38,13 @@ class RelatedPane(QWidget):
         self.list.itemActivated.connect(self._chosen)
         self.list.itemClicked.connect(self._chosen)
         self.error = ""  # why the last related query failed (the self-test checks it)
+        self.dense = False  # whether the papers shown were ranked with meaning vectors
         self.show_message("Select a paper to see the papers closest to it.")
 
     def show_message(self, text: str) -> None:
         self.error = ""
+        self.dense = False
+        self.heading.setText("<b>Related papers</b>")
         self.list.clear()
         self.status.setText(text)
         self.status.setVisible(True)
@@ -53,9 +56,19 @@ class RelatedPane(QWidget):
         self.show_message(f"Related papers unavailable: {error}")
         self.error = str(error) or type(error).__name__
 
-    def show_related(self, related: list[tuple[Paper, float]]) -> None:
+    def show_related(
+        self, related: list[tuple[Paper, float]], dense: bool = False, embedding: bool = False
+    ) -> None:
+        """``dense``: ranked by meaning and words; else by shared words alone (no vector yet,
+        ``embedding`` says one is being computed)."""
         self.error = ""
+        self.dense = dense
         self.list.clear()
+        if dense:
+            how = "by meaning and shared words"
+        else:
+            how = "by shared words" + (" — meaning vectors: computing…" if embedding else "")
+        self.heading.setText(f"<b>Related papers</b> <small>· {how}</small>")
         if not related:
             self.show_message("No related papers in your library yet.")
             return

@@ -1,0 +1,132 @@
+"""Long library work in a child ``paper-reader`` process, shown in the status bar with Cancel.
+
+Parsing, Whoosh indexing and embedding are CPU-bound Python that would hold the GIL for long
+stretches; in another process they cannot stall the window. The child prints JSON progress
+lines (``{"progress": {...}}``) on stderr and its result on stdout; Cancel sends SIGTERM, on
+which the CLI stops after its current batch with the library consistent.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, QProcess
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
+
+
+def reader_command(*args: str) -> tuple[str, list[str]]:
+    """How to run the ``paper-reader`` CLI as a child process, from a checkout or a bundle."""
+    if getattr(sys, "frozen", False):  # PyInstaller: the app binary is the CLI too
+        return sys.executable, list(args)
+    return sys.executable, ["-m", "reader", *args]
+
+
+class ChildTask(QObject):
+    """One ``paper-reader`` command at a time, with a status-bar widget: label, bar, Cancel.
+
+    Subclasses start it with ``run`` and override ``on_progress``, ``on_finished`` and
+    ``on_failed_to_start``.
+    """
+
+    def __init__(self, parent: QObject, what: str) -> None:
+        super().__init__(parent)
+        self.process: QProcess | None = None
+        self.widget = QWidget()
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName(f"{what} progress")
+        self.bar.setFixedWidth(180)
+        self.bar.setTextVisible(False)  # the label says how far it got, in words
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName(f"Cancel {what.lower()}")
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        layout = QHBoxLayout(self.widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self.widget.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.widget.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancelling = False  # progress no longer updates the label once Cancel was asked
+        self._stderr_tail = b""
+        self.other_stderr: list[str] = []  # stderr lines that were not progress (errors)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None
+
+    def run(self, *args: str) -> None:
+        self.cancelling = False
+        self.bar.setRange(0, 0)
+        self.widget.setVisible(True)
+        self._stderr_tail = b""
+        self.other_stderr = []
+        process = self.process = QProcess(self)
+        process.readyReadStandardError.connect(self._read_progress)
+        process.finished.connect(self._done)
+        process.errorOccurred.connect(self._error)
+        program, arguments = reader_command(*args)
+        process.start(program, arguments)
+
+    def cancel(self) -> None:
+        if self.process is not None:
+            self.process.terminate()  # SIGTERM: the child stops after its current batch
+            self.cancelling = True
+            self.label.setText("Cancelling…")
+
+    def wait(self, msecs: int = 60_000) -> None:
+        if self.process is not None:
+            self.process.waitForFinished(msecs)
+
+    # -- for subclasses ----------------------------------------------------------------------
+
+    def on_progress(self, progress: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def on_finished(self, exit_code: int, output: bytes) -> None:
+        raise NotImplementedError
+
+    def on_failed_to_start(self) -> None:
+        raise NotImplementedError
+
+    # -- the process ---------------------------------------------------------------------------
+
+    def _read_progress(self) -> None:
+        assert self.process is not None
+        self._stderr_tail += bytes(self.process.readAllStandardError().data())
+        *lines, self._stderr_tail = self._stderr_tail.split(b"\n")
+        for line in lines:
+            try:
+                data = json.loads(line)["progress"]
+            except (ValueError, KeyError, TypeError):
+                self.other_stderr.append(line.decode("utf-8", "replace"))
+                continue
+            if not self.cancelling:
+                self.on_progress(data)
+
+    def _finish(self) -> bytes:
+        process, self.process = self.process, None
+        self.widget.setVisible(False)
+        out = bytes(process.readAllStandardOutput().data()) if process else b""
+        if process:
+            process.deleteLater()
+        return out
+
+    def _done(self, exit_code: int, _status: QProcess.ExitStatus) -> None:
+        output = self._finish()
+        self.on_finished(exit_code, output)
+
+    def _error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self._finish()
+            self.on_failed_to_start()

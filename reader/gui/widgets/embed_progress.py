@@ -1,0 +1,53 @@
+"""Meaning vectors computed in the background by a child ``paper-reader embed`` process.
+
+The dense model embeds ~15-20 abstracts/s, so a big import takes a while to get its vectors:
+the window stays usable (related papers fall back to shared words meanwhile), the status
+bar shows how far it got, and Cancel or quitting stops it with every finished batch kept —
+the next start resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QMainWindow
+
+from reader.core.library import Library
+from reader.gui.widgets.child_task import ChildTask
+
+
+class EmbedController(ChildTask):
+    finished = Signal(bool)  # True when every paper got its vector (not cancelled, no error)
+
+    def __init__(self, window: QMainWindow, library: Library) -> None:
+        super().__init__(window, "Embedding")
+        self.window, self.library = window, library
+        self.bar.setFixedWidth(120)
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.label.setText("Meaning vectors: starting…")
+        self.label.setToolTip("Related papers and meaning search improve as papers are embedded")
+        self.run("--library", str(self.library.folder), "embed", "--progress")
+
+    def on_progress(self, progress: dict[str, Any]) -> None:
+        done, total = int(progress["done"]), int(progress["total"])
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+        self.label.setText(f"Meaning vectors: {done:,} of {total:,} papers")
+
+    def on_finished(self, exit_code: int, output: bytes) -> None:
+        if exit_code != 0 and not self.cancelling:
+            why = " ".join(self.other_stderr[-2:]) or f"exit code {exit_code}"
+            self.window.statusBar().showMessage(f"Computing meaning vectors failed: {why}", 15_000)
+        elif not self.cancelling:
+            self.window.statusBar().showMessage(
+                output.decode("utf-8", "replace").strip().capitalize(), 10_000
+            )
+        self.finished.emit(exit_code == 0 and not self.cancelling)
+
+    def on_failed_to_start(self) -> None:
+        self.window.statusBar().showMessage("Could not start computing meaning vectors", 15_000)
+        self.finished.emit(False)

@@ -1,0 +1,125 @@
+"""Screenshots of the window in its main states, for looking at (and for the README).
+
+    Xvfb :99 -screen 0 1440x900x24 &
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python -m tests.gui.screenshots \\
+        --library LIB --out DIR --search "speculative decoding" \\
+        --sentence "how can a small model speed up decoding" --import FILE
+
+Writes DIR/start.png, search.png, related.png, sentence.png, dark.png and import.png: the
+whole screen, grabbed as the user would see it. Settings are private to the run. LIB is used
+as it is (an import adds papers to it): point it at a copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--library", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--search", default="speculative decoding")
+    parser.add_argument("--sentence", default="how can a small model speed up decoding")
+    parser.add_argument("--import", dest="import_file", type=Path)
+    parser.add_argument("--embed", action="store_true", help="let missing vectors be computed")
+    args = parser.parse_args()
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no user settings read or written
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from reader.core.library import Library
+    from reader.gui.jobs import JobRunner
+    from reader.gui.main_window import MainWindow
+    from reader.gui.theme import apply_theme
+
+    app = QApplication(sys.argv[:1])
+    app.setOrganizationName("paper-reader-screenshots")
+    QSettings().setValue("auto_embed", args.embed)
+    apply_theme("light", 0)
+    library = Library.open(args.library)
+    runner = JobRunner(app)
+    window = MainWindow(library, runner, QSettings())
+    window.setGeometry(app.primaryScreen().availableGeometry())
+    window.show()
+    window.start()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def wait(what: str, condition: Callable[[], bool], timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"timed out waiting for {what}")
+            app.processEvents()
+            time.sleep(0.01)
+
+    def settle(seconds: float = 0.6) -> None:
+        """Let queued results and repaints land."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def shot(name: str) -> None:
+        wait("rows", lambda: window.model.is_loaded(max(0, window.table.rowAt(0))))
+        settle()
+        QGuiApplication.primaryScreen().grabWindow(0).save(str(args.out / f"{name}.png"))
+        print(args.out / f"{name}.png")
+
+    def related_shown() -> bool:
+        status = window.related.status
+        return window.related.list.count() > 0 or (
+            status.isVisible() and "Computing" not in status.text()
+        )
+
+    wait("the list", lambda: window.model.rowCount() > 0 and window.detail.paper is not None)
+    wait("related papers", related_shown)
+    shot("start")
+
+    window.search_bar.edit.setText(args.search)
+    wait(
+        "results",
+        lambda: window.query == args.search and "result" in window.search_bar.status.text(),
+    )
+    wait("related papers", related_shown)
+    shot("search")
+
+    window.move_selection(2)
+    wait("the third paper", lambda: window.current_id == window.model.id_at(2))
+    wait("related papers", related_shown)
+    shot("related")
+
+    window.search_bar.edit.setText(args.sentence)
+    wait(
+        "sentence results",
+        lambda: window.query == args.sentence and "result" in window.search_bar.status.text(),
+    )
+    wait("related papers", related_shown)
+    shot("sentence")
+
+    window.set_theme("dark")
+    shot("dark")
+    window.set_theme("light")
+
+    if args.import_file:
+        window.search_bar.edit.setText("")
+        wait("the whole list", lambda: window.query == "")
+        window.start_import([args.import_file])
+        wait("import progress", lambda: "records" in window.importer.label.text())
+        settle(4)
+        shot("import")
+    window.close()
+    runner.wait()
+    library.close()
+
+
+if __name__ == "__main__":
+    main()

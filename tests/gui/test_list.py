@@ -1,0 +1,79 @@
+"""The list pane: sorting by a column header, done in SQL over the whole view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+
+from reader.gui.models.paper_table import AUTHOR, LISTED, PUBLISHED, TAGS, TITLE, UPVOTES
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell
+
+
+def click_header(qtbot, window, column: int) -> None:  # type: ignore[no-untyped-def]
+    """Click a column's header, as a user would, and wait for the re-sorted list."""
+    header = window.table.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    before = list(window.model.ids)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    qtbot.waitUntil(lambda: list(window.model.ids) != before, timeout=WAIT_MS)
+
+
+def listing_days(library) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """Each paper's latest dated listing day (papers only in undated sources are absent)."""
+    rows = library.store.query(
+        "SELECT paper_id, max(listed_on) FROM listings WHERE listed_on != '' GROUP BY paper_id"
+    )
+    return {paper_id: day for paper_id, day in rows}
+
+
+def test_listed_column_sorts_by_listing_day_newest_first_then_oldest_first(seeded, qtbot):
+    window, library = seeded.window, seeded.library
+    days = listing_days(library)
+    assert len(set(days.values())) >= 3, "the sample should span several listing days"
+    assert len(days) < SAMPLE_PAPERS, "and have papers from an undated source"
+
+    click_header(qtbot, window, LISTED)
+    ids = list(window.model.ids)
+    assert len(ids) == SAMPLE_PAPERS
+    listed = [days[i] for i in ids if i in days]
+    assert listed == sorted(listed, reverse=True)
+    assert ids[: len(listed)] == [i for i in ids if i in days]  # never-listed papers last
+    assert window.table.horizontalHeader().sortIndicatorSection() == LISTED
+    # the column shows the day: the first row was listed on the newest day
+    assert cell(qtbot, window, 0, LISTED)
+
+    click_header(qtbot, window, LISTED)
+    ids = list(window.model.ids)
+    listed = [days[i] for i in ids if i in days]
+    assert listed == sorted(listed)
+    assert window.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+
+
+def test_title_column_sorts_by_title(seeded, qtbot):
+    window, library = seeded.window, seeded.library
+    click_header(qtbot, window, TITLE)
+    titles = {p.id: p.title.lower() for p in library.papers(list(window.model.ids))}
+    ascii_titles = [titles[i] for i in window.model.ids if titles[i].isascii()]
+    assert ascii_titles == sorted(ascii_titles, reverse=True)  # first click: descending
+    assert cell(qtbot, window, 0, TITLE).lower() == titles[window.model.id_at(0)]
+
+
+def test_sorting_keeps_the_paper_shown_selected(seeded, qtbot):
+    window = seeded.window
+    shown = window.current_id
+    click_header(qtbot, window, TITLE)
+    qtbot.waitUntil(lambda: window.model.id_at(window.table.currentIndex().row()) == shown)
+    assert window.detail.paper is not None and window.detail.paper.id == shown
+
+
+def test_columns_no_paper_has_a_value_in_are_hidden_until_one_has(seeded, qtbot):
+    window = seeded.window
+    table = window.table
+    # the sample's Daily Papers pages have listing days but no authors, dates or upvotes
+    qtbot.waitUntil(lambda: table.isColumnHidden(AUTHOR), timeout=WAIT_MS)
+    assert not table.isColumnHidden(TITLE) and not table.isColumnHidden(LISTED)
+    assert table.isColumnHidden(PUBLISHED) and table.isColumnHidden(UPVOTES)
+    assert table.isColumnHidden(TAGS)
+
+    window.detail.tags.setText("to-read")
+    qtbot.keyClick(window.detail.tags, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not table.isColumnHidden(TAGS), timeout=WAIT_MS)
