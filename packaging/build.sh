@@ -15,7 +15,7 @@ rm -rf build/venv build/pyinstaller build/icons dist/paper-reader "dist/Paper Re
 "$python" -m venv build/venv
 if [ -x build/venv/bin/python ]; then venv_python=build/venv/bin/python
 else venv_python=build/venv/Scripts/python.exe; fi
-"$venv_python" -m pip install -q --upgrade pip
+export PIP_DISABLE_PIP_VERSION_CHECK=1  # the venv's own pip is enough; no self-upgrade mid-build
 "$venv_python" -m pip install -q ".[bundle]"
 
 "$venv_python" packaging/make_icons.py build/icons
