@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.importer = ImportController(self, library)
         self.embedder = EmbedController(self, library)
         self._reloading_vectors = False
+        self._embed_after_reload = False  # embed_missing() was called during a reload
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.detail)
@@ -271,12 +272,10 @@ class MainWindow(QMainWindow):
 
     def embed_missing(self) -> None:
         """Compute missing meaning vectors in a child process, unless an import is running."""
-        if (
-            not self.auto_embed()
-            or self.embedder.running
-            or self.importer.running
-            or self._reloading_vectors
-        ):
+        if self._reloading_vectors:  # asked again once the last run's vectors are read
+            self._embed_after_reload = True
+            return
+        if not self.auto_embed() or self.embedder.running or self.importer.running:
             return
         library = self.library
 
@@ -298,6 +297,9 @@ class MainWindow(QMainWindow):
 
         def refresh(_: object) -> None:
             self._reloading_vectors = False
+            if self._embed_after_reload:
+                self._embed_after_reload = False
+                self.embed_missing()
             if self.current_id is not None:
                 self._load_related(self.current_id)
             if self.query and self.search_bar.mode_for(self.query) != "keyword":

@@ -3,7 +3,7 @@
 
 Runs where dpkg and apt-get exist and we are root (``.ci/run`` on Debian); skipped
 elsewhere, or when PAPER_READER_SKIP_INSTALLER=1 for a quick local run. All tests of this
-module run in order on one xdist worker (``xdist_group``), sharing one build.
+module run in order on one xdist worker (``--dist loadfile``), sharing one build.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ def _skip_reason() -> str | None:
 
 pytestmark = [
     pytest.mark.installer,
-    pytest.mark.xdist_group("installer"),
     pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or ""),
 ]
 
