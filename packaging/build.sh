@@ -29,7 +29,10 @@ if [ "$(uname -s)" = Linux ]; then
   # A pyenv-built Python leaves debug info in libpython and the stdlib's modules (~25 MB).
   # Strip only those: stripping wheels' auditwheel-patched libraries breaks them.
   find dist/paper-reader -type f -name '*.so*' | while read -r lib; do
-    if readelf -S "$lib" 2>/dev/null | grep -q '\.debug_info'; then strip --strip-debug "$lib"; fi
+    # grep reads all of readelf's output: with -q, readelf's SIGPIPE fails the pipefail test
+    if readelf -S "$lib" 2>/dev/null | grep '\.debug_info' >/dev/null; then
+      strip --strip-debug "$lib"
+    fi
   done
 fi
 
