@@ -27,13 +27,21 @@ class UsageError(Exception):
     """A mistake in how the command was called; reported without a traceback."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from reader import __version__
+class _PrintVersion(argparse.Action):
+    """``--version``, reading the version only when asked (see ``reader.__getattr__``)."""
 
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        from reader import __version__
+
+        print(f"paper-reader {__version__}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paper-reader", description="An offline reader for research papers."
     )
-    parser.add_argument("--version", action="version", version=f"paper-reader {__version__}")
+    parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the version")
     parser.add_argument("--library", type=Path, help="library folder (default: user data dir)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

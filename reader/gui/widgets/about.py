@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from reader import __version__
 from reader.core.resources import resource
 
 ICON = ("icons", "paper-reader.svg")
@@ -26,6 +25,8 @@ def app_icon() -> QIcon:
 class AboutDialog(QDialog):
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
+        from reader import __version__  # read from the package metadata only when shown
+
         self.setWindowTitle("About Paper Reader")
         self.resize(640, 560)
         logo = QLabel()
