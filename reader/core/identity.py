@@ -39,9 +39,10 @@ def normalise_doi(value: str | None) -> str | None:
 
 def title_key(title: str) -> str:
     """A title reduced for exact-duplicate matching: folded accents, case, punctuation."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_WORD.sub(" ", stripped.casefold()).strip()
+    if not title.isascii():  # most titles are: skip the per-character pass
+        decomposed = unicodedata.normalize("NFKD", title)
+        title = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", title.casefold()).strip()
 
 
 def title_blocks(key: str) -> tuple[str, str]:

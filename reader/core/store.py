@@ -194,7 +194,7 @@ class Store:
             added_at = now_iso()
             resolver = _Resolver(self.conn, rows)
             touched: dict[int, None] = {}
-            new_ids: list[int] = []
+            new: dict[int, dict[str, Any]] = {}  # paper id -> its row, in insertion order
             for record, row in zip(records, rows, strict=True):
                 existing = resolver.find(row)
                 if row["doi"] and resolver.doi_owner(row["doi"]) not in (None, existing):
@@ -202,7 +202,7 @@ class Store:
                 if existing is None:
                     paper_id = self._insert_paper(row, added_at, rev)
                     resolver.remember(paper_id, row)
-                    new_ids.append(paper_id)
+                    new[paper_id] = row
                     outcome.added += 1
                     touched[paper_id] = None
                 else:
@@ -212,14 +212,14 @@ class Store:
                         self._update_paper(paper_id, changes, rev)
                         existing.update(changes)
                         resolver.remember(paper_id, existing)
-                        if paper_id not in new_ids:
+                        if paper_id not in new:
                             outcome.merged += 1
                         touched[paper_id] = None
-                    elif paper_id not in new_ids:
+                    elif paper_id not in new:
                         outcome.unchanged += 1
                 if record.listing is not None:
                     self._add_listing(paper_id, record.listing, batch_id)
-            self._flag_near_duplicates(new_ids)
+            self._flag_near_duplicates(new)
             outcome.touched = list(touched)
         return outcome
 
@@ -259,16 +259,13 @@ class Store:
                 (listing.listed_on, paper_id, listing.listed_on),
             )
 
-    def _flag_near_duplicates(self, new_ids: list[int]) -> None:
+    def _flag_near_duplicates(self, new: dict[int, dict[str, Any]]) -> None:
         """Record titles that are nearly (not exactly) equal, for review; never merge them."""
-        if not new_ids:
+        if not new:
             return
         from rapidfuzz import fuzz
 
-        for paper_id in new_ids:
-            me = self.conn.execute(
-                "SELECT title_key, title_head, title_tail FROM papers WHERE id = ?", (paper_id,)
-            ).fetchone()
+        for paper_id, me in new.items():
             if len(me["title_key"]) < 12:  # short titles ("Introduction") are not evidence
                 continue
             candidates = self.conn.execute(

@@ -6,7 +6,6 @@ import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-_SPACES = re.compile(r"\s+")
 
 
 def unfold(text: str | None) -> str:
@@ -18,11 +17,12 @@ def unfold(text: str | None) -> str:
         return ""
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs = _PARAGRAPH_BREAK.split(text.strip())
-    return "\n\n".join(_SPACES.sub(" ", p).strip() for p in paragraphs if p.strip())
+    lines = (" ".join(p.split()) for p in paragraphs)
+    return "\n\n".join(line for line in lines if line)
 
 
 def one_line(text: str | None) -> str:
     """Collapse all whitespace (titles, author names) to single spaces."""
     if not text:
         return ""
-    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    return " ".join(_CONTROL.sub("", text).split())
