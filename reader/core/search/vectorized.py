@@ -19,18 +19,17 @@ else returns None and the caller uses Whoosh's searcher.
 from __future__ import annotations
 
 import heapq
-import zlib
 from dataclasses import dataclass
-from pickle import loads
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
+
+from reader.core.search.codec import ArrayLeafMatcher, Block
 
 _LENGTHS = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 
@@ -46,14 +45,14 @@ class _Postings:
     ids: np.ndarray
     weights: np.ndarray
     block_ends: np.ndarray  # index into ids where each block ends
-    values: list[tuple[bytes, ...]]  # per block: each posting's encoded value (positions)
+    blocks: list[Block]
     decode: Any
 
     def positions(self, docnum: int) -> list[int]:
         i = int(np.searchsorted(self.ids, docnum))
         block = int(np.searchsorted(self.block_ends, i, side="right"))
         start = int(self.block_ends[block - 1]) if block else 0
-        return self.decode(self.values[block][i - start])
+        return self.decode(self.blocks[block].value(i - start))
 
 
 @dataclass
@@ -107,23 +106,11 @@ def _postings(segment: _Segment, fieldname: str, text: bytes) -> _Postings | Non
         matcher = reader._terms.matcher(fieldname, text, fmt)  # unfiltered by deletions
     except TermNotFound:
         return None
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    values: list[tuple[bytes, ...]] = []
-    if isinstance(matcher, W3LeafMatcher):
-        postfile = matcher._postfile
-        while True:  # one pickled (ids, weights, values) tuple per block of postings
-            data = postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-            if matcher._compression:
-                data = zlib.decompress(data)
-            deltas, block_weights, block_values = loads(data)
-            block_ids = np.cumsum(np.array(deltas, dtype=np.int64))
-            ids.append(block_ids)
-            weights.append(_weights(block_weights, len(block_ids)))
-            values.append(block_values or (b"",) * len(block_ids))
-            if matcher._lastblock:
-                break
-            matcher._goto(matcher._nextoffset)
+    blocks: list[Block] = []
+    if isinstance(matcher, ArrayLeafMatcher):
+        while matcher.is_active():
+            blocks.append(matcher.block())
+            matcher._next_block()
     else:  # postings inlined in the term info (rare terms)
         found_ids, found_weights, found_values = [], [], []
         while matcher.is_active():
@@ -131,24 +118,16 @@ def _postings(segment: _Segment, fieldname: str, text: bytes) -> _Postings | Non
             found_weights.append(matcher.weight())
             found_values.append(matcher.value())
             matcher.next()
-        ids.append(np.array(found_ids, dtype=np.int64))
-        weights.append(np.array(found_weights, dtype=np.float64))
-        values.append(tuple(found_values))
-    return _Postings(
-        np.concatenate(ids),
-        np.concatenate(weights),
-        np.cumsum([len(b) for b in ids]),
-        values,
-        fmt.decode_positions if fmt.supports("positions") else None,
-    )
-
-
-def _weights(raw: Any, count: int) -> np.ndarray:
-    if raw is None:
-        return np.ones(count)
-    if isinstance(raw, float):
-        return np.full(count, raw)
-    return np.array(raw, dtype=np.float64)
+        weights = np.array(found_weights, dtype=np.float64)
+        ids = np.array(found_ids, dtype=np.int64)
+        blocks.append(Block(ids, weights, None, tuple(found_values)))
+    decode = fmt.decode_positions if fmt.supports("positions") else None
+    if len(blocks) == 1:  # most terms: no copies
+        ids, weights = blocks[0].ids, blocks[0].weights
+    else:
+        ids = np.concatenate([b.ids for b in blocks])
+        weights = np.concatenate([b.weights for b in blocks])
+    return _Postings(ids, weights, np.cumsum([len(b.ids) for b in blocks]), blocks, decode)
 
 
 # -- evaluation -------------------------------------------------------------------------------
@@ -172,6 +151,9 @@ class _Evaluator:
         self.weighting: BM25F = weighting
         # Decoded postings, kept for this query only (a phrase reads its words twice).
         self._postings: dict[tuple[int, str, bytes], _Postings | None] = {}
+        # Whole-index statistics, each a sum over every segment: computed once per query.
+        self._idf: dict[tuple[str, bytes], float] = {}
+        self._avgfl: dict[str, float] = {}
 
     def postings(self, index: int, fieldname: str, text: bytes) -> _Postings | None:
         key = (index, fieldname, text)
@@ -214,9 +196,12 @@ class _Evaluator:
     def _scores(self, fieldname: str, btext: bytes, postings: _Postings, index: int) -> np.ndarray:
         if not self.searcher.schema[fieldname].scorable:
             return postings.weights  # Whoosh's WeightScorer
-        parent = self.searcher
-        idf = parent.idf(fieldname, btext)
-        avgfl = parent.avg_field_length(fieldname) or 1
+        idf = self._idf.get((fieldname, btext))
+        if idf is None:
+            idf = self._idf[fieldname, btext] = self.searcher.idf(fieldname, btext)
+        avgfl = self._avgfl.get(fieldname)
+        if avgfl is None:
+            avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
         b = self.weighting._field_B.get(fieldname, self.weighting.B)
         k1 = self.weighting.K1
         tf = postings.weights
