@@ -28,9 +28,12 @@ from reader.core.search.vectorized import SegmentCache, top_documents
 
 MARKER_ID = "__marker__"
 # Papers per index commit during catch-up. Each commit is a segment, and every query pays
-# per segment (1 ms for a rare word at 20 segments); 10k fits Whoosh's writer pool without
-# spilling runs to disk (at 20k the build was 55 % slower than at 10k).
+# per segment (~0.5 ms a term at 100k), so fewer is faster: 10k-paper commits halved the
+# segments of 5k ones. The writer's pool must hold a whole chunk or it spills sorted runs
+# to disk and merges them: 100k papers indexed in 345 s with 256 MB, 272 s with 512 MB
+# (peak RSS 592 MB, in the import's child process when the window imports).
 CHUNK = 10_000
+WRITER_MB = 512
 TAG_SEPARATOR = "\x1f"
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
@@ -200,7 +203,7 @@ class SearchIndex:
 
     def _write(self, rows: list[sqlite3.Row], marker: Marker, rev: int, timeout: float) -> Marker:
         try:
-            writer = self._writer(limitmb=256, timeout=timeout)
+            writer = self._writer(limitmb=WRITER_MB, timeout=timeout)
         except LockError:
             raise IndexBusy("the search index is being written by another process") from None
         try:

@@ -19,7 +19,9 @@ else returns None and the caller uses Whoosh's searcher.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from dataclasses import dataclass
+from math import log
 from typing import Any
 
 import numpy as np
@@ -61,6 +63,7 @@ class _Segment:
     offset: int
     size: int
     live: np.ndarray  # False for deleted documents
+    fields: frozenset[str]  # fields with at least one term here (notes are mostly empty)
 
 
 class SegmentCache:
@@ -76,7 +79,8 @@ class SegmentCache:
             live = np.ones(size, dtype=bool)
             deleted = list(reader.deleted_docs_set) if reader.has_deletions() else []
             live[np.array(deleted, dtype=np.int64)] = False
-            self.segments.append(_Segment(sub, offset, size, live))
+            fields = frozenset(reader._terms.indexed_field_names())
+            self.segments.append(_Segment(sub, offset, size, live, fields))
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
 
     def lengths(self, index: int, fieldname: str) -> np.ndarray:
@@ -100,12 +104,36 @@ def _field_lengths(segment: _Segment, fieldname: str) -> np.ndarray:
 
 
 def _postings(segment: _Segment, fieldname: str, text: bytes) -> _Postings | None:
-    reader = segment.searcher.reader()
-    fmt = reader.schema[fieldname].format
+    if fieldname not in segment.fields:
+        return None
+    terms = segment.searcher.reader()._terms
     try:
-        matcher = reader._terms.matcher(fieldname, text, fmt)  # unfiltered by deletions
+        terminfo = terms.term_info(fieldname, text)
     except TermNotFound:
         return None
+    return _read_postings(segment, fieldname, terminfo)
+
+
+def _prefix_postings(
+    segment: _Segment, fieldname: str, prefix: bytes
+) -> list[tuple[bytes, _Postings]]:
+    """Every term of the field starting with ``prefix``, with its postings: one walk of the
+    sorted term table (Whoosh's expansion, then a lookup per term, read each term twice)."""
+    if fieldname not in segment.fields:
+        return []
+    found = []
+    for (name, btext), terminfo in segment.searcher.reader()._terms.items_from(fieldname, prefix):
+        if name != fieldname or not btext.startswith(prefix):
+            break
+        if btext:
+            found.append((btext, _read_postings(segment, fieldname, terminfo)))
+    return found
+
+
+def _read_postings(segment: _Segment, fieldname: str, terminfo: Any) -> _Postings:
+    terms = segment.searcher.reader()._terms
+    fmt = segment.searcher.schema[fieldname].format
+    matcher = terms._codec.postings_reader(terms._postfile, terminfo, fmt)  # all, even deleted
     blocks: list[Block] = []
     if isinstance(matcher, ArrayLeafMatcher):
         while matcher.is_active():
@@ -154,6 +182,7 @@ class _Evaluator:
         # Whole-index statistics, each a sum over every segment: computed once per query.
         self._idf: dict[tuple[str, bytes], float] = {}
         self._avgfl: dict[str, float] = {}
+        self._expansions: dict[tuple[str, str], list[list[tuple[bytes, _Postings]]]] = {}
 
     def postings(self, index: int, fieldname: str, text: bytes) -> _Postings | None:
         key = (index, fieldname, text)
@@ -187,11 +216,22 @@ class _Evaluator:
         except ValueError:
             return result
         postings = self.postings(index, fieldname, btext)
-        if postings is None:
-            return result
-        result.mask[postings.ids] = True
-        result.score[postings.ids] = self._scores(fieldname, btext, postings, index) * boost
+        if postings is not None:
+            self._add(result, fieldname, btext, postings, boost, index)
         return result
+
+    def _add(
+        self,
+        result: _Dense,
+        fieldname: str,
+        btext: bytes,
+        postings: _Postings,
+        boost: float,
+        index: int,
+    ) -> None:
+        """OR one term into ``result``."""
+        result.mask[postings.ids] = True
+        result.score[postings.ids] += self._scores(fieldname, btext, postings, index) * boost
 
     def _scores(self, fieldname: str, btext: bytes, postings: _Postings, index: int) -> np.ndarray:
         if not self.searcher.schema[fieldname].scorable:
@@ -210,13 +250,30 @@ class _Evaluator:
 
     def prefix(self, query: Prefix, index: int) -> _Dense:
         result = self.empty(index)
-        reader = self.cache.segments[index].searcher.reader()
-        for text in query._btexts(reader):
-            if text:
-                part = self.term(query.fieldname, text, query.boost, index)
-                result.mask |= part.mask
-                result.score += part.score
+        for btext, postings in self.expansion(query.fieldname, query.text)[index]:
+            self._add(result, query.fieldname, btext, postings, query.boost, index)
         return result
+
+    def expansion(self, fieldname: str, text: str) -> list[list[tuple[bytes, _Postings]]]:
+        """A prefix's terms and postings in every segment. Their idf comes from the same
+        postings (Whoosh's formula over the document frequency summed over segments), so
+        no term is looked up again."""
+        key = (fieldname, text)
+        found = self._expansions.get(key)
+        if found is None:
+            if fieldname not in self.searcher.schema:
+                return [[] for _ in self.cache.segments]
+            prefix = self.searcher.schema[fieldname].to_bytes(text)
+            found = [_prefix_postings(s, fieldname, prefix) for s in self.cache.segments]
+            frequency: Counter[bytes] = Counter()
+            for terms in found:
+                for btext, postings in terms:
+                    frequency[btext] += len(postings.ids)
+            documents = self.searcher.doc_count_all()
+            for btext, count in frequency.items():
+                self._idf.setdefault((fieldname, btext), log(documents / (count + 1)) + 1)
+            self._expansions[key] = found
+        return found
 
     def compound(self, query: And | Or, index: int) -> _Dense:
         if getattr(query, "scale", None) or query.boost != 1.0:
