@@ -19,8 +19,10 @@ else returns None and the caller uses Whoosh's searcher.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate
 from math import log
 from typing import Any
 
@@ -46,14 +48,14 @@ class _Postings:
 
     ids: np.ndarray
     weights: np.ndarray
-    block_ends: np.ndarray  # index into ids where each block ends
+    block_ends: list[int]  # index into ids where each block ends
     blocks: list[Block]
     decode: Any
 
     def positions(self, docnum: int) -> list[int]:
         i = int(np.searchsorted(self.ids, docnum))
-        block = int(np.searchsorted(self.block_ends, i, side="right"))
-        start = int(self.block_ends[block - 1]) if block else 0
+        block = bisect_right(self.block_ends, i)
+        start = self.block_ends[block - 1] if block else 0
         return self.decode(self.blocks[block].value(i - start))
 
 
@@ -155,7 +157,7 @@ def _read_postings(segment: _Segment, fieldname: str, terminfo: Any) -> _Posting
     else:
         ids = np.concatenate([b.ids for b in blocks])
         weights = np.concatenate([b.weights for b in blocks])
-    return _Postings(ids, weights, np.cumsum([len(b.ids) for b in blocks]), blocks, decode)
+    return _Postings(ids, weights, list(accumulate(len(b.ids) for b in blocks)), blocks, decode)
 
 
 # -- evaluation -------------------------------------------------------------------------------
@@ -217,41 +219,46 @@ class _Evaluator:
             return result
         postings = self.postings(index, fieldname, btext)
         if postings is not None:
-            self._add(result, fieldname, btext, postings, boost, index)
+            idf = self.idf(fieldname, btext)
+            result.mask[postings.ids] = True
+            result.score[postings.ids] = (
+                self._bm25(fieldname, postings.ids, postings.weights, idf, index) * boost
+            )
         return result
 
-    def _add(
-        self,
-        result: _Dense,
-        fieldname: str,
-        btext: bytes,
-        postings: _Postings,
-        boost: float,
-        index: int,
-    ) -> None:
-        """OR one term into ``result``."""
-        result.mask[postings.ids] = True
-        result.score[postings.ids] += self._scores(fieldname, btext, postings, index) * boost
+    def idf(self, fieldname: str, btext: bytes) -> float:
+        found = self._idf.get((fieldname, btext))
+        if found is None:
+            found = self._idf[fieldname, btext] = self.searcher.idf(fieldname, btext)
+        return found
 
-    def _scores(self, fieldname: str, btext: bytes, postings: _Postings, index: int) -> np.ndarray:
+    def _bm25(
+        self, fieldname: str, ids: np.ndarray, tf: np.ndarray, idf: Any, index: int
+    ) -> np.ndarray:
+        """Whoosh's BM25F score of each posting (``idf``: one value, or one per posting)."""
         if not self.searcher.schema[fieldname].scorable:
-            return postings.weights  # Whoosh's WeightScorer
-        idf = self._idf.get((fieldname, btext))
-        if idf is None:
-            idf = self._idf[fieldname, btext] = self.searcher.idf(fieldname, btext)
+            return tf  # Whoosh's WeightScorer
         avgfl = self._avgfl.get(fieldname)
         if avgfl is None:
             avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
         b = self.weighting._field_B.get(fieldname, self.weighting.B)
         k1 = self.weighting.K1
-        tf = postings.weights
-        fl = self.cache.lengths(index, fieldname)[postings.ids]
+        fl = self.cache.lengths(index, fieldname)[ids]
         return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
 
     def prefix(self, query: Prefix, index: int) -> _Dense:
+        """The OR of a prefix's terms, scored all at once (a prefix can expand to hundreds
+        of rare terms, where per-term array operations cost more than the postings)."""
         result = self.empty(index)
-        for btext, postings in self.expansion(query.fieldname, query.text)[index]:
-            self._add(result, query.fieldname, btext, postings, query.boost, index)
+        terms = self.expansion(query.fieldname, query.text)[index]
+        if terms:
+            ids = np.concatenate([p.ids for _, p in terms])
+            tf = np.concatenate([p.weights for _, p in terms])
+            counts = [len(p.ids) for _, p in terms]
+            idf = np.repeat([self.idf(query.fieldname, btext) for btext, _ in terms], counts)
+            scores = self._bm25(query.fieldname, ids, tf, idf, index) * query.boost
+            result.mask[ids] = True
+            result.score += np.bincount(ids, weights=scores, minlength=len(result.score))
         return result
 
     def expansion(self, fieldname: str, text: str) -> list[list[tuple[bytes, _Postings]]]:
