@@ -12,7 +12,12 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from reader.core.library import Library
-from reader.core.search.codec import BLOCK_POSTINGS, ArrayCodec, ArrayLeafMatcher
+from reader.core.search.codec import (
+    BLOCK_POSTINGS,
+    ArrayCodec,
+    ArrayLeafMatcher,
+    written_here,
+)
 from reader.core.search.index import SearchIndex
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon"]
@@ -83,13 +88,20 @@ def test_skipping_and_block_reads_agree(tmp_path: Path, docs):
     assert [float(w) for b in blocks for w in b.weights] == [w for _, w, _ in everything]
 
 
-def test_an_index_from_the_old_codec_is_rebuilt_from_the_store(tmp_path: Path, seeds):
+def older_array_codec() -> ArrayCodec:
+    codec = ArrayCodec()
+    codec.format = ArrayCodec.FORMAT - 1
+    return codec
+
+
+@pytest.mark.parametrize("old_codec", [W3Codec, older_array_codec])
+def test_an_index_from_another_codec_is_rebuilt_from_the_store(tmp_path: Path, seeds, old_codec):
     with Library.open(tmp_path / "lib") as library:
         library.import_files(seeds[:1])
         papers = library.stats()["papers"]
     folder = tmp_path / "lib" / "index"
     ix = FileStorage(str(folder)).open_index()
-    old = ix.writer(codec=W3Codec())
+    old = ix.writer(codec=old_codec())
     old.add_document(id="__old__")
     old.commit(merge=True)  # rewrites every segment with Whoosh's own codec
     with Library.open(tmp_path / "lib") as library:
@@ -99,4 +111,4 @@ def test_an_index_from_the_old_codec_is_rebuilt_from_the_store(tmp_path: Path, s
         assert library.index_status() == "ready"
         assert library.index.doc_count() == papers
         assert not library.search("model").fallback
-    assert isinstance(SearchIndex(folder).ix._segments()[0].codec(), ArrayCodec)
+    assert all(written_here(s.codec()) for s in SearchIndex(folder).ix._segments())

@@ -3,30 +3,41 @@
 Whoosh 3's codec pickles each block of postings as a tuple of Python ints, floats and one
 bytes object per posting (its positions), zlib-compressed. Unpickling those objects was
 three quarters of a common-word query at 100k papers (``language model``: 5,800 blocks,
-0.74M objects, ~140 ms). Here a block holds three byte strings: the ids as unsigned
-ints, the weights as uint16 or float32 (or nothing when all are 1), and the positions as
-one zlib-compressed blob with offsets, decompressed only when a phrase is verified. The
-block framing, term infos and everything else are Whoosh's own, so Whoosh's matchers read
+0.74M objects, ~140 ms). Here a block's data is a small header and three sections: the
+ids (deltas) as uint16 or uint32, the weights as uint16 or float32 (or nothing when all
+are equal), and the positions as one zlib-compressed blob with offsets, decompressed only
+when a phrase is verified. Read from a memory-mapped file, the arrays are views of the
+mapping: nothing is copied or unpickled per block. Whoosh's block framing (length, pickled
+block info), term infos and everything else are Whoosh's own, so Whoosh's matchers read
 these postings too (through ``ArrayLeafMatcher``) and merges write them again.
 
 Segments remember the codec that wrote them (it is pickled into the index's table of
-contents), so an index is either all this format or, written by an older version, rebuilt.
+contents, with ``FORMAT``), so an index written by another version is rebuilt.
 """
 
 from __future__ import annotations
 
+import struct
 import zlib
 from array import array
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
-from pickle import loads
+from pickle import dumps
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PostingsWriter,
+)
+from whoosh.util.numeric import length_to_byte
 
 BLOCK_POSTINGS = 1024  # Whoosh's 128 made per-block overhead dominate long postings
 _VALUES_COMPRESSION = 3
+_HEADER = struct.Struct("<III")  # byte lengths of a block's ids, weights and values
+_CONSTANT = struct.Struct("<d")
 _COMPRESS_FROM = 128  # bytes of positions; below this zlib's overhead outweighs the gain
 
 
@@ -39,7 +50,7 @@ def _pack_ints(values: list[int]) -> bytes:
     return code.encode() + array(code, values).tobytes()
 
 
-def _unpack(data: bytes) -> np.ndarray:
+def _unpack(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(data, dtype=np.dtype(chr(data[0])), offset=1)
 
 
@@ -50,8 +61,8 @@ def _pack_values(values: list[bytes]) -> bytes:
     return b"z" + zlib.compress(blob, _VALUES_COMPRESSION)
 
 
-def _unpack_values(packed: bytes) -> bytes:
-    return zlib.decompress(packed[1:]) if packed[:1] == b"z" else packed[1:]
+def _unpack_values(packed: bytes | memoryview) -> bytes:
+    return zlib.decompress(packed[1:]) if packed[0] == ord("z") else bytes(packed[1:])
 
 
 @dataclass
@@ -60,7 +71,7 @@ class Block:
 
     ids: np.ndarray
     weights: np.ndarray
-    packed_values: bytes | None
+    packed_values: bytes | memoryview | None
     _values: tuple[bytes, ...] | None = None
     _raw: bytes | None = None  # every value's bytes, one after the other
     _ends: np.ndarray | None = None  # where each value ends in ``_raw``
@@ -95,37 +106,68 @@ class Block:
         return self._raw, self._ends
 
 
-def decode_block(data: bytes, count: int) -> Block:
-    """A block's data as written by ``ArrayPostingsWriter`` (after Whoosh's framing)."""
-    ids, weights, values = loads(data)
-    if weights is None:
+def decode_block(data: bytes | memoryview, count: int) -> Block:
+    """A block's data as written by ``ArrayPostingsWriter._write_block``."""
+    id_bytes, weight_bytes, value_bytes = _HEADER.unpack_from(data)
+    at = _HEADER.size
+    ids = _unpack(data[at : at + id_bytes])
+    at += id_bytes
+    weights = data[at : at + weight_bytes]
+    at += weight_bytes
+    if not weights:
         weight_array = np.ones(count)
-    elif isinstance(weights, float):
-        weight_array = np.full(count, weights)
+    elif weights[0] == ord("c"):  # one weight for every posting
+        weight_array = np.full(count, _CONSTANT.unpack_from(weights, 1)[0])
     else:
         weight_array = _unpack(weights).astype(np.float64)
-    return Block(np.cumsum(_unpack(ids), dtype=np.int64), weight_array, values)
+    values = data[at : at + value_bytes] if value_bytes else None
+    return Block(np.cumsum(ids, dtype=np.int64), weight_array, values)
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
     """Writes each block's ids, weights and values as packed arrays (see module doc)."""
 
+    def _write_block(self, last: bool = False) -> None:
+        """Whoosh's framing (magic, block length, pickled block info) around our data."""
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids, weights, values = self._mini_ids(), self._mini_weights(), self._mini_values()
+        data = _HEADER.pack(len(ids), len(weights), len(values)) + ids + weights + values
+        info = dumps(
+            (
+                len(self._ids),
+                self._ids[-1],
+                self._maxweight,
+                0,  # Whoosh's block compression: none (the values compress themselves)
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        length = len(info) + len(data)
+        self._postfile.write_int(-length if last else length)  # negative: the last block
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
     def _mini_ids(self) -> bytes:  # type: ignore[override]
         ids = self._ids
         return _pack_ints([ids[0], *(b - a for a, b in pairwise(ids))])
 
-    def _mini_weights(self) -> bytes | float | None:  # type: ignore[override]
+    def _mini_weights(self) -> bytes:  # type: ignore[override]
         weights = self._weights  # array("f")
         first = weights[0]
         if all(w == first for w in weights):
-            return None if first == 1.0 else first
+            return b"" if first == 1.0 else b"c" + _CONSTANT.pack(first)
         if all(w.is_integer() and 0 <= w < 1 << 16 for w in weights):
             return _pack_ints([int(w) for w in weights])
         return b"f" + weights.tobytes()
 
-    def _mini_values(self) -> bytes | None:  # type: ignore[override]
+    def _mini_values(self) -> bytes:  # type: ignore[override]
         if self._format.fixed_value_size() == 0 or not self._values:
-            return None
+            return b""
         return _pack_values(self._values)
 
 
@@ -139,9 +181,11 @@ class ArrayLeafMatcher(W3LeafMatcher):
         super()._goto(position)
 
     def block(self) -> Block:
-        """The current block, decoded once."""
+        """The current block, decoded once (from a view of the mapped file if it is one)."""
         if self._block is None:
-            data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+            offset, length = self._dataoffset, self._nextoffset - self._dataoffset
+            view = getattr(self._postfile, "view", None)
+            data = view(offset, length) if view else self._postfile.get(offset, length)
             self._block = decode_block(data, self._blocklength)
         return self._block
 
@@ -161,8 +205,11 @@ class ArrayLeafMatcher(W3LeafMatcher):
 class ArrayCodec(W3Codec):
     """Whoosh 3's codec with array posting blocks (term vectors, unused here, are not)."""
 
+    FORMAT = 2  # of the block data; pickled with each segment (see ``written_here``)
+
     def __init__(self) -> None:
         super().__init__(blocklimit=BLOCK_POSTINGS, compression=0)
+        self.format = self.FORMAT
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
         if byteids:
@@ -178,3 +225,8 @@ class ArrayCodec(W3Codec):
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, length = terminfo.extent()
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+def written_here(codec: object) -> bool:
+    """Whether a segment's codec is this module's, at this block format."""
+    return isinstance(codec, ArrayCodec) and getattr(codec, "format", None) == ArrayCodec.FORMAT

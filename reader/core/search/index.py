@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from reader.core.search.analysis import name_analyzer, text_analyzer
-from reader.core.search.codec import ArrayCodec
+from reader.core.search.codec import ArrayCodec, written_here
 from reader.core.search.storage import MappedStorage
 from reader.core.search.vectorized import SegmentCache, top_documents
 
@@ -94,10 +94,6 @@ class OldFormat(Exception):
     """The index was written by an earlier version's codec; it is rebuilt."""
 
 
-def _written_by(ix: Index, codec: type) -> bool:
-    return all(isinstance(segment.codec(), codec) for segment in ix._segments())
-
-
 class SearchIndex:
     """One library's Whoosh index directory."""
 
@@ -112,7 +108,7 @@ class SearchIndex:
         try:
             if self._storage.index_exists():
                 self.ix = self._storage.open_index()
-                if not _written_by(self.ix, ArrayCodec):
+                if not all(written_here(s.codec()) for s in self.ix._segments()):
                     raise OldFormat(path)
             else:
                 self.ix = self._storage.create_index(make_schema())

@@ -114,6 +114,10 @@ class MappedFile(StructFile):
     def get(self, position: int, length: int) -> bytes:
         return self._view[position : position + length].tobytes()
 
+    def view(self, position: int, length: int) -> memoryview:
+        """Bytes of the file without a copy (``codec.ArrayLeafMatcher`` reads blocks so)."""
+        return self._view[position : position + length]
+
     def get_array(self, position: int, typecode: str, length: int) -> array[Any]:
         a = array(typecode)
         a.frombytes(self.get(position, length * _SIZEMAP[typecode]))
