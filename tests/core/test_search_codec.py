@@ -61,12 +61,19 @@ def docs() -> list[dict[str, str]]:
     ]
 
 
+def term_stats(ix: Index, field: str, word: str) -> tuple:
+    with ix.searcher() as searcher:
+        info = searcher.reader().term_info(field, word)
+        return info.weight(), info.doc_frequency(), info.min_length(), info.max_length()
+
+
 def test_postings_read_back_as_whoosh_wrote_them(tmp_path: Path, docs):
     ours = build(tmp_path / "array", ArrayCodec(), docs)
     theirs = build(tmp_path / "w3", W3Codec(), docs)
     for field in ("body", "tags"):
         for word in WORDS:
             assert postings(ours, field, word) == postings(theirs, field, word), (field, word)
+            assert term_stats(ours, field, word) == term_stats(theirs, field, word)
 
 
 def test_skipping_and_block_reads_agree(tmp_path: Path, docs):

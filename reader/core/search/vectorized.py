@@ -33,7 +33,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from reader.core.search.codec import ArrayLeafMatcher, Block
+from reader.core.search.codec import ArrayLeafMatcher, Block, length_codes
 
 _LENGTHS = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 
@@ -94,15 +94,8 @@ class SegmentCache:
 
 
 def _field_lengths(segment: _Segment, fieldname: str) -> np.ndarray:
-    reader = segment.searcher.reader()
-    codes = np.zeros(segment.size, dtype=np.uint8)
-    perdoc = reader._perdoc  # the codec's per-document reader (lengths column)
-    column = f"_{fieldname}_len"
-    if perdoc.has_column(column):
-        colfile, offset, length = perdoc._get_column_file(column)
-        raw = np.frombuffer(colfile.get(offset, length), dtype=np.uint8)[: segment.size]
-        codes[: len(raw)] = raw
-    return _LENGTHS[codes]
+    codes = length_codes(segment.searcher.reader()._perdoc, fieldname)
+    return _LENGTHS[np.zeros(segment.size, dtype=np.uint8) if codes is None else codes]
 
 
 def _postings(segment: _Segment, fieldname: str, text: bytes) -> _Postings | None:
