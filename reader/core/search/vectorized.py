@@ -2,9 +2,11 @@
 
 Whoosh scores matches one posting at a time in Python (~5 µs each), so a query matching
 half of a 100k library (``language model``) took 0.4 s and a phrase over common words
-over 1 s (positions read for every candidate). Here each term's postings are decoded a
-block at a time into arrays, BM25F is computed for all of them at once, and boolean
-structure becomes array operations: the same scores Whoosh computes, same matches.
+over 1 s (positions read for every candidate). Here each term's postings are read as
+arrays (the index's codec stores them so, see ``codec.py``), BM25F is computed for all of
+them at once, and boolean structure becomes array operations: the same scores Whoosh
+computes, same matches. Per query, the cost that remains is per segment and term (a
+term-table lookup each), which is why the index is written in few, large segments.
 
 Phrases are candidate-then-verify: a phrase's Whoosh score is the sum of its words' scores
 in the field, so the docs having all the words, ranked by that sum (an upper bound of the
