@@ -1,7 +1,10 @@
 """An approximate nearest-neighbour index (usearch HNSW) over the vector rows of big libraries.
 
 Optional: used only when ``usearch`` is installed and the library has at least ``MIN_ROWS``
-vectors; below that, exact numpy kNN is fast enough (~16 ms at 100k x 384 on 2 cores).
+vectors; below that, exact numpy kNN is fast enough. At 100k x 384 exact kNN is 9 / 12 ms
+(p50 / p95) on a quiet machine but reached 90 ms with both cores busy (every query reads
+all 150 MB of rows), while the graph answers in 1.1 / 1.5 ms with recall@10 0.9995, built
+in 12 s (51 MiB on disk, 58 MiB loaded): so the graph starts at 50k papers.
 Keys are row numbers of the vector store's current generation; the index covers rows
 ``[0, rows)`` and the store scans the rows after that exactly, so a partly built index is
 still correct. Candidates are re-scored exactly from the memory-mapped rows, so the graph
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-MIN_ROWS = 200_000
+MIN_ROWS = 50_000
 ADD_BATCH = 50_000
 CONNECTIVITY = 16
 EXPANSION_ADD = 64
