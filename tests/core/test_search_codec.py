@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
@@ -12,10 +13,14 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from reader.core.library import Library
+from reader.core.related.lexical import whoosh_tfidf
 from reader.core.search.codec import (
     BLOCK_POSTINGS,
+    DF_FIELDS,
     ArrayCodec,
     ArrayLeafMatcher,
+    document_frequencies,
+    term_hash,
     written_here,
 )
 from reader.core.search.index import SearchIndex
@@ -119,3 +124,28 @@ def test_an_index_from_another_codec_is_rebuilt_from_the_store(tmp_path: Path, s
         assert library.index.doc_count() == papers
         assert not library.search("model").fallback
     assert all(written_here(s.codec()) for s in SearchIndex(folder).ix._segments())
+
+
+def test_segment_frequency_tables_match_whoosh(copy_seed_library):
+    library, _ = copy_seed_library()
+    library.add_tags([1, 2], ["nlp"])  # new segments, and deleted old versions
+    searcher = library.index.searcher()
+    tables = [document_frequencies(sub.reader()) for sub, _ in searcher.leaf_searchers()]
+    assert len(tables) > 1 and all(t is not None for t in tables)
+    words: set[str] = set()
+    for field in DF_FIELDS:
+        terms = list(searcher.reader().lexicon(field))
+        assert terms
+        for btext in terms:
+            key = term_hash(btext)
+            total = 0
+            for table in tables:
+                hashes, counts = table[field]
+                at = np.searchsorted(hashes, key)
+                total += int(counts[at]) if at < len(hashes) and hashes[at] == key else 0
+            assert total == searcher.doc_frequency(field, btext), (field, btext)
+            words.add(btext.decode())
+    tfidf = whoosh_tfidf(searcher)
+    asked = [*sorted(words), "no-such-word"]
+    expected = [max(searcher.doc_frequency(f, w) for f in DF_FIELDS) for w in asked]
+    assert tfidf._df(asked) == expected

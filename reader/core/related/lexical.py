@@ -13,7 +13,10 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
+import numpy as np
+
 from reader.core.search.analysis import FoldingTokenizer
+from reader.core.search.codec import DF_FIELDS, document_frequencies, term_hash
 
 _tokenizer = FoldingTokenizer(stemming=True)
 
@@ -88,11 +91,12 @@ def term_counts(text: str) -> Counter[str]:
 
 
 class TfIdf:
-    """tf-idf vectors for texts, given the number of papers and a word's document frequency."""
+    """tf-idf vectors for texts, given the number of papers and words' document frequencies
+    (``doc_frequencies`` answers a whole list of words at once)."""
 
-    def __init__(self, n_docs: int, doc_frequency: Callable[[str], int]) -> None:
+    def __init__(self, n_docs: int, doc_frequencies: Callable[[list[str]], list[int]]) -> None:
         self.n_docs = max(n_docs, 1)
-        self._df = doc_frequency
+        self._df = doc_frequencies
         self._idf: dict[str, float] = {}
         self._vectors: dict[tuple[int, int], dict[str, float]] = {}
 
@@ -101,11 +105,16 @@ class TfIdf:
         if cached is None:
             if " " in term:
                 cached = max(self.idf(w) for w in term.split(" "))
+                self._idf[term] = cached
             else:
-                df = min(max(self._df(term), 1), self.n_docs)
-                cached = math.log((self.n_docs + 1) / (df + 1)) + 1.0
-            self._idf[term] = cached
+                self._learn([term])
+                cached = self._idf[term]
         return cached
+
+    def _learn(self, words: list[str]) -> None:
+        for word, df in zip(words, self._df(words), strict=True):
+            df = min(max(df, 1), self.n_docs)
+            self._idf[word] = math.log((self.n_docs + 1) / (df + 1)) + 1.0
 
     def paper_vector(self, paper_id: int, text: str, counts: CountsCache) -> dict[str, float]:
         """A paper's vector, remembered (while these document frequencies hold)."""
@@ -118,6 +127,9 @@ class TfIdf:
         return cached
 
     def vector(self, counts: Counter[str]) -> dict[str, float]:
+        unknown = [t for t in counts if " " not in t and t not in self._idf]
+        if unknown:  # one batch of lookups for the paper's new words
+            self._learn(unknown)
         weights = {t: (1.0 + math.log(c)) * self.idf(t) for t, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {t: w / norm for t, w in weights.items()}
@@ -160,9 +172,25 @@ class CountsCache:
 
 
 def whoosh_tfidf(searcher) -> TfIdf:  # type: ignore[no-untyped-def]
-    """A TfIdf whose document frequencies come from the index (title or abstract)."""
+    """A TfIdf whose document frequency of a word is the larger of its title and abstract
+    frequencies in the index: summed over the segments' frequency tables (a sorted-array
+    lookup for all of a paper's words at once), or asked of Whoosh word by word when a
+    segment has no table."""
+    tables = [document_frequencies(sub.reader()) for sub, _ in searcher.leaf_searchers()]
 
-    def df(term: str) -> int:
-        return max(searcher.doc_frequency("abstract", term), searcher.doc_frequency("title", term))
+    def from_tables(words: list[str]) -> list[int]:
+        keys = np.array([term_hash(w.encode("utf-8")) for w in words], dtype=np.uint64)
+        totals = {field: np.zeros(len(words), dtype=np.int64) for field in DF_FIELDS}
+        for table in tables:
+            for field, (hashes, counts) in table.items():  # type: ignore[union-attr]
+                if not len(hashes):
+                    continue
+                at = np.minimum(np.searchsorted(hashes, keys), len(hashes) - 1)
+                totals[field] += np.where(hashes[at] == keys, counts[at], 0)
+        return np.maximum(*totals.values()).tolist()
 
-    return TfIdf(searcher.doc_count(), df)
+    def from_whoosh(words: list[str]) -> list[int]:
+        return [max(searcher.doc_frequency(f, w) for f in DF_FIELDS) for w in words]
+
+    complete = all(table is not None for table in tables)
+    return TfIdf(searcher.doc_count(), from_tables if complete else from_whoosh)
