@@ -19,6 +19,7 @@ stderr (a poor man's py-spy).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shlex
@@ -123,6 +124,7 @@ def stalls(
     window = MainWindow(lib, runner, QSettings())
     window.show()
     window.start()
+    gc.freeze()  # as reader.gui.app does after start-up
     window.importer.show_summary = False
     gaps: list[float] = []  # wall time between ticks
     busy: list[float] = []  # the GUI thread's CPU time between ticks: its own work

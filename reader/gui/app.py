@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -55,6 +56,10 @@ def run(library: Path | None = None, self_test: bool = False) -> int:
         _report_first_paint(window)
     window.show()
     window.start()
+    # What start-up made (modules, Qt wrappers, the window) lives as long as the process:
+    # keep the garbage collector from rescanning it. A full collection holds the GIL, so
+    # every thread waits: during a 100k import its pauses reached 88 ms, 31 ms frozen.
+    gc.freeze()
     if self_test:
         code = SelfTest(window).run()
         window.close()
