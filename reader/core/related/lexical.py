@@ -116,21 +116,34 @@ class TfIdf:
             df = min(max(df, 1), self.n_docs)
             self._idf[word] = math.log((self.n_docs + 1) / (df + 1)) + 1.0
 
-    def paper_vector(self, paper_id: int, text: str, counts: CountsCache) -> dict[str, float]:
-        """A paper's vector, remembered (while these document frequencies hold)."""
-        key = (paper_id, hash(text))
-        cached = self._vectors.get(key)
-        if cached is None:
-            if len(self._vectors) > 20_000:
-                self._vectors.clear()
-            cached = self._vectors[key] = self.vector(counts.get(paper_id, text))
-        return cached
+    def paper_vectors(
+        self, papers: Sequence[tuple[int, str]], counts: CountsCache
+    ) -> list[dict[str, float]]:
+        """Papers' vectors, remembered (while these document frequencies hold); the words
+        none of them had before are looked up in one batch."""
+        keys = [(paper_id, hash(text)) for paper_id, text in papers]
+        todo = {
+            key: counts.get(paper_id, text)
+            for key, (paper_id, text) in zip(keys, papers, strict=True)
+            if key not in self._vectors
+        }
+        unknown = {w for c in todo.values() for w in c if " " not in w and w not in self._idf}
+        if unknown:
+            self._learn(sorted(unknown))
+        if len(self._vectors) + len(todo) > 20_000:
+            self._vectors = {k: self._vectors[k] for k in keys if k in self._vectors}
+        for key, term_counts in todo.items():
+            self._vectors[key] = self.vector(term_counts)
+        return [self._vectors[key] for key in keys]
 
     def vector(self, counts: Counter[str]) -> dict[str, float]:
         unknown = [t for t in counts if " " not in t and t not in self._idf]
-        if unknown:  # one batch of lookups for the paper's new words
+        if unknown:  # one batch of lookups for the text's new words
             self._learn(unknown)
-        weights = {t: (1.0 + math.log(c)) * self.idf(t) for t, c in counts.items()}
+        known = self._idf
+        weights = {
+            t: (1.0 + math.log(c)) * (known.get(t) or self.idf(t)) for t, c in counts.items()
+        }
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {t: w / norm for t, w in weights.items()}
 

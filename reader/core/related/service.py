@@ -154,14 +154,17 @@ class RelatedPapers:
             [*candidates, paper_id],
         )
         texts = {r[0]: lexical_text(r[1], r[2]) for r in rows}
-        own = tfidf.paper_vector(paper_id, texts.pop(paper_id, text), self.counts)
+        own_text = texts.pop(paper_id, text)
         if query is None:
-            scored = [
-                (i, cosine(own, tfidf.paper_vector(i, t, self.counts))) for i, t in texts.items()
-            ]
+            ids = list(texts)
         else:
             ids, matrix = self.vectors.rows_of([i for i in candidates if i in texts])
-            lexical = [tfidf.paper_vector(i, texts[i], self.counts) for i in ids]
+        own, *lexical = tfidf.paper_vectors(
+            [(paper_id, own_text), *((i, texts[i]) for i in ids)], self.counts
+        )
+        if query is None:
+            scored = [(i, cosine(own, vector)) for i, vector in zip(ids, lexical, strict=True)]
+        else:
             scored = list(
                 zip(ids, hybrid_scores(query, matrix, own, lexical).tolist(), strict=True)
             )
@@ -187,10 +190,10 @@ class RelatedPapers:
         ids, matrix = self.vectors.rows_of([i for i, _ in nearest])
         texts = self._lexical_texts([*ids, *liked_ids[:FOR_YOU_PROFILE]])
         profile = blend(
-            [tfidf.paper_vector(i, texts[i], self.counts) for i in liked_ids[:FOR_YOU_PROFILE]],
+            tfidf.paper_vectors([(i, texts[i]) for i in liked_ids[:FOR_YOU_PROFILE]], self.counts),
             [1.0] * min(len(liked_ids), FOR_YOU_PROFILE),
         )
-        lexical = [tfidf.paper_vector(i, texts[i], self.counts) for i in ids]
+        lexical = tfidf.paper_vectors([(i, texts[i]) for i in ids], self.counts)
         scores = hybrid_scores(centroid, matrix, profile, lexical)
         ranked = sorted(zip(ids, scores.tolist(), strict=True), key=lambda kv: -kv[1])
         return ranked[:limit]
