@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 from reader.core.backup import DB_NAME, BackupPolicy, RestoreReport
 from reader.core.identity import title_key
+from reader.core.locks import LOCKS_WORK, LockTimeout, file_lock
 from reader.core.model import Paper, PaperRecord, ParsedRecord, RecordError, SourcePosition
 from reader.core.store import PaperNotFound, Store
 from reader.core.views import View, Views
 
 if TYPE_CHECKING:
+    from reader.core.importers import ImportOptions
     from reader.core.related.service import RelatedPapers
     from reader.core.search.index import SearchIndex
     from reader.core.search.query import ParsedQuery, QueryParser
@@ -38,7 +40,9 @@ BATCH_SIZE = 2000  # records per store transaction
 MAX_ERRORS_KEPT = 1000  # per file, in the import record; the count is always exact
 RESCUE_BELOW = 3  # a plain-word query with fewer hits than this gets typo correction
 INDEX_LOCK = "index.lock"  # beside the index: one process writes the index at a time
+IMPORTS_LOCK = "imports.lock"  # held shared by every running import, in any process
 INDEX_LOCK_TIMEOUT = 30.0  # a write waits this long for another process's index update
+IMPORTS_LOCK_TIMEOUT = 10.0  # only a library being opened takes it exclusively, briefly
 FALLBACK_BEHIND = 200  # more papers than this unindexed: search falls back to simple matches
 FALLBACK_NOTE = "index rebuilding — showing simple matches"
 FALLBACK_SCAN_ABSTRACTS = 50_000  # up to this many papers, simple matches look in abstracts
@@ -193,6 +197,18 @@ class Library:
         self.index_deferred = False  # a write's catch-up waited too long; done later
         self.index_error: str | None = None  # the index could not be read (being rebuilt)
         self._related: RelatedPapers | None = None
+        self._close_interrupted_batches()
+
+    def _close_interrupted_batches(self) -> None:
+        """Mark the import batches of imports that died (killed, crashed) as interrupted:
+        their rows still say "running", yet no import holds the imports lock."""
+        if not LOCKS_WORK:  # no way to tell a dead import from one in another process
+            return
+        try:
+            with file_lock(self.folder / IMPORTS_LOCK, timeout=0):
+                self.store.mark_interrupted_batches()
+        except (LockTimeout, OSError, sqlite3.OperationalError):
+            pass  # an import is running somewhere, or the library is read-only
 
     @classmethod
     def open(cls, folder: Path | None = None) -> Library:
@@ -245,10 +261,36 @@ class Library:
         index: bool = True,
     ) -> ImportReport:
         """Import files into the store in batches; then bring the index up to date."""
-        from reader.core.importers import ImportOptions, UnknownFormat, detect_format, importer_for
+        from reader.core.importers import ImportOptions
 
         report = ImportReport()
-        options = ImportOptions(year=year)
+        # Shared: imports may run side by side; a library opened meanwhile sees them running.
+        with file_lock(self.folder / IMPORTS_LOCK, IMPORTS_LOCK_TIMEOUT, shared=True):
+            self._import_paths(paths, fmt, ImportOptions(year=year), report, progress, cancelled)
+        if index and not report.cancelled:
+            self._follow_index(
+                progress=(
+                    lambda done, _total: progress(
+                        ImportProgress("", len(paths), len(paths), done, report.added, "indexing")
+                    )
+                )
+                if progress
+                else None,
+                cancelled=cancelled,
+            )
+        return report
+
+    def _import_paths(
+        self,
+        paths: Sequence[Path],
+        fmt: str | None,
+        options: ImportOptions,
+        report: ImportReport,
+        progress: Callable[[ImportProgress], None] | None,
+        cancelled: Cancelled,
+    ) -> None:
+        from reader.core.importers import UnknownFormat, detect_format, importer_for
+
         for number, path in enumerate(paths, 1):
             if cancelled():
                 report.cancelled = True
@@ -270,18 +312,6 @@ class Library:
             self._import_one(
                 path, file_format, importer.parse(path, options), report, tick, cancelled
             )
-        if index and not report.cancelled:
-            self._follow_index(
-                progress=(
-                    lambda done, _total: progress(
-                        ImportProgress("", len(paths), len(paths), done, report.added, "indexing")
-                    )
-                )
-                if progress
-                else None,
-                cancelled=cancelled,
-            )
-        return report
 
     def _import_one(
         self,
@@ -352,7 +382,6 @@ class Library:
                 finally:
                     self._index_lock_depth -= 1
                 return
-            from reader.core.locks import LockTimeout, file_lock
             from reader.core.search.index import IndexBusy
 
             try:

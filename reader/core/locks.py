@@ -14,13 +14,19 @@ except ImportError:  # pragma: no cover - Windows: Whoosh's own lock still guard
     fcntl = None  # type: ignore[assignment]
 
 
+LOCKS_WORK = fcntl is not None  # elsewhere file_lock() does not exclude other processes
+
+
 class LockTimeout(Exception):
     """Another process held the lock for longer than the timeout."""
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, timeout: float, poll: float = 0.05) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` block."""
+def file_lock(
+    path: Path, timeout: float, poll: float = 0.05, shared: bool = False
+) -> Iterator[None]:
+    """Hold an exclusive (or ``shared``) lock on ``path`` (created if missing) for the
+    ``with`` block."""
     if fcntl is None:
         yield
         return
@@ -29,7 +35,7 @@ def file_lock(path: Path, timeout: float, poll: float = 0.05) -> Iterator[None]:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:

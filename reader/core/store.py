@@ -167,6 +167,18 @@ class Store:
             )
             return int(cur.lastrowid or 0)
 
+    def mark_interrupted_batches(self) -> int:
+        """Batches still "running" whose import died: mark them "interrupted"."""
+        running = self.conn.execute("SELECT count(*) FROM batches WHERE status = 'running'")
+        if not running.fetchone()[0]:
+            return 0  # the usual case: no write at all
+        with self.transaction():
+            return self.conn.execute(
+                "UPDATE batches SET status = 'interrupted', finished_at = ?"
+                " WHERE status = 'running'",
+                (now_iso(),),
+            ).rowcount
+
     def finish_batch(
         self, batch_id: int, status: str, counts: dict[str, int], errors: list[dict[str, Any]]
     ) -> None:

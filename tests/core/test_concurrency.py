@@ -158,3 +158,25 @@ def test_a_write_while_another_process_updates_the_index_is_stored_and_indexed_l
         assert library.check().behind == 1
         library.catch_up_index()
         assert [h.paper.id for h in library.search("is:bookmarked").hits] == [5]
+
+
+def batch_statuses(folder: Path) -> list[str]:
+    with sqlite3.connect(folder / "library.sqlite") as conn:
+        return [r[0] for r in conn.execute("SELECT status FROM batches ORDER BY id")]
+
+
+def test_an_import_that_died_is_marked_interrupted_but_a_running_one_is_not(
+    tmp_path: Path, seeds: list[Path]
+):
+    from reader.core.library import IMPORTS_LOCK
+    from reader.core.locks import file_lock
+
+    folder = tmp_path / "lib"
+    with Library(folder) as library:
+        library.store.start_batch("killed.jsonl", "arxiv-snapshot")  # never finished
+    with file_lock(folder / IMPORTS_LOCK, 1.0, shared=True):  # an import still running
+        Library(folder).close()
+        assert batch_statuses(folder) == ["running"]
+    with Library(folder) as library:
+        library.import_files(seeds[:1])
+    assert batch_statuses(folder) == ["interrupted", "done"]

@@ -70,6 +70,8 @@ def assert_whole_batches(folder: Path, ids: list[str], profile: Profile, referen
         report = library.check()
         assert (report.missing, report.stale, report.extra) == ([], [], []), report.as_dict()
         assert library.index.marker().rev <= library.store.rev(), "the index is ahead"
+        statuses = {r[0] for r in library.store.query("SELECT status FROM batches")}
+        assert "running" not in statuses, "the killed import's batch still says running"
     store_is_sound(folder)
     dump = library_dump(folder)
     present = [row[1] for row in dump["papers"]]  # (id, arxiv_id, ...) in id order
