@@ -53,22 +53,47 @@ def read_head_checked(path: Path, size: int = 8192) -> tuple[bytes, bool]:
 
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+UTF16_SNIFF_BYTES = 4096
+
+
+def utf16_codec(head: bytes) -> str | None:
+    """The UTF-16 codec of text starting with ``head``, or None if it is not UTF-16.
+
+    With a BOM (Notepad's "Unicode", PowerShell's ``>``), "utf-16". Without one (some
+    exporters, .NET's ``Encoding.Unicode`` streams), metadata is mostly ASCII, so every
+    other byte is zero: on odd offsets little-endian, on even ones big-endian.
+    """
+    if head.startswith(UTF16_BOMS):
+        return "utf-16"
+    sample = head[: UTF16_SNIFF_BYTES & ~1]
+    if len(sample) < 4:
+        return None
+    pairs = len(sample) // 2
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.6 * pairs and even <= 0.02 * pairs:
+        return "utf-16-le"
+    if even >= 0.6 * pairs and odd <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def _sniffable(head: bytes) -> bytes:
-    """UTF-16 text (say, saved by Notepad or PowerShell's ``>``) as UTF-8, for the sniffers."""
-    if head.startswith(UTF16_BOMS):
-        return head.decode("utf-16", errors="replace").encode("utf-8")
+    """UTF-16 text as UTF-8, for the format sniffers."""
+    codec = utf16_codec(head)
+    if codec:
+        return head[: len(head) & ~1].decode(codec, errors="replace").encode("utf-8")
     return head
 
 
 def decode(data: bytes) -> tuple[str, bool]:
-    """Decode UTF-8 (with or without BOM) or UTF-16 with a BOM; fall back to Windows-1252.
+    """Decode UTF-8 (with or without BOM) or UTF-16 (see ``utf16_codec``); fall back to
+    Windows-1252.
 
     Returns the text and whether the legacy fallback was used.
     """
-    if data.startswith(UTF16_BOMS):
-        return data.decode("utf-16", errors="replace"), False
+    codec = utf16_codec(data)
+    if codec:
+        return data.decode(codec, errors="replace"), False
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -108,8 +133,9 @@ def iter_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Lin
     """Stream decoded lines in constant memory; over-long lines come back with text None."""
     with open_binary(path) as f:
         reader = io.BufferedReader(f) if not isinstance(f, io.BufferedReader) else f
-        if reader.peek(2)[:2] in UTF16_BOMS:
-            yield from _utf16_lines(reader, max_line_bytes)
+        codec = utf16_codec(reader.peek(UTF16_SNIFF_BYTES)[:UTF16_SNIFF_BYTES])
+        if codec:
+            yield from _utf16_lines(reader, codec, max_line_bytes)
             return
         number = 0
         while True:
@@ -128,9 +154,9 @@ def iter_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Lin
             yield Line(number, text.rstrip("\r\n"), legacy)
 
 
-def _utf16_lines(reader: BinaryIO, max_line_bytes: int) -> Iterator[Line]:
-    """``iter_lines`` for UTF-16 text with a BOM (the limit counts characters here)."""
-    text = io.TextIOWrapper(reader, encoding="utf-16", errors="replace", newline="")  # type: ignore[arg-type]
+def _utf16_lines(reader: BinaryIO, codec: str, max_line_bytes: int) -> Iterator[Line]:
+    """``iter_lines`` for UTF-16 text (the limit counts characters here)."""
+    text = io.TextIOWrapper(reader, encoding=codec, errors="replace", newline="")  # type: ignore[arg-type]
     number = 0
     while line := text.readline(max_line_bytes + 1):
         number += 1
