@@ -113,9 +113,11 @@ def stalls(
     from PySide6.QtWidgets import QApplication
 
     from reader.core.library import Library
+    from reader.gui.app import prepare_qt_environment
     from reader.gui.jobs import JobRunner
     from reader.gui.main_window import MainWindow
 
+    prepare_qt_environment()  # as the app does
     app = QApplication(sys.argv[:1])
     app.setOrganizationName("paper-reader-bench")
     QSettings().setValue("auto_embed", False)  # measure the import alone
