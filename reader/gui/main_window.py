@@ -237,8 +237,12 @@ class MainWindow(QMainWindow):
 
     def rebuild_derived(self) -> None:
         """Repair or catch up the index in the background; searches meanwhile fall back to
-        simple matches (labelled), and the current search is re-run when it is done."""
-        if self._rebuilding:
+        simple matches (labelled), and the current search is re-run when it is done.
+
+        Not while an import runs: its child indexes what it stores, and its end calls this
+        again. (Seeing the store far ahead of the index mid-import, this window used to
+        rebuild the whole index itself, in its own process, stalling it.)"""
+        if self._rebuilding or self.importer.running:
             return
         self._rebuilding = True
         library, bar = self.library, self.statusBar()
@@ -260,9 +264,10 @@ class MainWindow(QMainWindow):
             self._rebuilding = False
             self.statusBar().showMessage(f"Rebuilding the search index failed: {error}", 15_000)
 
-        self.runner.submit(
-            self.library.rebuild_derived, done, failed, priority=BULK, title="Indexing", write=True
-        )
+        def rebuild() -> object:  # queued before an import started? leave it to the import
+            return None if self.importer.running else library.rebuild_derived()
+
+        self.runner.submit(rebuild, done, failed, priority=BULK, title="Indexing", write=True)
 
     # -- meaning vectors ---------------------------------------------------------------------
 
@@ -659,6 +664,7 @@ class MainWindow(QMainWindow):
             self.refresh_list(keep_scroll=True)
         if self.current_id is not None:  # shown mid-import: its neighbours have just arrived
             self.load_related(self.current_id)
+        self.rebuild_derived()  # a cancelled import leaves papers for this window to index
         if not report.cancelled:
             self.embed_missing()
 

@@ -85,3 +85,31 @@ def test_an_import_without_rejects_shows_no_summary(seeded, shared, qtbot):
     wait_for_list(qtbot, window, SAMPLE_PAPERS + SNAPSHOT_RECORDS)
     assert window.importer.last_report.added == SNAPSHOT_RECORDS
     assert not window.findChildren(ImportSummary)
+
+
+def test_the_window_leaves_indexing_to_a_running_import_then_catches_up(
+    seeded, tmp_path, qtbot, monkeypatch
+):
+    """Mid-import the store is far ahead of the index; the window must not rebuild the
+    index in its own process meanwhile (that duplicated the child's work and stalled the
+    window), and after the import the index must agree with the store."""
+    window, library = seeded.window, seeded.library
+    wait_for_list(qtbot, window, SAMPLE_PAPERS)
+    rebuilds: list[bool] = []  # for each rebuild: whether an import was running
+    real = library.rebuild_derived
+    monkeypatch.setattr(
+        library, "rebuild_derived", lambda: rebuilds.append(window.importer.running) or real()
+    )
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(
+        "\n".join(record(f"2503.{n:05d}", f"A paper numbered {n}") for n in range(3000))
+    )
+    window.importer.show_summary = False
+    window.start_import([papers])
+    qtbot.waitUntil(lambda: window.importer.running, timeout=WAIT_MS)
+    window.rebuild_derived()  # as a search falling back mid-import asks
+    qtbot.waitUntil(lambda: not window.importer.running, timeout=120_000)
+    qtbot.waitUntil(lambda: rebuilds and not window._rebuilding, timeout=WAIT_MS)
+    assert rebuilds and not any(rebuilds)
+    report = library.check()
+    assert report.consistent and report.indexed == SAMPLE_PAPERS + 3000
