@@ -199,6 +199,17 @@ class Library:
         self._related: RelatedPapers | None = None
         self._close_interrupted_batches()
 
+    def import_running(self) -> bool:
+        """Whether an import into this library runs in any process (it holds the imports
+        lock; it will also index what it stores)."""
+        if not LOCKS_WORK:
+            return False
+        try:
+            with file_lock(self.folder / IMPORTS_LOCK, timeout=0):
+                return False
+        except LockTimeout:
+            return True
+
     def _close_interrupted_batches(self) -> None:
         """Mark the import batches of imports that died (killed, crashed) as interrupted:
         their rows still say "running", yet no import holds the imports lock."""

@@ -265,7 +265,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Rebuilding the search index failed: {error}", 15_000)
 
         def rebuild() -> object:  # queued before an import started? leave it to the import
-            return None if self.importer.running else library.rebuild_derived()
+            if self.importer.running or library.import_running():
+                return None
+            return library.rebuild_derived()
 
         self.runner.submit(rebuild, done, failed, priority=BULK, title="Indexing", write=True)
 

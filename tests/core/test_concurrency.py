@@ -180,3 +180,14 @@ def test_an_import_that_died_is_marked_interrupted_but_a_running_one_is_not(
     with Library(folder) as library:
         library.import_files(seeds[:1])
     assert batch_statuses(folder) == ["interrupted", "done"]
+
+
+def test_a_running_import_is_seen_from_another_library_object(tmp_path: Path):
+    from reader.core.library import IMPORTS_LOCK
+    from reader.core.locks import file_lock
+
+    with Library(tmp_path / "lib") as library:
+        assert not library.import_running()
+        with file_lock(tmp_path / "lib" / IMPORTS_LOCK, 1.0, shared=True):  # as an import
+            assert library.import_running()
+        assert not library.import_running()
