@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,22 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _use_wal(conn: sqlite3.Connection, attempts: int = 20) -> None:
+    """Switch to WAL (a no-op once the file is WAL). Switching a rollback-journal file (a
+    library from before WAL) needs every other connection out of it; when processes
+    opening it at once deadlock, SQLite answers "locked" at once instead of waiting, so
+    try again. (One CI run saw "database is locked" with three processes opening an old
+    library; 40 stress runs did not reproduce it.)"""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 class Store:
     """One library's ``library.sqlite``."""
 
@@ -88,7 +105,7 @@ class Store:
             self.conn.close()
             raise
         if not readonly:
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(self.conn)
             self.conn.execute("PRAGMA synchronous = NORMAL")
             # 64 MB of page cache (SQLite's default is 2 MB): inserts touch a dozen indexes
             # of a big table at random places; 100k papers stored 13 % faster.
