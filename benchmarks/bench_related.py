@@ -14,12 +14,16 @@ cosine over Whoosh key-term candidates), "dense" (exact cosine kNN of the ONNX M
 "hybrid" (``fusion.hybrid_scores`` over the 50 dense neighbours) — plus "whoosh" (the previous
 related: Whoosh key-terms ranking). CSFCube re-ranks its expert pool with the same scores.
 
+- foryou: "for you" on the arxiv set against arxiv-sanity-lite's per-tag linear SVM over
+  tf-idf (needs scikit-learn: ``pip install -e '.[bench]'``); P@20 / P@50 of a category.
+
 Tuning sets (``--sets tune``; the fusion's settings were chosen on these, never on the three
 above): 8 x 150 cs listings disjoint from the arxiv set, and 6 x 150 astro-ph listings.
 Speed (``--speed N ... [--ann]``): kNN over synthetic unit vectors clustered around the real
 MiniLM rows of the sets above; p50/p95 over 200 queries, recall@10 of the ANN against exact.
 
-    python benchmarks/bench_related.py [--work /tmp/bench_related] [--sets seeds,arxiv,csfcube]
+    python benchmarks/bench_related.py [--work DIR] [--sets seeds,arxiv,csfcube,foryou]
+        [--end-to-end LIB]
 
 Prints one JSON line per measurement on stdout, then a table. Libraries (and their vectors)
 are kept in --work, so a second run skips the embedding.
@@ -49,7 +53,8 @@ from reader.core.library import Library  # noqa: E402
 from reader.core.model import PaperRecord  # noqa: E402
 from reader.core.related.embedder import paper_text  # noqa: E402
 from reader.core.related.fusion import hybrid_scores  # noqa: E402
-from reader.core.related.lexical import cosine, lexical_text, whoosh_tfidf  # noqa: E402
+from reader.core.related.lexical import whoosh_tfidf  # noqa: E402
+from reader.core.related.service import TERMS_BATCH, terms_rows  # noqa: E402
 from reader.core.related.vectors import VectorStore, text_hash  # noqa: E402
 from reader.core.resources import sample_library_files  # noqa: E402
 
@@ -88,6 +93,9 @@ def related_ids(library: Library, paper_id: int, mode: str, k: int) -> list[int]
 
 
 def embed(library: Library, label: str) -> None:
+    """Make the library related-ready: its index current (a library kept in --work from an
+    older version is re-indexed) and every paper embedded."""
+    library.catch_up_index()
     start = time.perf_counter()
     count = library.embed()
     seconds = time.perf_counter() - start
@@ -225,6 +233,78 @@ def arxiv(
     return out
 
 
+# -- for you -------------------------------------------------------------------------------------
+
+
+def for_you(work: Path, tagged: int = 20, rounds: int = 5) -> dict[str, dict[str, float]]:
+    """ "For you" against arxiv-sanity-lite's recommender (a linear SVM per tag over tf-idf
+    1-2-grams, its settings) on the arxiv set: ``tagged`` random papers of a category play a
+    tag; each method ranks every other paper; P@20 / P@50 of the category (chance 0.125)."""
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+    except ImportError:
+        emit({"set": "foryou", "skipped": "scikit-learn is missing: pip install '.[bench]'"})
+        return {}
+    library = Library(work / "arxiv")  # built by arxiv()
+    embed(library, "arxiv")
+    rows = library.store.query("SELECT id, title, abstract, categories FROM papers ORDER BY id")
+    ids = [r[0] for r in rows]
+    position = {paper_id: n for n, paper_id in enumerate(ids)}
+    cats = [(json.loads(r[3]) or [""])[0] for r in rows]
+    features = TfidfVectorizer(  # arxiv-sanity-lite's compute.py
+        strip_accents="unicode",
+        stop_words="english",
+        token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
+        ngram_range=(1, 2),
+        max_features=20_000,
+        sublinear_tf=True,
+        max_df=0.1,
+        min_df=5,
+    ).fit_transform([f"{r[1]} | {r[2]}" for r in rows])
+    service = library.related_papers
+    tfidf = service.tfidf(library.index.searcher())
+    rng = random.Random(7)
+    scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for category in sorted(set(cats)):
+        members = [n for n, c in enumerate(cats) if c == category]
+        for _ in range(rounds):
+            liked = rng.sample(members, tagged)
+            start = time.perf_counter()
+            labels = np.zeros(len(ids))
+            labels[liked] = 1
+            svm = LinearSVC(class_weight="balanced", max_iter=10_000, tol=1e-6, C=0.01)
+            decision = svm.fit(features, labels).decision_function(features)
+            decision[liked] = -np.inf
+            ranked = {"tf-idf SVM": np.argsort(-decision)[:50].tolist()}
+            seconds["tf-idf SVM"].append(time.perf_counter() - start)
+            liked_ids = {ids[n] for n in liked}
+            start = time.perf_counter()
+            ours = service.for_you_ids(liked_ids, tfidf, 50, set(ids) - liked_ids)
+            seconds["for you"].append(time.perf_counter() - start)
+            ranked["for you"] = [position[i] for i, _ in ours]
+            for method, top in ranked.items():
+                for k in (20, 50):
+                    hits = sum(cats[n] == category for n in top[:k])
+                    scores[method][f"P@{k}"].append(hits / k)
+    out = {}
+    for method, metrics in scores.items():
+        out[method] = {m: float(np.mean(v)) for m, v in metrics.items()}
+        emit(
+            {
+                "set": "foryou",
+                "method": method,
+                "tags": len(metrics["P@20"]),
+                "tagged_papers": tagged,
+                **out[method],
+                "ms_p50": round(1000 * float(np.median(seconds[method])), 1),
+            }
+        )
+    library.close()
+    return out
+
+
 # -- CSFCube -------------------------------------------------------------------------------------
 
 
@@ -257,10 +337,6 @@ def csfcube(work: Path) -> dict[str, dict[str, float]]:
     with gzip.open(CSFCUBE / "corpus_from_readable_annotations.jsonl.gz", "rt") as f:
         titles = {(r := json.loads(line))["paper_id"]: r["title"] for line in f}
     pid_to_id = {pid: by_title.get(title_key(t)) for pid, t in titles.items()}
-    texts = {
-        r[0]: lexical_text(r[1], r[2])
-        for r in library.store.query("SELECT id, title, abstract FROM papers")
-    }
     tfidf = whoosh_tfidf(library.index.searcher())
     service = library.related_papers
     scores: dict[str, list[float]] = defaultdict(list)
@@ -274,11 +350,12 @@ def csfcube(work: Path) -> dict[str, dict[str, float]]:
                     rel[pid_to_id[c]] = max(rel.get(pid_to_id[c], 0), r)
             qv = service.vectors.vector(q)
             cands, rows = service.vectors.rows_of(list(rel))
-            own = tfidf.vector(service.counts.get(q, texts[q]))
-            vectors = [tfidf.vector(service.counts.get(c, texts[c])) for c in cands]
-            hybrid = hybrid_scores(qv, rows, own, vectors).tolist()
+            terms = service.paper_terms([q, *cands])
+            head, lexical = tfidf.batch([terms[q], *(terms[c] for c in cands)]).split(1)
+            own = head.total([0])
+            hybrid = hybrid_scores(qv, rows, own, lexical).tolist()
             methods = {
-                "lexical": {c: cosine(own, v) for c, v in zip(cands, vectors, strict=True)},
+                "lexical": dict(zip(cands, lexical.dot(own).tolist(), strict=True)),
                 "dense": dict(zip(cands, (rows @ qv).tolist(), strict=True)),
                 "hybrid": dict(zip(cands, hybrid, strict=True)),
             }
@@ -420,31 +497,49 @@ def end_to_end(library_path: Path, work: Path, queries: int = 200) -> dict:
         built = time.perf_counter()
         related.vectors.build_ann()
         ann_s = time.perf_counter() - built
-        picks = np.random.default_rng(2).choice(ids, queries + 20, replace=False).tolist()
+        picks = np.random.default_rng(2).choice(ids, 2 * queries + 20, replace=False).tolist()
         for paper_id in picks[:20]:  # warm-up: page cache, tf-idf statistics
             library.related(paper_id)
-        seconds = []
-        for paper_id in picks[20:]:
-            start = time.perf_counter()
-            library.related(paper_id)
-            seconds.append(time.perf_counter() - start)
+        before = timed(library, picks[20 : 20 + queries])  # candidates tokenised per query
+        filled = time.perf_counter()
+        backlog = related.terms_pending(set())
+        for start in range(0, len(backlog), TERMS_BATCH):
+            related.terms.put(terms_rows(backlog[start : start + TERMS_BATCH]))
+        related.terms.put([], rev=library.store.rev())
+        fill_s = time.perf_counter() - filled
+        after = timed(library, picks[20 + queries :])  # as after `embed`: from the term store
+        terms_mib = related.terms.path.stat().st_size / 2**20
         library.close()
     row = {
         "related": "Library.related end to end (synthetic vectors)",
         "papers": len(ids),
         "ann": related.vectors.ann is not None,
         "ann_build_s": round(ann_s, 1),
-        "ms_p50": round(1000 * float(np.median(seconds)), 2),
-        "ms_p95": round(1000 * float(np.percentile(seconds, 95)), 2),
+        "terms_fill_s": round(fill_s, 1),
+        "terms_mib": round(terms_mib),
+        "no_term_store_ms_p50": round(1000 * float(np.median(before)), 2),
+        "no_term_store_ms_p95": round(1000 * float(np.percentile(before, 95)), 2),
+        "ms_p50": round(1000 * float(np.median(after)), 2),
+        "ms_p95": round(1000 * float(np.percentile(after, 95)), 2),
     }
+    row["p95_vs_no_term_store"] = round(row["ms_p95"] / row["no_term_store_ms_p95"], 3)
     emit(row)
     return row
+
+
+def timed(library: Library, paper_ids: list[int]) -> list[float]:
+    seconds = []
+    for paper_id in paper_ids:
+        start = time.perf_counter()
+        library.related(paper_id)
+        seconds.append(time.perf_counter() - start)
+    return seconds
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench_related")
-    ap.add_argument("--sets", default="seeds,arxiv,csfcube")
+    ap.add_argument("--sets", default="seeds,arxiv,csfcube,foryou")
     ap.add_argument("--per-category", type=int, default=300)
     ap.add_argument("--queries-per-category", type=int, default=50)
     ap.add_argument("--speed", type=int, nargs="*", default=[100_000])
@@ -465,6 +560,7 @@ def main() -> int:
         table["arxiv"] = arxiv(args.work, args.per_category, args.queries_per_category)
     if "csfcube" in sets:
         table["csfcube"] = csfcube(args.work)
+    recommend = for_you(args.work) if "foryou" in sets else {}
     if "tune" in sets:
         for name in ("tune-cs", "tune-astro"):
             table[name] = arxiv(args.work, args.per_category, args.queries_per_category, name)
@@ -478,6 +574,8 @@ def main() -> int:
         for metric in metrics:
             cells = [f"{results[m][metric]:.3f}" if m in results else "–" for m in MODES]
             print(f"| {name} | {metric} | " + " | ".join(cells) + " |")
+    for method, metrics in recommend.items():
+        print(f"for you (arxiv, 8 x 5 tags of 20 papers): {method}: {metrics}")
     for row in speed:
         extra = (
             f", recall@10 {row['recall@10']}, build {row['build_s']} s,"
@@ -492,7 +590,9 @@ def main() -> int:
     if whole:
         print(
             f"{whole['related']} at {whole['papers']:,} papers (ANN: {whole['ann']}):"
-            f" p50 {whole['ms_p50']} ms, p95 {whole['ms_p95']} ms"
+            f" p50 {whole['ms_p50']} ms, p95 {whole['ms_p95']} ms with the term store"
+            f" (filled in {whole['terms_fill_s']} s, {whole['terms_mib']} MiB); without it"
+            f" p50 {whole['no_term_store_ms_p50']} ms, p95 {whole['no_term_store_ms_p95']} ms"
         )
     return 0
 

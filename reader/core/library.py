@@ -230,6 +230,8 @@ class Library:
     def close(self) -> None:
         if self._index is not None:
             self._index.close()
+        if self._related is not None:
+            self._related.terms.close()
         self.store.close()
 
     def _backup_before_migration(self, conn: sqlite3.Connection, old_version: int) -> None:
@@ -634,8 +636,6 @@ class Library:
         half. ``bookmarked``, ``tag`` (with its sub-tags) and ``since`` (a year) keep only the
         papers that match them all.
         """
-        from reader.core.related.embedder import paper_text
-
         paper = self.store.paper(paper_id)
         allowed = self._related_allowed(bookmarked, tag, since)
         pool = limit + 10
@@ -653,7 +653,6 @@ class Library:
             lexical = [] if dense else [i for i, _ in self._key_term_hits(paper, 50, allowed)]
             ranked = self.related_papers.related_ids(
                 paper_id,
-                paper_text(paper.title, paper.abstract),
                 lexical,
                 self.related_papers.tfidf(self.index.searcher()),
                 pool,

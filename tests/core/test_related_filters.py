@@ -95,6 +95,31 @@ def test_the_approximate_index_finds_the_exact_neighbours_of_clustered_vectors(t
     assert recall >= 0.98
 
 
+def test_the_liked_classifier_finds_the_direction_the_centroid_misses():
+    """Liked papers share a topic direction but also sit near the library's common centre:
+    their centroid points at the centre, the classifier at what sets them apart."""
+    from reader.core.related.fusion import liked_classifier
+
+    rng = np.random.default_rng(3)
+    centre, topic = np.eye(8)[0], np.eye(8)[1]
+
+    def unit_rows(base: np.ndarray, n: int) -> np.ndarray:
+        rows = base + 0.1 * rng.standard_normal((n, 8))
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    liked = unit_rows(centre + 0.25 * topic, 10)
+    others = unit_rows(centre, 300)
+    on_topic, off_topic = unit_rows(centre + 0.25 * topic, 20), unit_rows(centre, 20)
+    weights, bias = liked_classifier(liked, others)
+
+    def ordered(scores: np.ndarray) -> float:  # of (on, off) pairs, those ranked right
+        return float(np.mean(scores[:20, None] > scores[None, 20:]))
+
+    classifier = ordered(np.vstack([on_topic, off_topic]) @ weights + bias)
+    centroid = ordered(np.vstack([on_topic, off_topic]) @ liked.mean(axis=0))
+    assert classifier > 0.9 and classifier > centroid + 0.05, (classifier, centroid)
+
+
 @needs_model
 def test_for_you_ranks_a_tags_topic_first(embedded_seed_subset: Path, tmp_path: Path):
     folder = tmp_path / "lib"

@@ -6,6 +6,10 @@ key-term hits as candidates changed nothing measurable: arXiv P@10 0.640 vs 0.64
 0.453 both; on the tuning sets 0.601 / 0.590 vs 0.601 / 0.589).
 A paper without a vector yet gets the lexical half alone (tf-idf over Whoosh's
 key-term hits), so the pane is useful the moment a paper is imported.
+
+The embedding job also fills the term store (each paper's words, ``terms.TermStore``), so a
+query weighs its candidates with array work instead of tokenising their abstracts; a paper
+the store lacks (not yet embedded, or edited since) is tokenised on the spot.
 """
 
 from __future__ import annotations
@@ -18,24 +22,27 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reader.core.related.embedder import Embedder, ModelMissing, paper_text
-from reader.core.related.fusion import hybrid_scores
+from reader.core.related.fusion import for_you_scores, hybrid_scores, liked_classifier
 from reader.core.related.lexical import (
-    CountsCache,
+    PaperTerms,
+    TermsCache,
     TfIdf,
-    blend,
-    cosine,
     lexical_text,
+    unit,
     whoosh_tfidf,
 )
+from reader.core.related.terms import TermStore
 from reader.core.related.vectors import VectorStore, text_hash
 
 if TYPE_CHECKING:
     from reader.core.store import Store
 
 EMBED_BATCH = 64  # papers per commit of the vector store
+TERMS_BATCH = 2000  # papers per commit of the term store (when only terms are missing)
 DENSE_CANDIDATES = 50
-FOR_YOU_CANDIDATES = 200  # dense neighbours of the liked papers' centroid, re-ranked
+FOR_YOU_CANDIDATES = 200  # top papers of the liked papers' classifier, re-ranked
 FOR_YOU_PROFILE = 500  # liked papers whose tf-idf vectors make the lexical profile
+FOR_YOU_OTHERS = 5000  # papers (a fixed random sample) the classifier learns as not liked
 RRF_K = 60
 
 Progress = Callable[[int, int], None]
@@ -59,7 +66,8 @@ class RelatedPapers:
         self.store = store
         self.embedder = embedder or Embedder()
         self.vectors = VectorStore(folder / "vectors")
-        self.counts = CountsCache()
+        self.terms = TermStore(folder / "vectors" / "terms.sqlite")
+        self.terms_cache = TermsCache()
         self._tfidf: tuple[object, TfIdf] | None = None
 
     # -- embedding -------------------------------------------------------------------------------
@@ -76,45 +84,74 @@ class RelatedPapers:
             self.vectors.reset(name, self.embedder.dim)
         return name
 
-    def pending(self) -> list[tuple[int, int, str]]:
-        """(id, text hash, text) of every paper whose vector is missing or out of date."""
+    def pending(self) -> list[tuple[int, int, str, str]]:
+        """(id, text hash, title, abstract) of every paper whose vector is missing or out of
+        date."""
         todo = []
         for row in self.store.query(
             "SELECT id, title, abstract FROM papers WHERE rev > ? ORDER BY id", (self.vectors.rev,)
         ):
-            text = paper_text(row[1], row[2])
-            digest = text_hash(text)
+            digest = text_hash(paper_text(row[1], row[2]))
             if self.vectors.hash_of(row[0]) != digest:
-                todo.append((row[0], digest, text))
+                todo.append((row[0], digest, row[1], row[2]))
+        return todo
+
+    def terms_pending(self, skip: set[int]) -> list[tuple[int, int, str, str]]:
+        """Like ``pending``, for the term store (papers in ``skip`` are left out)."""
+        have = self.terms.hashes()
+        todo = []
+        for row in self.store.query(
+            "SELECT id, title, abstract FROM papers WHERE rev > ? ORDER BY id", (self.terms.rev,)
+        ):
+            if row[0] not in skip:
+                digest = text_hash(paper_text(row[1], row[2]))
+                if have.get(row[0]) != digest:
+                    todo.append((row[0], digest, row[1], row[2]))
         return todo
 
     def embed(
         self, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
     ) -> int:
-        """Embed every paper that needs it, committing every batch; return how many."""
+        """Embed every paper that needs it and store its terms, committing every batch; return
+        how many papers were embedded. Papers that only lack terms (cheap) go first."""
         self._ensure_model()
         target = self.store.rev()
         todo = self.pending()
-        done = 0
+        backlog = self.terms_pending({i for i, _, _, _ in todo})
+        total, done = len(backlog) + len(todo), 0
         if progress:
-            progress(0, len(todo))
-        for start in range(0, len(todo), EMBED_BATCH):
+            progress(0, total)
+        for start in range(0, len(backlog), TERMS_BATCH):
             if cancelled():
-                return done
-            chunk = todo[start : start + EMBED_BATCH]
-            vectors = self.embedder.embed([t for _, _, t in chunk])
-            self.vectors.append([i for i, _, _ in chunk], [h for _, h, _ in chunk], vectors)
+                return 0
+            chunk = backlog[start : start + TERMS_BATCH]
+            self.terms.put(terms_rows(chunk))
             done += len(chunk)
             if progress:
-                progress(done, len(todo))
+                progress(done, total)
+        embedded = 0
+        for start in range(0, len(todo), EMBED_BATCH):
+            if cancelled():
+                return embedded
+            chunk = todo[start : start + EMBED_BATCH]
+            vectors = self.embedder.embed([paper_text(t, a) for _, _, t, a in chunk])
+            self.vectors.append([i for i, *_ in chunk], [h for _, h, _, _ in chunk], vectors)
+            self.terms.put(terms_rows(chunk))
+            embedded += len(chunk)
+            if progress:
+                progress(done + embedded, total)
         self.vectors.set_rev(target)
+        self.terms.put([], rev=target)
         if self.vectors.dead_rows > max(1000, len(self.vectors) // 4):
             self.vectors.compact()
         self.vectors.build_ann()  # only for big libraries, and only if usearch is installed
-        return done
+        return embedded
 
     def ready(self) -> bool:
-        return self.model_name() == self.vectors.model and self.vectors.rev >= self.store.rev()
+        return (
+            self.model_name() == self.vectors.model
+            and min(self.vectors.rev, self.terms.rev) >= self.store.rev()
+        )
 
     # -- related ---------------------------------------------------------------------------------
 
@@ -127,7 +164,6 @@ class RelatedPapers:
     def related_ids(
         self,
         paper_id: int,
-        text: str,
         lexical_candidates: list[int],
         tfidf: TfIdf,
         limit: int,
@@ -146,29 +182,22 @@ class RelatedPapers:
             nearest = self.vectors.knn(query, DENSE_CANDIDATES, {paper_id}, allowed)
             candidates = list(dict.fromkeys(candidates + [i for i, _ in nearest]))
         candidates = [i for i in candidates if i != paper_id and (allowed is None or i in allowed)]
-        if not candidates:
+        terms = self.paper_terms([paper_id, *candidates])
+        if paper_id not in terms:
             return []
-        rows = self.store.query(
-            f"SELECT id, title, abstract FROM papers WHERE id IN"
-            f" ({','.join('?' * (len(candidates) + 1))})",
-            [*candidates, paper_id],
-        )
-        texts = {r[0]: lexical_text(r[1], r[2]) for r in rows}
-        own_text = texts.pop(paper_id, text)
         if query is None:
-            ids = list(texts)
+            ids = [i for i in candidates if i in terms]
         else:
-            ids, matrix = self.vectors.rows_of([i for i in candidates if i in texts])
-        own, *lexical = tfidf.paper_vectors(
-            [(paper_id, own_text), *((i, texts[i]) for i in ids)], self.counts
-        )
+            ids, matrix = self.vectors.rows_of([i for i in candidates if i in terms])
+        if not ids:
+            return []
+        own, lexical = tfidf.batch([terms[paper_id], *(terms[i] for i in ids)]).split(1)
+        own_vector = own.total([0])
         if query is None:
-            scored = [(i, cosine(own, vector)) for i, vector in zip(ids, lexical, strict=True)]
+            scores = lexical.dot(own_vector)
         else:
-            scored = list(
-                zip(ids, hybrid_scores(query, matrix, own, lexical).tolist(), strict=True)
-            )
-        ranked = sorted(scored, key=lambda kv: -kv[1])
+            scores = hybrid_scores(query, matrix, own_vector, lexical)
+        ranked = sorted(zip(ids, scores.tolist(), strict=True), key=lambda kv: -kv[1])
         return [(i, min(max(s, 0.0), 1.0)) for i, s in ranked[:limit]]
 
     def for_you_ids(
@@ -178,32 +207,51 @@ class RelatedPapers:
         limit: int,
         allowed: Collection[int] | None = None,
     ) -> list[tuple[int, float]]:
-        """Papers (not in ``liked``) ranked by the hybrid score against the liked papers'
-        centroids: their mean unit vector and their mean tf-idf vector."""
+        """Papers (not in ``liked``) ranked by a linear classifier of the liked papers'
+        vectors against the library's (``fusion.liked_classifier``), re-ranked with their
+        summed tf-idf vector (``fusion.for_you_scores``)."""
         liked_ids, liked_rows = self.vectors.rows_of(list(liked))
         if not liked_ids or self.vectors.model != self.model_name():
             return []
-        centroid = liked_rows.mean(axis=0)
-        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+        liked_set = set(liked_ids)
+        others = [i for i in self.vectors.ids() if i not in liked_set]
+        if not others:
+            return []
+        if len(others) > FOR_YOU_OTHERS:
+            picks = np.random.default_rng(0).choice(len(others), FOR_YOU_OTHERS, replace=False)
+            others = [others[n] for n in sorted(picks.tolist())]
+        weights, bias = liked_classifier(liked_rows, self.vectors.rows_of(others)[1])
         pool = max(limit * 4, FOR_YOU_CANDIDATES)
-        nearest = self.vectors.knn(centroid, pool, set(liked), allowed)
-        ids, matrix = self.vectors.rows_of([i for i, _ in nearest])
-        texts = self._lexical_texts([*ids, *liked_ids[:FOR_YOU_PROFILE]])
-        profile = blend(
-            tfidf.paper_vectors([(i, texts[i]) for i in liked_ids[:FOR_YOU_PROFILE]], self.counts),
-            [1.0] * min(len(liked_ids), FOR_YOU_PROFILE),
-        )
-        lexical = tfidf.paper_vectors([(i, texts[i]) for i in ids], self.counts)
-        scores = hybrid_scores(centroid, matrix, profile, lexical)
+        # on unit rows, the nearest neighbours of the weight vector are its best scores
+        nearest = self.vectors.knn(unit(weights), pool, set(liked), allowed)
+        terms = self.paper_terms([*liked_ids[:FOR_YOU_PROFILE], *(i for i, _ in nearest)])
+        profile_ids = [i for i in liked_ids[:FOR_YOU_PROFILE] if i in terms]
+        ids, matrix = self.vectors.rows_of([i for i, _ in nearest if i in terms])
+        batch = tfidf.batch([terms[i] for i in [*profile_ids, *ids]])
+        profile, lexical = batch.split(len(profile_ids))
+        if not ids:
+            return []
+        liked_vector = unit(profile.total(range(len(profile_ids))))
+        scores = for_you_scores(matrix @ weights + bias, lexical.dot(liked_vector))
         ranked = sorted(zip(ids, scores.tolist(), strict=True), key=lambda kv: -kv[1])
         return ranked[:limit]
 
-    def _lexical_texts(self, ids: list[int]) -> dict[int, str]:
+    def paper_terms(self, ids: list[int]) -> dict[int, PaperTerms]:
+        """The terms of those papers that exist: from the term store where it holds them for
+        the paper's current text, else made from the text."""
+        ids = list(dict.fromkeys(ids))
         rows = self.store.query(
             f"SELECT id, title, abstract FROM papers WHERE id IN ({','.join('?' * len(ids))})",
             ids,
         )
-        return {r[0]: lexical_text(r[1], r[2]) for r in rows}
+        digests = {r[0]: text_hash(paper_text(r[1], r[2])) for r in rows}
+        found = self.terms.get(list(digests), list(digests.values()))
+        for paper_id, title, abstract in rows:
+            if paper_id not in found:
+                found[paper_id] = self.terms_cache.get(
+                    digests[paper_id], lexical_text(title, abstract)
+                )
+        return found
 
     def has_vector(self, paper_id: int) -> bool:
         return paper_id in self.vectors and self.vectors.model == self.model_name()
@@ -241,6 +289,11 @@ class RelatedPapers:
                 report.vectors += 1
         report.extra = [i for i in self.vectors.ids() if i not in seen]
         return report
+
+
+def terms_rows(papers: list[tuple[int, int, str, str]]) -> list[tuple[int, int, PaperTerms]]:
+    """Term store rows of (id, text hash, title, abstract) tuples."""
+    return [(i, digest, PaperTerms.of(lexical_text(t, a))) for i, digest, t, a in papers]
 
 
 def reciprocal_rank_fusion(*rankings: list[int], k: int = RRF_K) -> list[tuple[int, float]]:

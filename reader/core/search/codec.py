@@ -284,8 +284,11 @@ class ArrayFieldWriter(W3FieldWriter):
 def document_frequencies(reader: Any) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
     """A segment's ``DF_EXT`` table: for each of ``DF_FIELDS``, the sorted term hashes and
     their document frequencies (None for a segment without one)."""
+    segment = reader.segment()
+    if segment is None:  # an empty index
+        return {f: (np.zeros(0, np.uint64), np.zeros(0, np.uint32)) for f in DF_FIELDS}
     try:
-        data = reader.segment().open_file(reader.storage(), DF_EXT).read()
+        data = segment.open_file(reader.storage(), DF_EXT).read()
     except (OSError, NameError, KeyError):  # not in this segment (plain or compound)
         return None
     tables, at = {}, 0
