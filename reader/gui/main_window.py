@@ -433,7 +433,7 @@ class MainWindow(QMainWindow):
         self.query = text
         self._show_sort()
         if not text:
-            self.terms = frozenset()
+            self._highlight(frozenset())
             self.refresh_list(select_id=self.current_id)
             return
         view, library = self.view, self.library
@@ -457,7 +457,7 @@ class MainWindow(QMainWindow):
         def show(found: tuple[SearchResults, set[int] | None, int, int]) -> None:
             results, allowed, vectors, papers = found
             hits = [h for h in results.hits if allowed is None or h.paper.id in allowed]
-            self.terms = results.terms
+            self._highlight(results.terms)
             self.model.set_ids([h.paper.id for h in hits], {h.paper.id: h.score for h in hits})
             self.search_bar.set_status(
                 self._search_status(results, len(hits), mode, vectors, papers)
@@ -496,6 +496,10 @@ class MainWindow(QMainWindow):
         if results.degraded:
             return f"searched as plain words — {status}"
         return status
+
+    def _highlight(self, terms: frozenset[str]) -> None:
+        self.terms = terms
+        self.detail.highlight(terms)
 
     # -- the current paper ---------------------------------------------------------------------
 

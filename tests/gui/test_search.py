@@ -107,3 +107,36 @@ def test_the_meaning_switch_routes_the_query_to_meaning_search(seeded, qtbot):
     keyword = library.search("speculative decoding", SEARCH_LIMIT, snippets=False)
     assert list(window.model.ids) == [h.paper.id for h in meaning.hits]
     assert list(window.model.ids) != [h.paper.id for h in keyword.hits]
+
+
+def bold_fragments(html: str) -> int:
+    from PySide6.QtGui import QFont, QTextDocument
+
+    document = QTextDocument()
+    document.setHtml(html)
+    count, block = 0, document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            count += it.fragment().charFormat().fontWeight() >= QFont.Weight.Bold
+            it += 1
+        block = block.next()
+    return count
+
+
+def test_the_query_terms_are_highlighted_in_the_paper_until_the_search_is_cleared(seeded, qtbot):
+    from reader.gui.widgets.detail import paper_html
+
+    window = seeded.window
+    type_query(qtbot, window, "speculative decoding")
+    wait_for_results(qtbot, window, "speculative decoding")
+    qtbot.waitUntil(lambda: window.detail.paper is not None, timeout=WAIT_MS)
+    paper = window.detail.paper
+    plain = bold_fragments(paper_html(paper))
+    shown = window.detail.browser
+    assert bold_fragments(shown.toHtml()) > plain + 2
+
+    type_query(qtbot, window, "")  # the same paper stays selected, now without marks
+    qtbot.waitUntil(lambda: window.search_bar.status.text().endswith("papers"), timeout=WAIT_MS)
+    assert window.detail.paper.id == paper.id
+    assert bold_fragments(shown.toHtml()) == plain

@@ -59,6 +59,7 @@ class DetailPane(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.paper: Paper | None = None
+        self.terms: frozenset[str] = frozenset()  # the search terms highlighted
         self.browser = SafeTextBrowser()
         self.browser.setAccessibleName("Paper details")
         self.bookmark = _toggle("☆ Bookmark", "Bookmark this paper (B)")
@@ -102,7 +103,7 @@ class DetailPane(QWidget):
         if self._notes_timer.isActive():
             self._notes_timer.stop()
             self._save_notes()
-        self.paper = paper
+        self.paper, self.terms = paper, terms
         for widget in (self.browser, self.bookmark, self.read, self.tags, self.notes):
             widget.setVisible(paper is not None)
         self.placeholder.setVisible(paper is None)
@@ -118,6 +119,14 @@ class DetailPane(QWidget):
         self.notes.blockSignals(True)
         self.notes.setPlainText(paper.notes)
         self.notes.blockSignals(False)
+
+    def highlight(self, terms: frozenset[str]) -> None:
+        """Highlight other search terms (none: the search was cleared) in the paper shown."""
+        if self.paper is not None and terms != self.terms:
+            self.terms = terms
+            scroll = self.browser.verticalScrollBar().value()
+            self.browser.setHtml(paper_html(self.paper, terms))
+            self.browser.verticalScrollBar().setValue(scroll)
 
     def _label_toggles(self) -> None:
         self.bookmark.setText("★ Bookmarked" if self.bookmark.isChecked() else "☆ Bookmark")
