@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from reader.core.library import FALLBACK_NOTE, ImportReport, Library, SearchResults
 from reader.core.model import Paper
-from reader.core.views import View
+from reader.core.views import SORT_COLUMNS, View
 from reader.gui.jobs import BULK, JobRunner
 from reader.gui.models.paper_table import (
     AUTHOR,
@@ -762,7 +762,10 @@ class MainWindow(QMainWindow):
             value = self.settings.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
-        self._show_sort()  # the list starts sorted by date, whatever the saved header says
+        sort = self.settings.value("sort", "published")
+        if sort in SORT_COLUMNS:  # the list opens in the order it was left in
+            self.view = View(sort=sort, descending=self.settings.value("descending", True, bool))
+        self._show_sort()
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.detail.show_paper(None)  # flushes unsaved notes
@@ -774,6 +777,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("right_splitter", self.right_splitter.saveState())
         self.settings.setValue(COLUMNS_KEY, self.table.horizontalHeader().saveState())
+        self.settings.setValue("sort", self.view.sort)
+        self.settings.setValue("descending", self.view.descending)
         if self.current_id is not None:
             self.settings.setValue("last_paper", self.current_id)
         self._poll.stop()

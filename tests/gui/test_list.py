@@ -77,3 +77,19 @@ def test_columns_no_paper_has_a_value_in_are_hidden_until_one_has(seeded, qtbot)
     window.detail.tags.setText("to-read")
     qtbot.keyClick(window.detail.tags, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not table.isColumnHidden(TAGS), timeout=WAIT_MS)
+
+
+def test_the_sort_order_survives_a_restart(seeded, seeded_folder, open_app, qtbot):
+    from tests.gui.conftest import wait_for_list
+
+    click_header(qtbot, seeded.window, TITLE)
+    click_header(qtbot, seeded.window, TITLE)  # ascending
+    order = list(seeded.window.model.ids)
+    seeded.close()
+
+    window = open_app(seeded_folder).window
+    wait_for_list(qtbot, window, SAMPLE_PAPERS)
+    assert list(window.model.ids) == order
+    header = window.table.horizontalHeader()
+    assert header.sortIndicatorSection() == TITLE
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
