@@ -29,7 +29,7 @@ RECENT_LIMIT = 500  # "Recently added" shows this many papers
 class View:
     """A sidebar selection plus a sort order."""
 
-    kind: str = "all"  # all | unread | bookmarked | recent | source | tag | saved
+    kind: str = "all"  # all | unread | bookmarked | recent | source | tag | saved | for_you
     value: str = ""  # the source or tag name; a saved search's query
     listed_on: str = ""  # for a source: one day ("" = every day)
     sort: str = "published"

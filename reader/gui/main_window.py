@@ -44,6 +44,7 @@ from reader.gui.widgets.related import RelatedPane
 from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar, any_word_query
 
 SEARCH_LIMIT = 1000  # ranked hits shown for a query
+FOR_YOU_LIMIT = 200  # unread papers "For you" lists, best first
 POLL_MS = 2000  # how often the window looks for changes made by another process
 REBUILDING_MESSAGE = "Rebuilding the search index — searches show simple matches meanwhile"
 # The list's column widths and order, per column layout: Qt can crash restoring a header
@@ -363,6 +364,7 @@ class MainWindow(QMainWindow):
         self.view = View(
             view.kind, view.value, view.listed_on, self.view.sort, self.view.descending
         )
+        self._show_sort()
         if self.query:
             self.run_search(self.query)
         else:
@@ -370,16 +372,20 @@ class MainWindow(QMainWindow):
 
     def _sort_clicked(self, column: int) -> None:
         key = COLUMNS[column][1]
-        if key is not None and not self.query:  # search results stay in rank order
+        if key is not None and not self._ranked():  # search results stay in rank order
             descending = not (self.view.sort == key and self.view.descending)
             self.view = View(self.view.kind, self.view.value, self.view.listed_on, key, descending)
             self.refresh_list(select_id=self.current_id)
         self._show_sort()
 
+    def _ranked(self) -> bool:
+        """The list is in rank order (search results, "For you"), not sorted by a column."""
+        return bool(self.query) or self.view.kind == "for_you"
+
     def _show_sort(self) -> None:
         """The header's arrow: the list's sort column, none for search results (by rank)."""
         header = self.table.horizontalHeader()
-        header.setSortIndicatorShown(not self.query)
+        header.setSortIndicatorShown(not self._ranked())
         column = next((c for c, (_, key) in enumerate(COLUMNS) if key == self.view.sort), -1)
         descending = self.view.descending
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
@@ -391,12 +397,20 @@ class MainWindow(QMainWindow):
         ``keep_scroll`` (papers came or went while the user reads): keep the paper shown when
         the ids arrive selected, and the top row where it is.
         """
-        view, views = self.view, self.views
+        view, views, library = self.view, self.views, self.library
 
-        def show(ids) -> None:  # type: ignore[no-untyped-def]
+        def load() -> tuple[object, str]:
+            if view.kind != "for_you":
+                ids = views.ids(view)
+                return ids, f"{len(ids):,} papers"
+            ids = [p.id for p, _ in library.for_you(limit=FOR_YOU_LIMIT)]
+            return ids, for_you_status(len(ids), views.counts()["bookmarked"])
+
+        def show(found) -> None:  # type: ignore[no-untyped-def]
+            ids, status = found
             top = self.model.id_at(self.table.rowAt(0)) if keep_scroll else None
             self.model.set_ids(ids)
-            self.search_bar.set_status(f"{len(ids):,} papers")
+            self.search_bar.set_status(status)
             self._reselect(self.current_id if keep_scroll else select_id, scroll=top is None)
             row = self.model.row_of(top) if top is not None else None
             if row is not None:
@@ -404,7 +418,7 @@ class MainWindow(QMainWindow):
                     self.model.index(row, TITLE), QAbstractItemView.ScrollHint.PositionAtTop
                 )
 
-        self.runner.submit(lambda: views.ids(view), show, channel="list", title="Loading papers")
+        self.runner.submit(load, show, channel="list", title="Loading papers")
 
     def _reselect(self, paper_id: int | None, scroll: bool = True) -> None:
         row = self.model.row_of(paper_id) if paper_id is not None else None
@@ -437,7 +451,7 @@ class MainWindow(QMainWindow):
             self.refresh_list(select_id=self.current_id)
             return
         view, library = self.view, self.library
-        post_filter = view.kind in ("source", "recent")
+        post_filter = view.kind in ("source", "recent", "for_you")
         views = self.views
         mode = self.search_bar.mode_for(text)
 
@@ -451,7 +465,10 @@ class MainWindow(QMainWindow):
             else:  # meaning needs vectors: rank by shared words meanwhile
                 words = any_word_query(text)
                 results = library.search(words, limit=SEARCH_LIMIT, snippets=False, within=view)
-            allowed = set(views.ids(view)) if post_filter else None
+            if view.kind == "for_you":
+                allowed = {p.id for p, _ in library.for_you(limit=FOR_YOU_LIMIT)}
+            else:
+                allowed = set(views.ids(view)) if post_filter else None
             return results, allowed, vectors, papers
 
         def show(found: tuple[SearchResults, set[int] | None, int, int]) -> None:
@@ -791,3 +808,11 @@ def window_title(library_folder: Path, default_folder: Path) -> str:
     if library_folder.resolve() == default_folder.resolve():
         return "Paper Reader"
     return f"Paper Reader — {library_folder.name}"
+
+
+def for_you_status(found: int, bookmarked: int) -> str:
+    if found:
+        return f"{found:,} unread papers like your bookmarks, best first"
+    if not bookmarked:
+        return "Bookmark papers you like to see unread papers like them here"
+    return "No unread papers like your bookmarks yet (related papers may still be computing)"

@@ -83,6 +83,9 @@ def describe(
         count = counts.get(kind)
         text = f"{label} ({count:,})" if count is not None else label
         library.children.append(Node(text, View(kind)))
+    library.children.append(
+        Node("For you", View("for_you"), "Unread papers like your bookmarks, best first")
+    )
     sources = Node("Sources")
     by_source: dict[str, Node] = {}
     for day in days:
