@@ -7,6 +7,7 @@ so ``--version`` and ``show`` start fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import signal
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from reader.core.model import Paper
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_FAILED = 0, 1, 2
+SEARCHING = ("search", "related", "for-you")  # commands that first index what the index missed
+CATCH_UP_BEFORE_SEARCH = 5_000  # papers (~10 s of indexing); more: say how to repair instead
 
 
 class UsageError(Exception):
@@ -163,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Library.open(args.library) as library:
             if args.command not in ("backup", "restore"):
                 _scheduled_backup(library)
+            if args.command in SEARCHING:
+                _index_current(library)
             code = COMMANDS[args.command](library, args)
             if library.index_deferred:
                 print(
@@ -179,6 +184,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"paper-reader: error: {_describe(e)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _index_current(library: Library) -> None:
+    """Before searching: index what the index missed (an import killed between its store and
+    index commits, another process that could not index), if that is quick; else say so. An
+    index that needs a rebuild is left to the search, which falls back and says so."""
+    behind = library.index_lag(CATCH_UP_BEFORE_SEARCH + 1)
+    if not behind:
+        return
+    if behind > CATCH_UP_BEFORE_SEARCH:
+        print(
+            f"paper-reader: note: the search index misses more than {CATCH_UP_BEFORE_SEARCH:,}"
+            " papers (an interrupted import or rebuild?); `paper-reader check --repair`"
+            " brings it up to date",
+            file=sys.stderr,
+        )
+        return
+    from reader.core.search.index import IndexBusy
+
+    print(
+        f"paper-reader: note: first indexing {behind:,} {'paper' if behind == 1 else 'papers'}"
+        " the search index missed",
+        file=sys.stderr,
+    )
+    with contextlib.suppress(IndexBusy):  # another process is indexing them right now
+        library.catch_up_index()
 
 
 def _scheduled_backup(library: Library) -> None:

@@ -500,21 +500,25 @@ class Library:
 
     def index_status(self) -> str:
         """ "ready", or "rebuilding" while the index is far behind the store or unreadable."""
+        lag = self.index_lag(FALLBACK_BEHIND + 1)
+        return "rebuilding" if lag is None or lag > FALLBACK_BEHIND else "ready"
+
+    def index_lag(self, cap: int) -> int | None:
+        """How many papers changed since the index last caught up, counted up to ``cap``; None
+        when it needs a rebuild: unreadable, or it never caught up (new, deleted, or recreated
+        after damage) while the store holds papers."""
         if self.index_error:
-            return "rebuilding"
+            return None
         try:
             marker = self.index.marker().rev
         except Exception as e:
             self.index_error = f"{type(e).__name__}: {e}"
-            return "rebuilding"
-        # An index that never caught up (new, deleted, or recreated after damage) knows
-        # nothing; one far behind (a rebuild under way) misses too much to rank.
-        threshold = 0 if marker == 0 else FALLBACK_BEHIND
+            return None
         behind = self.store.query(
             "SELECT count(*) FROM (SELECT 1 FROM papers WHERE rev > ? LIMIT ?)",
-            (marker if marker else -1, threshold + 1),
+            (marker if marker else -1, cap),
         )[0][0]
-        return "rebuilding" if behind > threshold else "ready"
+        return None if marker == 0 and behind else behind
 
     def rebuild_derived(self) -> CheckReport | None:
         """The app's background job at start and after a failed search: repair the derived

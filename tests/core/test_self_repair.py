@@ -183,3 +183,18 @@ def test_a_garbled_vector_record_starts_the_vectors_again(tmp_path: Path):
         assert len(library.check().vectors_missing) == PAPERS
         assert library.embed() == PAPERS
         assert library.check().related_ready
+
+
+def test_the_cli_indexes_papers_the_index_missed_before_searching(capsys, tmp_path: Path):
+    """An import killed between its store commit and its index commit leaves papers stored
+    but not searchable; the next CLI search indexes them first."""
+    folder = make(tmp_path / "lib")
+    with Library(folder) as writer:
+        writer.store.write_records([record("Interrupted import of quasar spectra")], None)
+    capsys.readouterr()
+    assert main(["--library", str(folder), "search", "quasar"]) == 0
+    captured = capsys.readouterr()
+    assert "first indexing 1 paper the search index missed" in captured.err
+    assert "quasar spectra" in captured.out
+    with Library(folder) as library:
+        assert library.check().consistent
