@@ -143,3 +143,25 @@ def test_related_works_while_the_index_is_still_empty(tmp_path: Path):
         library.embed()
         assert library.index.searcher().doc_count() == 0
         assert len(library.related(4, limit=8)) == 8
+
+
+def test_a_locked_or_read_only_term_store_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import sqlite3
+
+    from reader.core.related.terms import TermStore
+
+    path = tmp_path / "terms.sqlite"
+    store = TermStore(path)
+    store.put([(1, 11, PaperTerms.of(TEXTS[0]))], rev=5)
+    store.close()
+
+    def locked(self: TermStore) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(TermStore, "_open", locked)
+    again = TermStore(path)
+    assert again.get([1], [11]) == {} and again.rev == 0  # the caller tokenises instead
+    monkeypatch.undo()
+    assert TermStore(path).rev == 5  # and the rows are still there

@@ -40,6 +40,8 @@ class TermStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._conn = self._open()
+            except sqlite3.OperationalError:  # locked, read-only: callers do without it
+                raise
             except sqlite3.DatabaseError:  # not a database (a damaged copy): start afresh
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{self.path}{suffix}").unlink(missing_ok=True)
