@@ -5,8 +5,9 @@
         --library LIB --out DIR --search "speculative decoding" \\
         --sentence "how can a small model speed up decoding" --import FILE
 
-Writes DIR/start.png, search.png, related.png, sentence.png, dark.png and import.png: the
-whole screen, grabbed as the user would see it. Settings are private to the run. LIB is used
+Writes DIR/start.png, search.png, related.png, sentence.png, dark.png, foryou.png (when the
+library has vectors: the search's top three hits bookmarked) and import.png: the whole screen,
+grabbed as the user would see it. Settings are private to the run. LIB is used
 as it is (an import adds papers to it): point it at a copy.
 """
 
@@ -39,6 +40,7 @@ def main() -> None:
     from reader.core.library import Library
     from reader.gui.jobs import JobRunner
     from reader.gui.main_window import MainWindow
+    from reader.gui.models.sidebar import VIEW_ROLE
     from reader.gui.theme import apply_theme
 
     app = QApplication(sys.argv[:1])
@@ -91,6 +93,7 @@ def main() -> None:
     )
     wait("related papers", related_shown)
     shot("search")
+    top_hits = [window.model.id_at(row) for row in range(3)]
 
     window.move_selection(2)
     wait("the third paper", lambda: window.current_id == window.model.id_at(2))
@@ -108,6 +111,18 @@ def main() -> None:
     window.set_theme("dark")
     shot("dark")
     window.set_theme("light")
+
+    if library.vector_count():
+        window.search_bar.edit.setText("")
+        wait("the whole list", lambda: window.query == "")
+        library.set_bookmarked(top_hits, True)
+        for row in range(window.sidebar_model.rowCount(group := window.sidebar_model.index(0, 0))):
+            index = window.sidebar_model.index(row, 0, group)
+            if index.data(VIEW_ROLE).kind == "for_you":
+                window.sidebar.setCurrentIndex(index)
+        wait("for you", lambda: "like your bookmarks" in window.search_bar.status.text())
+        wait("related papers", related_shown)
+        shot("foryou")
 
     if args.import_file:
         window.search_bar.edit.setText("")
