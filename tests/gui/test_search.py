@@ -130,7 +130,10 @@ def test_the_query_terms_are_highlighted_in_the_paper_until_the_search_is_cleare
     window = seeded.window
     type_query(qtbot, window, "speculative decoding")
     wait_for_results(qtbot, window, "speculative decoding")
-    qtbot.waitUntil(lambda: window.detail.paper is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(  # the best hit is shown (not the paper shown before the search)
+        lambda: window.detail.paper is not None and window.detail.paper.id == window.model.id_at(0),
+        timeout=WAIT_MS,
+    )
     paper = window.detail.paper
     plain = bold_fragments(paper_html(paper))
     shown = window.detail.browser
