@@ -277,20 +277,23 @@ class Library:
         from reader.core.importers import ImportOptions
 
         report = ImportReport()
-        # Shared: imports may run side by side; a library opened meanwhile sees them running.
+        # Shared: imports may run side by side; a library opened meanwhile sees them running,
+        # indexing included, and leaves the indexing of its own writes to them.
         with file_lock(self.folder / IMPORTS_LOCK, IMPORTS_LOCK_TIMEOUT, shared=True):
             self._import_paths(paths, fmt, ImportOptions(year=year), report, progress, cancelled)
-        if index and not report.cancelled:
-            self._follow_index(
-                progress=(
-                    lambda done, _total: progress(
-                        ImportProgress("", len(paths), len(paths), done, report.added, "indexing")
+            if index and not report.cancelled:
+                self._index_changes(
+                    progress=(
+                        lambda done, _total: progress(
+                            ImportProgress(
+                                "", len(paths), len(paths), done, report.added, "indexing"
+                            )
+                        )
                     )
+                    if progress
+                    else None,
+                    cancelled=cancelled,
                 )
-                if progress
-                else None,
-                cancelled=cancelled,
-            )
         return report
 
     def _import_paths(
@@ -424,12 +427,21 @@ class Library:
         self.index_deferred = False
         return done
 
-    def _follow_index(
+    def _follow_index(self) -> None:
+        """After a small store write (a tag, a bookmark, notes): catch the index up, unless an
+        import runs in another process: it indexes everything it stored, this write included,
+        at its end (catching up here would index its papers in this process, the window's)."""
+        if self.import_running():
+            self.index_deferred = True
+        else:
+            self._index_changes()
+
+    def _index_changes(
         self,
         progress: Callable[[int, int], None] | None = None,
         cancelled: Cancelled = lambda: False,
     ) -> None:
-        """After a store write: catch the index up, or leave it for later if it is busy."""
+        """Catch the index up, or leave it for later if it is busy."""
         from reader.core.search.index import IndexBusy
 
         try:

@@ -191,3 +191,24 @@ def test_a_running_import_is_seen_from_another_library_object(tmp_path: Path):
         with file_lock(tmp_path / "lib" / IMPORTS_LOCK, 1.0, shared=True):  # as an import
             assert library.import_running()
         assert not library.import_running()
+
+
+def test_a_tag_set_during_an_import_leaves_indexing_to_the_import(
+    tmp_path: Path, seeds: list[Path]
+):
+    """Catching the index up after a tag would index the import's papers in this process
+    (the window's); the import indexes everything it stored, the tag included, at its end."""
+    from reader.core.library import IMPORTS_LOCK
+    from reader.core.locks import file_lock
+
+    folder = tmp_path / "lib"
+    with Library(folder) as library:
+        library.import_files(seeds[:1])
+        with file_lock(folder / IMPORTS_LOCK, 1.0, shared=True):  # an import in another process
+            library.store.write_records([record("Stored by the running import")], None)
+            library.add_tags([1], ["read-later"])
+            assert library.index_deferred
+            assert library.check().behind == 2  # neither indexed here
+        library.import_files(seeds[1:2])  # as that import's end: one catch-up for all
+        assert library.check().consistent
+        assert [h.paper.id for h in library.search("tag:read-later").hits] == [1]
