@@ -90,7 +90,7 @@ class StallSampler(threading.Thread):
                 for ident, frame in sys._current_frames().items():
                     if ident == self.ident:
                         continue
-                    lines = traceback.format_stack(frame, limit=8 if ident != self.gui else 12)
+                    lines = traceback.format_stack(frame, limit=40 if ident != self.gui else 12)
                     key = "".join(line.split("\n")[0] for line in lines)
                     (self.stacks if ident == self.gui else self.others)[key] += 1
 

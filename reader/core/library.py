@@ -460,11 +460,16 @@ class Library:
             (since if since else -1, after_rev, after_id, limit),
         )
 
-    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild the index from the store."""
+    def reindex(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> int:
+        """Rebuild the index from the store (a cancelled rebuild is finished by any later
+        catch-up: the index then knows it is behind)."""
         with self._writing_index():
             self.index.rebuild()
-            return self.catch_up_index(progress=progress)
+            return self.catch_up_index(progress=progress, cancelled=cancelled)
 
     def check(self) -> CheckReport:
         """Compare the index with the store, paper by paper (a damaged index is reported)."""
@@ -494,19 +499,19 @@ class Library:
         report.vectors_damaged = vectors.damaged
         return report
 
-    def repair(self) -> CheckReport:
+    def repair(self, cancelled: Cancelled = lambda: False) -> CheckReport:
         """Make the derived data agree with the store (the store is never changed)."""
         report = self.check()
         # Cut-short vector files were trimmed to their whole rows when opened; the papers
         # that lost their vector show up as missing, for `embed` (slow: not done here).
         self.related_papers.vectors.damaged = False
         if report.index_damaged or self.index_error or report.missing or report.stale:
-            self.reindex()
+            self.reindex(cancelled=cancelled)
         else:
             with self._writing_index():
                 if report.extra:
                     self.index.delete(report.extra)
-                self.catch_up_index()
+                self.catch_up_index(cancelled=cancelled)
         self.index_error = None
         return self.check()
 
@@ -532,15 +537,22 @@ class Library:
         )[0][0]
         return None if marker == 0 and behind else behind
 
-    def rebuild_derived(self) -> CheckReport | None:
+    def rebuild_derived(self, cancelled: Cancelled = lambda: False) -> CheckReport | None:
         """The app's background job at start and after a failed search: repair the derived
-        data when the index is unreadable or far behind, else just catch it up."""
+        data when the index is unreadable or far behind, else just catch it up.
+
+        Nothing while an import runs in any process: it indexes all it stores (and a window
+        doing so too would index its papers in the window's process). ``cancelled`` is asked
+        as the index is written (the window's: has an import started since?)."""
         vectors_damaged = self.related_papers.vectors.damaged
+        status = self.index_status()
+        if self.import_running():  # after the status: an import's papers put it far behind
+            return None
         report = None
-        if self.index_status() == "rebuilding" or vectors_damaged:
-            report = self.repair()
+        if status == "rebuilding" or vectors_damaged:
+            report = self.repair(cancelled)
         else:
-            self.catch_up_index()
+            self.catch_up_index(cancelled=cancelled)
         if vectors_damaged and self.related_papers.model_name():
             self.embed()  # only the papers whose rows were lost
         return report

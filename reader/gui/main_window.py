@@ -265,10 +265,11 @@ class MainWindow(QMainWindow):
             self._rebuilding = False
             self.statusBar().showMessage(f"Rebuilding the search index failed: {error}", 15_000)
 
-        def rebuild() -> object:  # queued before an import started? leave it to the import
-            if self.importer.running or library.import_running():
-                return None
-            return library.rebuild_derived()
+        def import_started() -> bool:  # then leave indexing to the import (if not yet done)
+            return self.importer.running or library.import_running()
+
+        def rebuild() -> object:
+            return None if import_started() else library.rebuild_derived(import_started)
 
         self.runner.submit(rebuild, done, failed, priority=BULK, title="Indexing", write=True)
 

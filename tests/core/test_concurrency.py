@@ -212,3 +212,30 @@ def test_a_tag_set_during_an_import_leaves_indexing_to_the_import(
         library.import_files(seeds[1:2])  # as that import's end: one catch-up for all
         assert library.check().consistent
         assert [h.paper.id for h in library.search("tag:read-later").hits] == [1]
+
+
+def test_the_windows_rebuild_stands_aside_for_an_import_and_stops_when_one_starts(
+    tmp_path: Path, seeds: list[Path]
+):
+    from reader.core.library import IMPORTS_LOCK
+    from reader.core.locks import file_lock
+
+    folder = tmp_path / "lib"
+    with Library(folder) as library:
+        library.import_files(seeds[:1])
+        with file_lock(folder / IMPORTS_LOCK, 1.0, shared=True):  # an import has stored papers
+            library.store.write_records([record(f"Imported paper {n}") for n in range(500)], None)
+            assert library.index_status() == "rebuilding"  # far behind, because of it
+            assert library.rebuild_derived() is None
+            assert library.check().behind == 500  # left to the import
+        asked: list[int] = []
+
+        def import_starts() -> bool:  # an import starts once the window's catch-up is under way
+            asked.append(1)
+            return len(asked) > 1
+
+        library.rebuild_derived(cancelled=import_starts)
+        assert len(asked) == 2  # asked mid-chunk, after 200 papers: the chunk was dropped
+        assert library.check().behind == 500
+        library.rebuild_derived()
+        assert library.check().consistent

@@ -41,7 +41,7 @@ def test_a_search_while_the_index_rebuilds_shows_simple_matches_and_says_so(
     window, library = seeded.window, seeded.library
     rebuilds = []
     monkeypatch.setattr(library, "index_status", lambda: "rebuilding")
-    monkeypatch.setattr(library, "rebuild_derived", lambda: rebuilds.append(1))
+    monkeypatch.setattr(library, "rebuild_derived", lambda *cancel: rebuilds.append(1))
     type_query(qtbot, window, "speculative decoding")
     status = wait_for_results(qtbot, window, "speculative decoding")
     assert status.startswith(FALLBACK_NOTE)

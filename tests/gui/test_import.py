@@ -98,7 +98,9 @@ def test_the_window_leaves_indexing_to_a_running_import_then_catches_up(
     rebuilds: list[bool] = []  # for each rebuild: whether an import was running
     real = library.rebuild_derived
     monkeypatch.setattr(
-        library, "rebuild_derived", lambda: rebuilds.append(window.importer.running) or real()
+        library,
+        "rebuild_derived",
+        lambda *cancel: rebuilds.append(window.importer.running) or real(*cancel),
     )
     papers = tmp_path / "papers.jsonl"
     papers.write_text(
