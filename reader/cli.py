@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("check", help="compare the search index with the store")
     p.add_argument("--repair", action="store_true", help="rebuild what disagrees")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--progress", action="store_true", help="with --repair: JSON progress lines on stderr"
+    )
 
     commands.add_parser("reindex", help="rebuild the search index from the store")
 
@@ -408,7 +411,17 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_check(library: Library, args: argparse.Namespace) -> int:
-    report = library.repair() if args.repair else library.check()
+    if args.repair:
+        stop = _stop_on_sigterm()  # the app's Cancel: stop after the current chunk
+
+        def progress(done: int, _total: int) -> None:
+            if args.progress:
+                sys.stderr.write(json.dumps({"progress": {"done": done}}) + "\n")
+                sys.stderr.flush()
+
+        report = library.repair(progress=progress, cancelled=stop.is_set)
+    else:
+        report = library.check()
     if args.json:
         _print_json(report.as_dict())
     else:

@@ -499,19 +499,23 @@ class Library:
         report.vectors_damaged = vectors.damaged
         return report
 
-    def repair(self, cancelled: Cancelled = lambda: False) -> CheckReport:
+    def repair(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> CheckReport:
         """Make the derived data agree with the store (the store is never changed)."""
         report = self.check()
         # Cut-short vector files were trimmed to their whole rows when opened; the papers
         # that lost their vector show up as missing, for `embed` (slow: not done here).
         self.related_papers.vectors.damaged = False
         if report.index_damaged or self.index_error or report.missing or report.stale:
-            self.reindex(cancelled=cancelled)
+            self.reindex(progress, cancelled)
         else:
             with self._writing_index():
                 if report.extra:
                     self.index.delete(report.extra)
-                self.catch_up_index(cancelled=cancelled)
+                self.catch_up_index(progress, cancelled)
         self.index_error = None
         return self.check()
 
@@ -537,25 +541,23 @@ class Library:
         )[0][0]
         return None if marker == 0 and behind else behind
 
-    def rebuild_derived(self, cancelled: Cancelled = lambda: False) -> CheckReport | None:
-        """The app's background job at start and after a failed search: repair the derived
-        data when the index is unreadable or far behind, else just catch it up.
+    def catch_up_derived(self, cancelled: Cancelled = lambda: False) -> bool:
+        """The window's background job at start, after changes made elsewhere and after a
+        search fell back: catch the index up when it is a little behind. Returns True when it
+        needs a repair instead (unreadable, or far behind: a cancelled import, a new index
+        format), which the window runs in a child process (``check --repair``): thousands of
+        papers of Whoosh indexing would hold the GIL in the window's process for minutes.
 
-        Nothing while an import runs in any process: it indexes all it stores (and a window
-        doing so too would index its papers in the window's process). ``cancelled`` is asked
-        as the index is written (the window's: has an import started since?)."""
-        vectors_damaged = self.related_papers.vectors.damaged
+        Nothing while an import runs in any process: it indexes all it stores. ``cancelled``
+        is asked as the index is written (the window's: has an import started since?). Cut-short
+        vectors are the embedding job's: their lost rows count as missing vectors."""
         status = self.index_status()
         if self.import_running():  # after the status: an import's papers put it far behind
-            return None
-        report = None
-        if status == "rebuilding" or vectors_damaged:
-            report = self.repair(cancelled)
-        else:
-            self.catch_up_index(cancelled=cancelled)
-        if vectors_damaged and self.related_papers.model_name():
-            self.embed()  # only the papers whose rows were lost
-        return report
+            return False
+        if status == "rebuilding":
+            return True
+        self.catch_up_index(cancelled=cancelled)
+        return False
 
     # -- searching ------------------------------------------------------------------------------
 

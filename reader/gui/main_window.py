@@ -40,6 +40,7 @@ from reader.gui.widgets.about import AboutDialog, app_icon
 from reader.gui.widgets.detail import DetailPane
 from reader.gui.widgets.embed_progress import EmbedController
 from reader.gui.widgets.import_progress import ImportController
+from reader.gui.widgets.index_progress import IndexController
 from reader.gui.widgets.related import RelatedPane
 from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar, any_word_query
 
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.history_pos = -1
         self._seen_rev = library.store.rev()
         self._rebuilding = False  # a background index repair / catch-up is running
+        self._rebuild_again = False  # asked for meanwhile: run once more when it ends
         self.views = library.open_views()  # read by jobs only, one connection per thread
 
         self.sidebar_model = SidebarModel()
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         self.search_bar = SearchBar()
         self.importer = ImportController(self, library)
         self.embedder = EmbedController(self, library)
+        self.indexer = IndexController(self, library)
         self._reloading_vectors = False
         self._embed_after_reload = False  # embed_missing() was called during a reload
 
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.statusBar().addPermanentWidget(self.importer.widget)
         self.statusBar().addPermanentWidget(self.embedder.widget)
+        self.statusBar().addPermanentWidget(self.indexer.widget)
         self.setAcceptDrops(True)
         self.resize(1380, 860)
         self.setWindowIcon(app_icon())  # dialogs inherit it
@@ -218,6 +222,7 @@ class MainWindow(QMainWindow):
         )
         self.importer.finished.connect(self._import_finished)
         self.embedder.finished.connect(self._vectors_landed)
+        self.indexer.finished.connect(self._rebuilt)
         self.importer.progressed.connect(self._import_progressed)
 
     # -- start-up --------------------------------------------------------------------------
@@ -237,15 +242,19 @@ class MainWindow(QMainWindow):
         self.runner.submit(self.library.backup_if_due, priority=BULK, title="Backing up")
 
     def rebuild_derived(self) -> None:
-        """Repair or catch up the index in the background; searches meanwhile fall back to
+        """Bring the index up to date in the background; searches meanwhile fall back to
         simple matches (labelled), and the current search is re-run when it is done.
 
-        Not while an import runs: its child indexes what it stores, and its end calls this
-        again. (Seeing the store far ahead of the index mid-import, this window used to
-        rebuild the whole index itself, in its own process, stalling it.)"""
-        if self._rebuilding or self.importer.running:
+        A small lag is caught up here; a repair (an unreadable index, one far behind) runs
+        in a child process (``IndexController``). Not while an import runs: its child
+        indexes what it stores, and its end calls this again. (Seeing the store far ahead of
+        the index mid-import, this window used to re-index the import's papers itself.)"""
+        if self.importer.running:
             return
-        self._rebuilding = True
+        if self._rebuilding:  # one is under way; it may miss what changed since: go again
+            self._rebuild_again = True
+            return
+        self._rebuilding, self._rebuild_again = True, False
         library, bar = self.library, self.statusBar()
 
         def announce(status: str) -> None:
@@ -254,24 +263,33 @@ class MainWindow(QMainWindow):
 
         self.runner.submit(library.index_status, announce, title="Checking the search index")
 
-        def done(_result: object) -> None:
-            self._rebuilding = False
-            if bar.currentMessage() == REBUILDING_MESSAGE:
-                bar.clearMessage()
-            if self.query:
-                self.run_search(self.query)
+        def import_started() -> bool:  # then leave indexing to the import (if not yet done)
+            return self.importer.running or library.import_running()
+
+        def catch_up() -> bool:
+            return False if import_started() else library.catch_up_derived(import_started)
+
+        def decided(repair: bool) -> None:
+            if repair and not self.importer.running:
+                self.indexer.start()  # its end calls _rebuilt
+            else:
+                self._rebuilt()
 
         def failed(error: Exception) -> None:
             self._rebuilding = False
             self.statusBar().showMessage(f"Rebuilding the search index failed: {error}", 15_000)
 
-        def import_started() -> bool:  # then leave indexing to the import (if not yet done)
-            return self.importer.running or library.import_running()
+        self.runner.submit(catch_up, decided, failed, priority=BULK, title="Indexing", write=True)
 
-        def rebuild() -> object:
-            return None if import_started() else library.rebuild_derived(import_started)
-
-        self.runner.submit(rebuild, done, failed, priority=BULK, title="Indexing", write=True)
+    def _rebuilt(self, _repaired: bool = True) -> None:
+        self._rebuilding = False
+        self.library.index_error = None  # a repair child rewrote the files: read them again
+        if self.statusBar().currentMessage() == REBUILDING_MESSAGE:
+            self.statusBar().clearMessage()
+        if self.query:
+            self.run_search(self.query)
+        if self._rebuild_again and not self.indexer.cancelling:
+            self.rebuild_derived()
 
     # -- meaning vectors ---------------------------------------------------------------------
 
@@ -787,10 +805,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.detail.show_paper(None)  # flushes unsaved notes
-        self.importer.cancel()
-        self.embedder.cancel()
-        self.importer.wait()
-        self.embedder.wait()
+        for task in (self.importer, self.embedder, self.indexer):
+            task.cancel()
+        for task in (self.importer, self.embedder, self.indexer):
+            task.wait()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("right_splitter", self.right_splitter.saveState())

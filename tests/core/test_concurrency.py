@@ -214,7 +214,7 @@ def test_a_tag_set_during_an_import_leaves_indexing_to_the_import(
         assert [h.paper.id for h in library.search("tag:read-later").hits] == [1]
 
 
-def test_the_windows_rebuild_stands_aside_for_an_import_and_stops_when_one_starts(
+def test_the_windows_index_catch_up_stands_aside_for_an_import_and_a_repair_stops_for_one(
     tmp_path: Path, seeds: list[Path]
 ):
     from reader.core.library import IMPORTS_LOCK
@@ -226,7 +226,7 @@ def test_the_windows_rebuild_stands_aside_for_an_import_and_stops_when_one_start
         with file_lock(folder / IMPORTS_LOCK, 1.0, shared=True):  # an import has stored papers
             library.store.write_records([record(f"Imported paper {n}") for n in range(500)], None)
             assert library.index_status() == "rebuilding"  # far behind, because of it
-            assert library.rebuild_derived() is None
+            assert library.catch_up_derived() is False  # no repair asked for either
             assert library.check().behind == 500  # left to the import
         asked: list[int] = []
 
@@ -234,8 +234,9 @@ def test_the_windows_rebuild_stands_aside_for_an_import_and_stops_when_one_start
             asked.append(1)
             return len(asked) > 1
 
-        library.rebuild_derived(cancelled=import_starts)
+        assert library.catch_up_derived()  # far behind: a repair, which the window runs apart
+        library.repair(cancelled=import_starts)
         assert len(asked) == 2  # asked mid-chunk, after 200 papers: the chunk was dropped
         assert library.check().behind == 500
-        library.rebuild_derived()
+        library.repair()
         assert library.check().consistent

@@ -4,6 +4,7 @@ matches meanwhile, and ``check --repair`` rebuilds them without touching SQLite.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -149,7 +150,7 @@ def test_papers_added_by_another_process_without_indexing_are_caught_up(tmp_path
     with Library(folder) as library:
         assert library.check().behind == 1
         assert library.index_status() == "ready"  # a little behind: the index still answers
-        library.rebuild_derived()
+        assert not library.catch_up_derived()  # caught up, no repair needed
         assert library.check().consistent
         assert len(library.search("without indexing").hits) == 1
 
@@ -167,7 +168,8 @@ def test_cut_short_vector_files_are_detected_and_the_lost_rows_re_embedded(tmp_p
         assert len(report.vectors_missing) == 11 and report.vectors == PAPERS - 11
         assert library.related(1, limit=5)  # still answers (dense or lexical) without crashing
         embedder.calls = 0
-        library.rebuild_derived()  # the app's background job: only the lost rows again
+        assert not library.catch_up_derived()  # the index is fine: nothing for a repair
+        library.embed()  # the app's embedding job: only the lost rows again
         assert embedder.calls == 11
         report = library.check()
         assert report.related_ready and not report.vectors_damaged and report.consistent
@@ -198,3 +200,15 @@ def test_the_cli_indexes_papers_the_index_missed_before_searching(capsys, tmp_pa
     assert "quasar spectra" in captured.out
     with Library(folder) as library:
         assert library.check().consistent
+
+
+def test_check_repair_reports_progress_for_the_window(capsys, tmp_path: Path):
+    """The window runs its repairs as ``check --repair --progress --json`` in a child."""
+    folder = make(tmp_path / "lib")
+    delete_index(folder)
+    capsys.readouterr()
+    assert main(["--library", str(folder), "check", "--repair", "--progress", "--json"]) == 0
+    captured = capsys.readouterr()
+    progress = [json.loads(line)["progress"] for line in captured.err.splitlines()]
+    assert progress and progress[-1]["done"] == PAPERS
+    assert json.loads(captured.out)["consistent"]

@@ -41,7 +41,7 @@ def test_a_search_while_the_index_rebuilds_shows_simple_matches_and_says_so(
     window, library = seeded.window, seeded.library
     rebuilds = []
     monkeypatch.setattr(library, "index_status", lambda: "rebuilding")
-    monkeypatch.setattr(library, "rebuild_derived", lambda *cancel: rebuilds.append(1))
+    monkeypatch.setattr(library, "catch_up_derived", lambda *cancel: rebuilds.append(1))
     type_query(qtbot, window, "speculative decoding")
     status = wait_for_results(qtbot, window, "speculative decoding")
     assert status.startswith(FALLBACK_NOTE)
@@ -59,6 +59,12 @@ def test_a_deleted_index_is_rebuilt_in_the_background_at_start(open_app, seeded_
 
     shutil.rmtree(seeded_folder / "index")
     session = open_app(seeded_folder)
+    window = session.window
+    # re-indexing the whole library is a child process's work, not the window's
+    qtbot.waitUntil(lambda: window.indexer.running, timeout=WAIT_MS)
+    assert window.indexer.widget.isVisible()
     qtbot.waitUntil(lambda: session.library.index_status() == "ready", timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not session.window._rebuilding, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window._rebuilding, timeout=WAIT_MS)
     assert session.library.check().consistent
+    type_query(qtbot, window, "speculative decoding")  # the window's searches use it
+    assert not wait_for_results(qtbot, window, "speculative decoding").startswith(FALLBACK_NOTE)

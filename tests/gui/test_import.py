@@ -96,10 +96,10 @@ def test_the_window_leaves_indexing_to_a_running_import_then_catches_up(
     window, library = seeded.window, seeded.library
     wait_for_list(qtbot, window, SAMPLE_PAPERS)
     rebuilds: list[bool] = []  # for each rebuild: whether an import was running
-    real = library.rebuild_derived
+    real = library.catch_up_derived
     monkeypatch.setattr(
         library,
-        "rebuild_derived",
+        "catch_up_derived",
         lambda *cancel: rebuilds.append(window.importer.running) or real(*cancel),
     )
     papers = tmp_path / "papers.jsonl"

@@ -141,6 +141,7 @@ class RelatedPapers:
             if progress:
                 progress(done + embedded, total)
         self.vectors.set_rev(target)
+        self.vectors.damaged = False  # rows lost to cut-short files are embedded again
         self.terms.put([], rev=target)
         if self.vectors.dead_rows > max(1000, len(self.vectors) // 4):
             self.vectors.compact()
