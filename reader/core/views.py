@@ -90,7 +90,11 @@ class Views:
         return int(row[0]) if row else 0
 
     def ids(self, view: View) -> array:
-        """Paper ids of a view in display order (an int64 array: 8 MB at 1M papers)."""
+        """Paper ids of a view in display order (an int64 array: 8 MB at 1M papers).
+
+        SQLite joins them into one string (an aggregate over an ordered subquery keeps its
+        order) and numpy parses it: a row-by-row Python loop held the GIL in many short
+        turns, and during an import the window waited for it (the longest stalls)."""
         where, params = _where(view)
         order = SORT_COLUMNS.get(view.sort, SORT_COLUMNS["published"])
         direction = "DESC" if view.descending else "ASC"
@@ -100,7 +104,13 @@ class Views:
                 f"SELECT id FROM (SELECT p.* FROM papers p ORDER BY p.added_at DESC, p.id DESC"
                 f" LIMIT {RECENT_LIMIT}) p ORDER BY {order} {direction}, p.id {direction}"
             )
-        return array("q", (r[0] for r in self.conn.execute(sql, params)))
+        import numpy as np
+
+        (joined,) = self.conn.execute(f"SELECT group_concat(id) FROM ({sql})", params).fetchone()
+        ids = array("q")
+        if joined:
+            ids.frombytes(np.fromstring(joined, dtype=np.int64, sep=",").tobytes())
+        return ids
 
     def rows(self, ids: list[int]) -> dict[int, Row]:
         if not ids:
