@@ -87,25 +87,23 @@ class RelatedPapers:
     def pending(self) -> list[tuple[int, int, str, str]]:
         """(id, text hash, title, abstract) of every paper whose vector is missing or out of
         date."""
-        todo = []
-        for row in self.store.query(
-            "SELECT id, title, abstract FROM papers WHERE rev > ? ORDER BY id", (self.vectors.rev,)
-        ):
-            digest = text_hash(paper_text(row[1], row[2]))
-            if self.vectors.hash_of(row[0]) != digest:
-                todo.append((row[0], digest, row[1], row[2]))
-        return todo
+        return self._outdated(self.vectors.rev, self.vectors.hash_of)
 
     def terms_pending(self, skip: set[int]) -> list[tuple[int, int, str, str]]:
         """Like ``pending``, for the term store (papers in ``skip`` are left out)."""
-        have = self.terms.hashes()
+        return self._outdated(self.terms.rev, self.terms.hashes().get, skip)
+
+    def _outdated(
+        self, rev: int, stored: Callable[[int], int | None], skip: Collection[int] = ()
+    ) -> list[tuple[int, int, str, str]]:
+        """The papers changed after ``rev`` whose ``stored`` text hash is not their text's."""
         todo = []
         for row in self.store.query(
-            "SELECT id, title, abstract FROM papers WHERE rev > ? ORDER BY id", (self.terms.rev,)
+            "SELECT id, title, abstract FROM papers WHERE rev > ? ORDER BY id", (rev,)
         ):
             if row[0] not in skip:
                 digest = text_hash(paper_text(row[1], row[2]))
-                if have.get(row[0]) != digest:
+                if stored(row[0]) != digest:
                     todo.append((row[0], digest, row[1], row[2]))
         return todo
 
