@@ -26,7 +26,6 @@ def prepare_qt_environment() -> None:
     # stacks during a 100k import, and the longest stalls fell from 115-187 to 97-113 ms
     # without the pool.
     os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
-    sys.setswitchinterval(float(os.environ.get("PR_SWITCH", "0.005")))
 
 
 def run(library: Path | None = None, self_test: bool = False) -> int:
