@@ -57,3 +57,16 @@ def test_dtd_tricks_are_refused_with_a_clear_error(fmt: str, doctype: bytes, tmp
     assert records == []
     [error] = errors
     assert error.fatal and "refused unsafe XML" in error.message
+
+
+@pytest.mark.parametrize("fmt", ["arxiv-atom", "arxiv-oai"])
+def test_an_unknown_encoding_in_the_xml_declaration_is_one_clear_error(fmt: str, tmp_path: Path):
+    """Found by the long fuzz run: ``encoding="TF-8"`` made expat raise LookupError."""
+    seed = seeds(fmt)[0]
+    body = seed[seed.index(b"?>") + 2 :] if seed.startswith(b"<?xml") else seed
+    path = tmp_path / "odd.xml"
+    path.write_bytes(b'<?xml version="1.0" encoding="TF-8"?>' + body)
+    records, errors = parse(fmt, path)
+    assert records == []
+    [error] = errors
+    assert error.fatal and "TF-8" in error.message and error.position.line == 1

@@ -117,6 +117,8 @@ def iter_elements(
             f"refused unsafe XML ({e}): DTDs, entity declarations and external "
             "references are not allowed",
         )
+    except LookupError as e:  # the XML declaration names an encoding Python does not know
+        yield file_error(path, f"cannot read the file's text: {e} (in its XML declaration)", 1)
     except (OSError, EOFError, zlib.error) as e:
         yield file_error(path, f"cannot read the file: {e}")
 
