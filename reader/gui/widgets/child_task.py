@@ -16,11 +16,14 @@ from PySide6.QtCore import QObject, QProcess
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QWidget,
 )
+
+from reader.core.library import Library
 
 
 def reader_command(*args: str) -> tuple[str, list[str]]:
@@ -33,18 +36,23 @@ def reader_command(*args: str) -> tuple[str, list[str]]:
 class ChildTask(QObject):
     """One ``paper-reader`` command at a time, with a status-bar widget: label, bar, Cancel.
 
-    Subclasses start it with ``run`` and override ``on_progress``, ``on_finished`` and
-    ``on_failed_to_start``.
+    Subclasses name the work (``WHAT``), start it with ``run`` and override ``on_progress``,
+    ``on_finished`` and ``on_failed_to_start``.
     """
 
-    def __init__(self, parent: QObject, what: str) -> None:
-        super().__init__(parent)
+    WHAT = "Task"  # for the bar's and the Cancel button's accessible names
+    BAR_WIDTH = 180
+
+    def __init__(self, window: QMainWindow, library: Library) -> None:
+        super().__init__(window)
+        self.window, self.library = window, library
+        what = self.WHAT
         self.process: QProcess | None = None
         self.widget = QWidget()
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setAccessibleName(f"{what} progress")
-        self.bar.setFixedWidth(180)
+        self.bar.setFixedWidth(self.BAR_WIDTH)
         self.bar.setTextVisible(False)  # the label says how far it got, in words
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAccessibleName(f"Cancel {what.lower()}")

@@ -11,19 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QMainWindow
 
-from reader.core.library import Library
 from reader.gui.widgets.child_task import ChildTask
 
 
 class EmbedController(ChildTask):
     finished = Signal(bool)  # True when every paper got its vector (not cancelled, no error)
 
-    def __init__(self, window: QMainWindow, library: Library) -> None:
-        super().__init__(window, "Embedding")
-        self.window, self.library = window, library
-        self.bar.setFixedWidth(120)
+    WHAT = "Embedding"
+    BAR_WIDTH = 120
 
     def start(self) -> None:
         if self.running:

@@ -34,9 +34,10 @@ class ImportController(ChildTask):
     finished = Signal(object)  # ImportReport
     progressed = Signal()  # new papers were stored
 
+    WHAT = "Import"
+
     def __init__(self, window: QMainWindow, library: Library) -> None:
-        super().__init__(window, "Import")
-        self.window, self.library = window, library
+        super().__init__(window, library)
         self._refresh = QTimer(self, interval=LIST_REFRESH_MS)
         self._refresh.timeout.connect(self._maybe_refresh)
         self._added_seen = 0

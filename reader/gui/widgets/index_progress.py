@@ -12,19 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QMainWindow
 
-from reader.core.library import Library
 from reader.gui.widgets.child_task import ChildTask
 
 
 class IndexController(ChildTask):
     finished = Signal(bool)  # True when the index agrees with the store
 
-    def __init__(self, window: QMainWindow, library: Library) -> None:
-        super().__init__(window, "Indexing")
-        self.window, self.library = window, library
-        self.bar.setFixedWidth(120)
+    WHAT = "Indexing"
+    BAR_WIDTH = 120
 
     def start(self) -> None:
         if self.running:
