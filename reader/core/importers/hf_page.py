@@ -152,7 +152,6 @@ def parse(path: Path, options: ImportOptions) -> Iterator[ParseResult]:
 
     file = str(path)
     sections = _sections(text)
-    source = SOURCE_NAME if any(s.date for s in sections) else path.name
     record = 0
     for section in sections:
         listed_on, problem = _listed_on(section.date, options)
@@ -168,7 +167,7 @@ def parse(path: Path, options: ImportOptions) -> Iterator[ParseResult]:
             paper = PaperRecord(
                 title=one_line(title.text),
                 abstract=unfold(abstract.text),
-                listing=Listing(source, FORMAT, position, listed_on),
+                listing=Listing(SOURCE_NAME, FORMAT, position, listed_on),
             )
             yield ParsedRecord(paper, SourcePosition(file, line=title.number, record=record))
 

@@ -70,7 +70,8 @@ def test_glued_subscribe_title_and_undated_page(seeds):
     assert first.record.title == GLUED_TITLE
     assert first.record.abstract.startswith("A significant aspiration of offline reinforcement")
     assert first.position.line == 3
-    assert first.record.listing.source == "000_b8207f4c8814c448.txt"
+    # an undated page is still a Daily Papers page: its papers sit under the source, no day
+    assert first.record.listing.source == "Daily Papers"
     assert first.record.listing.kind == "hf-page"
     assert first.record.listing.listed_on == ""
     # no header line becomes a paper, and the page's last line is the last abstract
