@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import errno
 import json
+import os
 import signal
 import sys
 import threading
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_FAILED = 0, 1, 2
 SEARCHING = ("search", "related", "for-you")  # commands that first index what the index missed
 CATCH_UP_BEFORE_SEARCH = 5_000  # papers (~10 s of indexing); more: say how to repair instead
+BACKGROUND_NICE = 10  # --background: the window's children yield the CPU to the window
 
 
 class UsageError(Exception):
@@ -47,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the version")
     parser.add_argument("--library", type=Path, help="library folder (default: user data dir)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help="run at a low CPU priority (the window starts its imports and indexing so)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = commands.add_parser("gui", help="open the window (the default)")
@@ -147,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.background and hasattr(os, "nice"):  # POSIX; a 2-core laptop's window stays smooth
+        os.nice(BACKGROUND_NICE)
     if args.command in (None, "gui"):
         from reader.gui.app import run
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -380,3 +381,18 @@ def test_console_script_prints_the_version():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"paper-reader {__version__}"
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX priorities")
+def test_background_lowers_the_cpu_priority_of_the_command(tmp_path: Path):
+    """The window starts its imports and rebuilds with --background, so they yield the CPU."""
+    Library.open(tmp_path).close()
+    code = (
+        "import os, sys; from reader.cli import main;"
+        f" code = main(['--background', '--library', {str(tmp_path)!r}, 'stats', '--json']);"
+        " print(os.nice(0), file=sys.stderr); sys.exit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stderr.strip().splitlines()[-1]) == min(19, os.nice(0) + 10)
+    assert json.loads(done.stdout)["papers"] == 0
