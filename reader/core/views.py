@@ -6,6 +6,7 @@ thread, so the GUI's background jobs can read side by side without sharing a con
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from array import array
@@ -60,27 +61,29 @@ class SourceDay:
 class Views:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._conns: list[sqlite3.Connection] = []
+        self._conns: dict[int, sqlite3.Connection] = {}  # by OS thread
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """This thread's read-only connection."""
-        conn = getattr(self._local, "conn", None)
+        """This thread's read-only connection.
+
+        Kept by thread id, not in a ``threading.local``: on a Qt pool thread Python makes a
+        new thread state for every job, and a thread-local connection was a new (leaked)
+        connection per job."""
+        conn = self._conns.get(threading.get_ident())
         if conn is None:
             conn = sqlite3.connect(
                 f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False, timeout=30
             )
             conn.execute("PRAGMA query_only = ON")
-            self._local.conn = conn
             with self._lock:
-                self._conns.append(conn)
+                self._conns[threading.get_ident()] = conn
         return conn
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._conns:
+            for conn in self._conns.values():
                 conn.close()
             self._conns.clear()
 
@@ -113,19 +116,21 @@ class Views:
         return ids
 
     def rows(self, ids: list[int]) -> dict[int, Row]:
+        """The list rows of ``ids``, read as one JSON value (one SQLite step, not one per row:
+        each step hands the GIL to SQLite and back, and the window's painting waits)."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        found = {}
-        for r in self.conn.execute(
-            "SELECT p.id, p.title, p.first_author, json_array_length(p.authors), p.published,"
-            " p.upvotes, p.bookmarked, p.is_read, (SELECT group_concat(t.name, ', ')"
-            " FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id),"
-            " p.last_listed_on"
+        (joined,) = self.conn.execute(
+            "SELECT json_group_array(json_array(p.id, p.title, p.first_author,"
+            " json_array_length(p.authors), p.published, p.upvotes, p.bookmarked, p.is_read,"
+            " (SELECT group_concat(t.name, ', ') FROM paper_tags pt JOIN tags t"
+            " ON t.id = pt.tag_id WHERE pt.paper_id = p.id), p.last_listed_on))"
             f" FROM papers p WHERE p.id IN ({marks})",
             ids,
-        ):
-            found[r[0]] = Row(
+        ).fetchone()
+        return {
+            r[0]: Row(
                 r[0],
                 r[1],
                 r[2],
@@ -137,7 +142,8 @@ class Views:
                 r[8] or "",
                 r[9] or "",
             )
-        return found
+            for r in json.loads(joined)
+        }
 
     def counts(self) -> dict[str, int]:
         one = self.conn.execute

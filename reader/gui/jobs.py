@@ -4,7 +4,9 @@ A job is a plain callable run on a Qt thread pool; its result or exception comes
 signal on the GUI thread. Jobs in a *channel* (e.g. "search") supersede each other: when a
 newer job of the channel was submitted, an older job's result is dropped, so a keystroke's
 search never paints over the next one. Interactive work gets a higher priority than bulk
-work. Writes (a bookmark, a tag, notes) run one at a time in the order they were made.
+work. Jobs run in *lanes*, each a thread pool: writes (a bookmark, a tag, notes) one at a
+time in the order they were made; the list's row fetches one at a time too, so a fast
+scroll's fetches queue and those of rows scrolled past are skipped, not run side by side.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 INTERACTIVE, BULK = 10, 0
+LANES = {"any": 3, "write": 1, "rows": 1}  # a lane's name and its number of threads
 # How long a job thread running Python may keep the GIL while the GUI thread waits for it
 # (CPython's default is 5 ms; painting a screenful of rows takes the GIL hundreds of times).
 GIL_SWITCH_S = 0.001
@@ -37,25 +41,44 @@ class CancelToken:
         return self._event.is_set()
 
 
-class _Signals(QObject):
-    finished = Signal(object)
-    failed = Signal(object, str)
-    progress = Signal(object)
+class _Relay(QObject):
+    """Carries every job's outcome to the GUI thread, tagged with the job's serial number.
+
+    One relay for all jobs, not a QObject per job: per-job signal objects and the closures
+    connected to them made reference cycles that only the cyclic GC freed, and its full
+    passes (which hold the GIL) were the window's longest stalls during an import."""
+
+    finished = Signal(int, object)
+    failed = Signal(int, object, str)
+    progress = Signal(int, object)
+
+
+@dataclass
+class _Callbacks:
+    channel: str | None
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[Exception], None] | None
+    on_progress: Callable[[Any], None] | None
+    title: str
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[..., Any], signals: _Signals, with_progress: bool) -> None:
+    def __init__(self, fn: Callable[..., Any], relay: _Relay, serial: int, progress: bool) -> None:
         super().__init__()
-        self.fn, self.signals, self.with_progress = fn, signals, with_progress
+        self.fn, self.relay, self.serial, self.progress = fn, relay, serial, progress
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        relay, serial = self.relay, self.serial
         try:
-            result = self.fn(self.signals.progress.emit) if self.with_progress else self.fn()
+            if self.progress:
+                result = self.fn(lambda p: relay.progress.emit(serial, p))
+            else:
+                result = self.fn()
         except Exception as e:  # delivered to the GUI thread; shown there, in one place
-            self.signals.failed.emit(e, traceback.format_exc())
+            relay.failed.emit(serial, e, traceback.format_exc())
         else:
-            self.signals.finished.emit(result)
+            relay.finished.emit(serial, result)
 
 
 class JobRunner(QObject):
@@ -63,20 +86,23 @@ class JobRunner(QObject):
 
     error = Signal(str, str)  # (title, message) for jobs without their own error handler
 
-    def __init__(self, parent: QObject | None = None, max_threads: int = 3) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(max_threads)
-        self.write_pool = QThreadPool(self)  # writes run one at a time, in submission order
-        self.write_pool.setMaxThreadCount(1)
-        for pool in (self.pool, self.write_pool):  # threads live on: each keeps its own
-            pool.setExpiryTimeout(-1)  # SQLite connection (Views), made once per thread
+        self.pools: dict[str, QThreadPool] = {}
+        for lane, threads in LANES.items():
+            pool = self.pools[lane] = QThreadPool(self)
+            pool.setMaxThreadCount(threads)
+            pool.setExpiryTimeout(-1)  # threads live on: each keeps its own SQLite connection
         self._latest: dict[str, int] = {}
         self._in_flight: Counter[str] = Counter()
         sys.setswitchinterval(GIL_SWITCH_S)
         self._serial = 0
-        self._live: set[_Signals] = set()
+        self._jobs: dict[int, _Callbacks] = {}  # by serial: jobs whose outcome is due
         self._closed = False
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._finished)
+        self._relay.failed.connect(self._failed)
+        self._relay.progress.connect(self._progressed)
 
     def submit(
         self,
@@ -88,7 +114,7 @@ class JobRunner(QObject):
         on_progress: Callable[[Any], None] | None = None,
         priority: int = INTERACTIVE,
         title: str = "Background task",
-        write: bool = False,
+        lane: str = "any",
     ) -> None:
         """Run ``fn()`` (or ``fn(report_progress)`` when ``on_progress`` is given)."""
         self._serial += 1
@@ -96,41 +122,9 @@ class JobRunner(QObject):
         if channel:
             self._latest[channel] = serial
             self._in_flight[channel] += 1
-        signals = _Signals()
-        self._live.add(signals)
-
-        def current() -> bool:
-            if self._closed:  # the window is gone: results have nowhere to go
-                return False
-            return channel is None or self._latest.get(channel) == serial
-
-        def ended() -> None:
-            self._live.discard(signals)
-            if channel:
-                self._in_flight[channel] -= 1
-
-        @Slot(object)
-        def done(result: Any) -> None:
-            ended()
-            if current() and on_done:
-                on_done(result)
-
-        @Slot(object, str)
-        def failed(error: Exception, details: str) -> None:
-            ended()
-            if not current():
-                return
-            if on_error:
-                on_error(error)
-            else:
-                self.error.emit(title, f"{error}")
-
-        signals.finished.connect(done)
-        signals.failed.connect(failed)
-        if on_progress:
-            signals.progress.connect(lambda p: current() and on_progress(p))
-        pool = self.write_pool if write else self.pool
-        pool.start(_Job(fn, signals, on_progress is not None), priority)
+        self._jobs[serial] = _Callbacks(channel, on_done, on_error, on_progress, title)
+        job = _Job(fn, self._relay, serial, on_progress is not None)
+        self.pools[lane].start(job, priority)
 
     def busy(self, channel: str) -> bool:
         """Whether a job of ``channel`` has not delivered its result yet."""
@@ -143,4 +137,40 @@ class JobRunner(QObject):
         return finished
 
     def wait(self, msecs: int = 30_000) -> bool:
-        return self.write_pool.waitForDone(msecs) and self.pool.waitForDone(msecs)
+        return all(pool.waitForDone(msecs) for pool in self.pools.values())
+
+    # -- outcomes, on the GUI thread -----------------------------------------------------------
+
+    def _current(self, serial: int, job: _Callbacks) -> bool:
+        """Whether the job's outcome is still wanted (the window is open, not superseded)."""
+        if self._closed:
+            return False
+        return job.channel is None or self._latest.get(job.channel) == serial
+
+    def _ended(self, serial: int) -> _Callbacks | None:
+        job = self._jobs.pop(serial, None)
+        if job is not None and job.channel:
+            self._in_flight[job.channel] -= 1
+        return job
+
+    @Slot(int, object)
+    def _finished(self, serial: int, result: Any) -> None:
+        job = self._ended(serial)
+        if job is not None and job.on_done and self._current(serial, job):
+            job.on_done(result)
+
+    @Slot(int, object, str)
+    def _failed(self, serial: int, error: Exception, _details: str) -> None:
+        job = self._ended(serial)
+        if job is None or not self._current(serial, job):
+            return
+        if job.on_error:
+            job.on_error(error)
+        else:
+            self.error.emit(job.title, f"{error}")
+
+    @Slot(int, object)
+    def _progressed(self, serial: int, progress: Any) -> None:
+        job = self._jobs.get(serial)
+        if job is not None and job.on_progress and self._current(serial, job):
+            job.on_progress(progress)

@@ -94,7 +94,7 @@ def drain(runner: JobRunner) -> None:
     for _ in range(20):
         runner.wait()
         QCoreApplication.processEvents()
-        if runner.pool.waitForDone(0):  # the results just delivered started no new job
+        if runner.wait(0):  # the results just delivered started no new job
             return
 
 
