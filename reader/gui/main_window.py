@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.sidebar.selectionModel().currentChanged.connect(self._sidebar_changed)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.horizontalHeader().sectionClicked.connect(self._sort_clicked)
+        self.table.verticalScrollBar().valueChanged.connect(self._list_scrolled)
         self.search_bar.query_changed.connect(self.run_search)
         self.related.paper_chosen.connect(self.go_to_paper)
         self.detail.bookmark_toggled.connect(
@@ -279,7 +280,7 @@ class MainWindow(QMainWindow):
             self._rebuilding = False
             self.statusBar().showMessage(f"Rebuilding the search index failed: {error}", 15_000)
 
-        self.runner.submit(catch_up, decided, failed, priority=BULK, title="Indexing", write=True)
+        self.runner.submit(catch_up, decided, failed, priority=BULK, title="Indexing", lane="write")
 
     def _rebuilt(self, _repaired: bool = True) -> None:
         self._rebuilding = False
@@ -388,6 +389,11 @@ class MainWindow(QMainWindow):
             self.run_search(self.query)
         else:
             self.refresh_list()
+
+    def _list_scrolled(self) -> None:
+        table = self.table
+        last = table.rowAt(table.viewport().height() - 1)
+        self.model.forget_offscreen(table.rowAt(0), last if last >= 0 else self.model.rowCount())
 
     def _sort_clicked(self, column: int) -> None:
         key = COLUMNS[column][1]
@@ -646,7 +652,7 @@ class MainWindow(QMainWindow):
                 self.model.refresh_rows()
                 self.refresh_sidebar()
 
-        self.runner.submit(write, done, title="Saving", write=True)
+        self.runner.submit(write, done, title="Saving", lane="write")
 
     def _check_external_changes(self) -> None:
         """Pick up papers and state changed by the CLI or another window."""
@@ -699,6 +705,7 @@ class MainWindow(QMainWindow):
 
     def _import_finished(self, report: ImportReport) -> None:
         self.runner.submit(self.views.rev, self._set_seen_rev, channel="rev")
+        self.model.refresh_rows()  # merged papers' rows (kept while the import ran) changed
         self.refresh_sidebar()
         if self.query:
             self.run_search(self.query)

@@ -93,3 +93,24 @@ def test_the_sort_order_survives_a_restart(seeded, seeded_folder, open_app, qtbo
     header = window.table.horizontalHeader()
     assert header.sortIndicatorSection() == TITLE
     assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+
+
+def test_reordered_rows_paint_at_once_and_a_change_fetches_them_again(seeded, qtbot):
+    """Rows are cached by paper: a re-sort (or papers arriving mid-import) shows the rows
+    already fetched without a round trip; a change to the papers' state fetches them again."""
+    model = seeded.window.model
+    first = [model.id_at(r) for r in range(20)]
+    titles = [cell(qtbot, seeded.window, r, TITLE) for r in range(20)]
+    fetches: list[list[int]] = []
+    rows = model.views.rows
+    model.views.rows = lambda ids: fetches.append(ids) or rows(ids)  # type: ignore[method-assign]
+
+    model.set_ids(first[::-1] + list(model.ids[20:]))
+    assert all(model.is_loaded(r) for r in range(20))
+    assert [model.index(r, TITLE).data() for r in range(20)] == titles[::-1]
+    assert model.row_of(first[0]) == 19 and model.row_of(-1) is None
+
+    model.refresh_rows()
+    assert not model.is_loaded(0)
+    assert cell(qtbot, seeded.window, 0, TITLE) == titles[-1]
+    assert any(first[-1] in ids for ids in fetches)

@@ -27,9 +27,9 @@ from reader.core.library import Library
 
 
 def reader_command(*args: str) -> tuple[str, list[str]]:
-    """How to run the ``paper-reader`` CLI as a background child process (at a low CPU
-    priority: on two cores an import at full speed made the window's paints take 3-6 times
-    longer), from a checkout or a bundle."""
+    """How to run the ``paper-reader`` CLI as a background child process, from a checkout
+    or a bundle (at a low CPU priority: on a two-core laptop the window must not wait for a
+    core while an import or the embedding runs)."""
     if getattr(sys, "frozen", False):  # PyInstaller: the app binary is the CLI too
         return sys.executable, ["--background", *args]
     return sys.executable, ["-m", "reader", "--background", *args]
