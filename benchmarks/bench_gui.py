@@ -1,7 +1,8 @@
 """GUI responsiveness benchmarks: cold start to first paint, and event-loop stalls.
 
     python benchmarks/bench_gui.py startup --library LIB [--runs 5] [--app /usr/bin/paper-reader]
-    python benchmarks/bench_gui.py stalls --library LIB --import FILE [--seconds 60] [--diagnose]
+    python benchmarks/bench_gui.py stalls --library LIB --import FILE [--seconds 60]
+        [--diagnose | --trace]
 
 Prints one JSON object per measurement. ``startup`` launches the app (this checkout, or an
 installed binary with ``--app``) as a fresh process per run and reports the wall time from
@@ -13,7 +14,9 @@ time between ticks (``gui_cpu``: the work done on the GUI thread, whatever the m
 load) and the gaps of the same probe in a bare process run meanwhile (``floor_``: what the
 machine's load alone causes; on a busy shared machine it is far from zero). ``--diagnose``
 samples every thread's stack while a tick is late and prints the most frequent ones to
-stderr (a poor man's py-spy).
+stderr (a poor man's py-spy). ``--trace`` times every event the GUI thread handles and every
+job result it is handed, and prints, for each gap over 40 ms, what ran on the GUI thread
+during it (the tracing itself slows the GUI thread down a little).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from collections import Counter
 from pathlib import Path
 
 STALL_SAMPLE_S = 0.02  # --diagnose: a tick this late counts as a stall and is sampled
+TRACE_GAP_S = 0.04  # --trace: gaps this long are explained
+TRACE_SPAN_S = 0.002  # --trace: GUI-thread work this long is recorded
 
 
 def startup(library: Path, runs: int, app: list[str]) -> dict[str, object]:
@@ -102,8 +107,96 @@ class StallSampler(threading.Thread):
                 print(f"--- {count} samples (x5 ms){lines}", file=sys.stderr)
 
 
+def gui_thread_times() -> tuple[float, float]:
+    """The calling thread's CPU time and its time spent runnable but not running (seconds)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            ran, waited, _ = f.read().split()
+        return int(ran) / 1e9, int(waited) / 1e9
+    except OSError:  # not Linux: no run-queue figure
+        return time.thread_time(), 0.0
+
+
+class GcTimes:
+    """The longest cyclic-GC pass of each generation (it holds the GIL: every thread waits)."""
+
+    def __init__(self) -> None:
+        self.longest = [0.0, 0.0, 0.0]
+        self.started = 0.0
+        gc.callbacks.append(self)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            generation = info["generation"]
+            took = time.perf_counter() - self.started
+            self.longest[generation] = max(self.longest[generation], took)
+
+    def report(self) -> dict[str, float]:
+        gc.callbacks.remove(self)
+        return {f"longest_gc_gen{g}_ms": round(t * 1000, 1) for g, t in enumerate(self.longest)}
+
+
+class Tracer:
+    """Records the GUI thread's work that took over TRACE_SPAN_S: events and job results."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float, str]] = []
+        self.depth = 0  # of the GUI thread's nested events
+
+    def time(self, label: str, call, *args):  # type: ignore[no-untyped-def]
+        gui = threading.current_thread() is threading.main_thread()
+        self.depth += gui
+        started = time.perf_counter()
+        try:
+            return call(*args)
+        finally:
+            self.depth -= gui
+            ended = time.perf_counter()
+            if ended - started > TRACE_SPAN_S:
+                self.spans.append((started, ended, f"{'  ' * self.depth}{label}"))
+
+    def application(self):  # type: ignore[no-untyped-def]
+        """A QApplication that times each top-level event it delivers."""
+        from PySide6.QtWidgets import QApplication
+
+        tracer = self
+
+        class TracedApplication(QApplication):
+            def notify(self, receiver, event):  # type: ignore[no-untyped-def]
+                label = f"{event.type().name} -> {type(receiver).__name__}"
+                return tracer.time(label, super().notify, receiver, event)
+
+        return TracedApplication(sys.argv[:1])
+
+    def wrap_runner(self, runner) -> None:  # type: ignore[no-untyped-def]
+        """Label each job result's handler with the job's title."""
+        submit = runner.submit
+
+        def traced_submit(fn, on_done=None, *args, title="Background task", **kwargs):  # type: ignore[no-untyped-def]
+            if on_done is not None:
+                handler = on_done
+                on_done = lambda result: self.time(f"result of {title!r}", handler, result)  # noqa: E731
+            job = fn
+            if kwargs.get("on_progress") is None:  # a job's own time, on its worker thread
+                fn = lambda: self.time(f"[job] {title!r}", job)  # noqa: E731
+            return submit(fn, on_done, *args, title=title, **kwargs)
+
+        runner.submit = traced_submit
+
+    def report(self, ticks: list[tuple[float, float]]) -> None:
+        for start, end in ticks:
+            if end - start < TRACE_GAP_S:
+                continue
+            print(f"===== gap of {(end - start) * 1000:.0f} ms", file=sys.stderr)
+            for s0, s1, label in self.spans:
+                if s1 > start and s0 < end:
+                    print(f"  {(s1 - s0) * 1000:6.1f} ms  {label}", file=sys.stderr)
+
+
 def stalls(
-    library: Path, import_file: Path, seconds: float, diagnose: bool = False
+    library: Path, import_file: Path, seconds: float, diagnose: bool = False, trace: bool = False
 ) -> dict[str, object]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no user settings read or written
@@ -118,11 +211,14 @@ def stalls(
     from reader.gui.main_window import MainWindow
 
     prepare_qt_environment()  # as the app does
-    app = QApplication(sys.argv[:1])
+    tracer = Tracer() if trace else None
+    app = tracer.application() if tracer else QApplication(sys.argv[:1])
     app.setOrganizationName("paper-reader-bench")
     QSettings().setValue("auto_embed", False)  # measure the import alone
     lib = Library.open(library)
     runner = JobRunner(app)
+    if tracer:
+        tracer.wrap_runner(runner)
     window = MainWindow(lib, runner, QSettings())
     window.show()
     window.start()
@@ -130,14 +226,17 @@ def stalls(
     window.importer.show_summary = False
     gaps: list[float] = []  # wall time between ticks
     busy: list[float] = []  # the GUI thread's CPU time between ticks: its own work
-    last = [time.perf_counter()]
-    last_cpu = [time.thread_time()]
+    queued: list[float] = []  # its time runnable but waiting for a CPU (Linux schedstat)
+    spans: list[tuple[float, float]] = []  # each gap's start and end (for --trace)
+    last = [time.perf_counter(), *gui_thread_times()]
 
     def tick() -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, wait = time.perf_counter(), *gui_thread_times()
         gaps.append(now - last[0])
-        busy.append(cpu - last_cpu[0])
-        last[0], last_cpu[0] = now, cpu
+        busy.append(cpu - last[1])
+        queued.append(wait - last[2])
+        spans.append((last[0], now))
+        last[:] = now, cpu, wait
 
     def scroll() -> None:
         bar = window.table.verticalScrollBar()
@@ -160,6 +259,8 @@ def stalls(
     sampler = StallSampler(last) if diagnose else None
     if sampler:
         sampler.start()
+    gc_times = GcTimes()
+    gc_figures: dict[str, float] = {}
 
     finished = [False]
 
@@ -168,6 +269,7 @@ def stalls(
             finished[0] = not window.importer.running
             probe.stop()  # the measurement ends here: quitting closes the window and waits
             scroller.stop()
+            gc_figures.update(gc_times.report())
             app.quit()
 
     watcher = QTimer(interval=100)
@@ -179,6 +281,8 @@ def stalls(
     if sampler:
         sampler.running = False
         sampler.report()
+    if tracer:
+        tracer.report(spans)
     observed = round(time.perf_counter() - started, 1)
     floor.terminate()
     bare = json.loads(floor.communicate()[0] or "{}")
@@ -192,7 +296,18 @@ def stalls(
         "ticks": len(gaps),
         **summary(gaps, "gap"),
         **summary(busy, "gui_cpu"),
+        **summary(queued, "gui_queued"),
+        # the longest gaps split into the GUI thread's CPU, its wait for a CPU, and the rest
+        # (blocked: the GIL, a lock, I/O)
+        "worst_gaps_ms": [
+            [
+                round(x * 1000, 1)
+                for x in (gaps[i], busy[i], queued[i], gaps[i] - busy[i] - queued[i])
+            ]
+            for i in sorted(range(len(gaps)), key=gaps.__getitem__)[-8:]
+        ],
         **{f"floor_{k}": v for k, v in bare.items()},
+        **gc_figures,
         "target_max_gap_ms": 50,
     }
 
@@ -251,13 +366,18 @@ def main() -> None:
     p.add_argument("--import", dest="import_file", type=Path, required=True)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--diagnose", action="store_true", help="print the stacks of stalls")
+    p.add_argument("--trace", action="store_true", help="print the GUI work during stalls")
     args = parser.parse_args()
     if args.what == "startup":
         print(json.dumps(startup(args.library, args.runs, shlex.split(args.app))))
     elif args.what == "floor":
         print(json.dumps(floor(args.seconds)))
     else:
-        print(json.dumps(stalls(args.library, args.import_file, args.seconds, args.diagnose)))
+        print(
+            json.dumps(
+                stalls(args.library, args.import_file, args.seconds, args.diagnose, args.trace)
+            )
+        )
 
 
 if __name__ == "__main__":
