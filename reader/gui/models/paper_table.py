@@ -11,7 +11,7 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont
 
 from reader.core.views import Row, Views
@@ -59,8 +59,12 @@ class PaperTableModel(QAbstractTableModel):
         # Ids whose row was fetched since rows last changed. Kept when only the ids change
         # (a re-sort, papers arriving during an import): those rows paint at once, unfetched.
         self._fresh: set[int] = set()
-        self._pending: dict[int, int] = {}  # windows (of the current ids) being fetched: token
-        self._tokens = 0
+        # One fetch at a time, of every window painting asked for since the last one: a fast
+        # scroll never queues a fetch per window it passed, and the screen is served first.
+        self._wanted: set[int] = set()  # windows (of the current ids) to fetch next
+        self._fetching: set[int] = set()  # windows (of the current ids) being fetched
+        self._in_flight = False
+        self._scheduled = False
         self._rows_generation = 0  # bumped when fetched rows may no longer be current
         self._ids_generation = 0  # bumped when the ids change (windows hold other ids)
         self.scores: dict[int, float] = {}  # search scores, when showing search results
@@ -77,14 +81,16 @@ class PaperTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.ids, self.scores = ids, scores
         self._ids_generation += 1
-        self._pending.clear()
+        self._wanted.clear()
+        self._fetching.clear()
         self.endResetModel()
 
     def refresh_rows(self) -> None:
         """Fetch the rows again and repaint (after a bookmark, tag or read change)."""
         self._rows_generation += 1
         self._fresh.clear()
-        self._pending.clear()
+        self._wanted.clear()
+        self._fetching.clear()
         if self.ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, TAGS))
 
@@ -102,51 +108,62 @@ class PaperTableModel(QAbstractTableModel):
         return int(rows[0]) if len(rows) else None  # (array.index: 23 ms at 1M papers)
 
     def forget_offscreen(self, first_row: int, last_row: int) -> None:
-        """The list scrolled: fetches of windows no longer on screen are skipped (they wait
-        in one queue, and a fast scroll would otherwise fetch every window it passed)."""
+        """The list scrolled: windows no longer on screen are not fetched."""
         first, last = first_row // WINDOW, last_row // WINDOW
-        for window in [w for w in self._pending if not first <= w <= last]:
-            del self._pending[window]
+        self._wanted = {w for w in self._wanted if first <= w <= last}
 
     def _row(self, row: int) -> Fetched | None:
         paper_id = self.ids[row]
         if paper_id not in self._fresh:
             window = row // WINDOW
-            if window not in self._pending:
-                self._fetch(window)
+            if window not in self._fetching:
+                self._wanted.add(window)
+                if not self._in_flight and not self._scheduled:
+                    self._scheduled = True  # after this paint: it may want more windows
+                    QTimer.singleShot(0, self._fetch_wanted)
         return self._rows.get(paper_id)
 
-    def _fetch(self, window: int) -> None:
-        self._tokens += 1
-        token = self._pending[window] = self._tokens
-        start, views = window * WINDOW, self.views
+    def _fetch_wanted(self) -> None:
+        self._scheduled = False
+        if self._in_flight or not self._wanted:
+            return
+        windows, self._wanted = sorted(self._wanted), set()
+        self._fetching, self._in_flight = set(windows), True
         rows_generation, ids_generation = self._rows_generation, self._ids_generation
-        ids = list(self.ids[start : start + WINDOW])
+        ids = [i for w in windows for i in self.ids[w * WINDOW : (w + 1) * WINDOW]]
+        views = self.views
 
-        def fetch() -> dict[int, Fetched] | None:  # cells are formatted here, off the GUI thread
-            if self._pending.get(window) != token:
-                return None  # scrolled away, or the list changed, while it waited
+        def fetch() -> dict[int, Fetched]:  # cells are formatted here, off the GUI thread
             return {i: (row, cells(row)) for i, row in views.rows(ids).items()}
 
-        def arrived(rows: dict[int, Fetched] | None) -> None:
-            if rows is None or rows_generation != self._rows_generation:
-                return  # the rows changed meanwhile: painting asks again
-            self._rows.update(rows)
-            self._fresh.update(ids)  # a paper deleted meanwhile paints blank, not asked again
-            for paper_id in rows:
-                self._rows.move_to_end(paper_id)
-            while len(self._rows) > CACHED_ROWS:
-                self._fresh.discard(self._rows.popitem(last=False)[0])
-            if ids_generation == self._ids_generation:
-                if self._pending.get(window) == token:
-                    del self._pending[window]
-                first, last = start, min(start + WINDOW, len(self.ids)) - 1
-            else:  # the rows moved: repaint whatever is on screen
-                first, last = 0, len(self.ids) - 1
-            if last >= first:
-                self.dataChanged.emit(self.index(first, 0), self.index(last, TAGS))
+        def arrived(rows: dict[int, Fetched]) -> None:
+            self._in_flight = False
+            if rows_generation == self._rows_generation:  # else: painting asks again
+                self._keep(ids, rows)
+                if ids_generation == self._ids_generation:
+                    self._fetching.clear()
+                    first, last = windows[0] * WINDOW, (windows[-1] + 1) * WINDOW - 1
+                else:  # the rows moved: repaint whatever is on screen
+                    first, last = 0, len(self.ids) - 1
+                last = min(last, len(self.ids) - 1)
+                if last >= first:
+                    self.dataChanged.emit(self.index(first, 0), self.index(last, TAGS))
+            self._fetch_wanted()
 
-        self.runner.submit(fetch, arrived, title="Loading rows", lane="rows")
+        def failed(error: Exception) -> None:
+            self._in_flight = False
+            self._fetching.clear()
+            self.runner.error.emit("Loading papers", str(error))
+
+        self.runner.submit(fetch, arrived, failed, title="Loading rows", lane="rows")
+
+    def _keep(self, ids: list[int], rows: dict[int, Fetched]) -> None:
+        self._rows.update(rows)
+        self._fresh.update(ids)  # a paper deleted meanwhile paints blank, not asked again
+        for paper_id in rows:
+            self._rows.move_to_end(paper_id)
+        while len(self._rows) > CACHED_ROWS:
+            self._fresh.discard(self._rows.popitem(last=False)[0])
 
     # -- Qt model interface ------------------------------------------------------------------
 
