@@ -11,6 +11,7 @@ scroll's fetches queue and those of rows scrolled past are skipped, not run side
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import traceback
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 INTERACTIVE, BULK = 10, 0
 LANES = {"any": 3, "write": 1, "rows": 1}  # a lane's name and its number of threads
@@ -62,23 +63,15 @@ class _Callbacks:
     title: str
 
 
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[..., Any], relay: _Relay, serial: int, progress: bool) -> None:
-        super().__init__()
-        self.fn, self.relay, self.serial, self.progress = fn, relay, serial, progress
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        relay, serial = self.relay, self.serial
-        try:
-            if self.progress:
-                result = self.fn(lambda p: relay.progress.emit(serial, p))
-            else:
-                result = self.fn()
-        except Exception as e:  # delivered to the GUI thread; shown there, in one place
-            relay.failed.emit(serial, e, traceback.format_exc())
-        else:
-            relay.finished.emit(serial, result)
+def _run(fn: Callable[..., Any], relay: _Relay, serial: int, progress: bool) -> None:
+    """A job's body on its pool thread (a plain callable: a Python QRunnable subclass per job
+    was one more wrapper object for the cyclic GC to walk)."""
+    try:
+        result = fn(lambda p: relay.progress.emit(serial, p)) if progress else fn()
+    except Exception as e:  # delivered to the GUI thread; shown there, in one place
+        relay.failed.emit(serial, e, traceback.format_exc())
+    else:
+        relay.finished.emit(serial, result)
 
 
 class JobRunner(QObject):
@@ -123,7 +116,7 @@ class JobRunner(QObject):
             self._latest[channel] = serial
             self._in_flight[channel] += 1
         self._jobs[serial] = _Callbacks(channel, on_done, on_error, on_progress, title)
-        job = _Job(fn, self._relay, serial, on_progress is not None)
+        job = functools.partial(_run, fn, self._relay, serial, on_progress is not None)
         self.pools[lane].start(job, priority)
 
     def busy(self, channel: str) -> bool:
