@@ -33,6 +33,7 @@ from reader.gui.models.paper_table import (
     TAGS,
     TITLE,
     UPVOTES,
+    PaperRowDelegate,
     PaperTableModel,
 )
 from reader.gui.models.sidebar import VIEW_ROLE, SidebarModel
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
     def _make_table(self) -> QTableView:
         table = QTableView()
         table.setModel(self.model)
+        table.setItemDelegate(PaperRowDelegate(self.model, table))
         table.setAccessibleName("Papers")
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -581,6 +583,7 @@ class MainWindow(QMainWindow):
             lambda found: self.related.show_related(*found, embedding=self.embedder.running),
             self.related.show_error,
             channel="related",
+            title="Finding related papers",
         )
 
     def _paper_loaded(self, paper: Paper, terms: frozenset[str]) -> None:
@@ -704,7 +707,9 @@ class MainWindow(QMainWindow):
             self.refresh_list(keep_scroll=True)
 
     def _import_finished(self, report: ImportReport) -> None:
-        self.runner.submit(self.views.rev, self._set_seen_rev, channel="rev")
+        self.runner.submit(
+            self.views.rev, self._set_seen_rev, channel="rev", title="Looking for changes"
+        )
         self.model.refresh_rows()  # merged papers' rows (kept while the import ran) changed
         self.refresh_sidebar()
         if self.query:

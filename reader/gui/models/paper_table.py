@@ -11,8 +11,16 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from reader.core.views import Row, Views
 from reader.gui.jobs import JobRunner
@@ -45,6 +53,8 @@ R = Qt.ItemDataRole
 DISPLAY, FONT, ALIGNMENT, TOOLTIP = R.DisplayRole, R.FontRole, R.TextAlignmentRole, R.ToolTipRole
 ROLES = frozenset({DISPLAY, FONT, ALIGNMENT, TOOLTIP, R.AccessibleTextRole})
 CENTER = int(Qt.AlignmentFlag.AlignCenter)
+CENTERED = frozenset({STAR, UPVOTES})  # columns of one short value
+HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 
 Index = QModelIndex | QPersistentModelIndex
 Fetched = tuple[Row, tuple[str, ...]]  # a row and its cells' text
@@ -112,7 +122,8 @@ class PaperTableModel(QAbstractTableModel):
         first, last = first_row // WINDOW, last_row // WINDOW
         self._wanted = {w for w in self._wanted if first <= w <= last}
 
-    def _row(self, row: int) -> Fetched | None:
+    def fetched(self, row: int) -> Fetched | None:
+        """The row's last fetched values (None: never fetched); asks for it if not current."""
         paper_id = self.ids[row]
         if paper_id not in self._fresh:
             window = row // WINDOW
@@ -184,7 +195,7 @@ class PaperTableModel(QAbstractTableModel):
         # Called for every role of every painted cell: unanswered roles return first.
         if role not in ROLES:
             return None
-        fetched = self._row(index.row())
+        fetched = self.fetched(index.row())
         if fetched is None:
             return None
         row, texts = fetched
@@ -192,12 +203,17 @@ class PaperTableModel(QAbstractTableModel):
         if role == DISPLAY:
             return texts[column]
         if role == FONT:
-            return self._bold if column == TITLE and not row.read else None
+            return self._bold if is_bold(row, column) else None
         if role == ALIGNMENT:
-            return CENTER if column in (STAR, UPVOTES) else None
+            return CENTER if column in CENTERED else None
         if role == TOOLTIP:
             return row.title if column == TITLE else None
         return texts[column] or ("bookmarked" if row.bookmarked else "")  # accessible text
+
+
+def is_bold(row: Row, column: int) -> bool:
+    """Unread papers' titles are bold."""
+    return column == TITLE and not row.read
 
 
 def cells(row: Row) -> tuple[str, ...]:
@@ -212,3 +228,41 @@ def cells(row: Row) -> tuple[str, ...]:
         "" if row.upvotes is None else str(row.upvotes),
         row.tags,
     )
+
+
+class PaperRowDelegate(QStyledItemDelegate):
+    """Paints the list's cells from the model's fetched rows with one Python call per cell.
+
+    The stock delegate asks ``data()`` for seven roles per cell: ~1,500 calls into Python
+    per screenful, each taking the GIL. While a job ran Python (a search, related papers)
+    each call waited for the job's turn to end, and a paint took 100 ms instead of 10;
+    with one call per cell it takes 25. Tooltips and accessibility still ask ``data()``.
+    """
+
+    def __init__(self, model: PaperTableModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._bold: dict[str, tuple[QFont, QFontMetrics]] = {}  # by the view font's key
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        option.index = index
+        fetched = self.model.fetched(index.row())
+        if fetched is None:
+            return  # not fetched yet: blank until its rows arrive
+        row, texts = fetched
+        column = index.column()
+        if texts[column]:
+            option.text = texts[column]
+            option.features |= HAS_DISPLAY
+        if is_bold(row, column):
+            option.font, option.fontMetrics = self._bold_of(option.font)
+        elif column in CENTERED:
+            option.displayAlignment = Qt.AlignmentFlag.AlignCenter
+
+    def _bold_of(self, font: QFont) -> tuple[QFont, QFontMetrics]:
+        key = font.key()
+        if key not in self._bold:
+            bold = QFont(font)
+            bold.setBold(True)
+            self._bold[key] = bold, QFontMetrics(bold)
+        return self._bold[key]
