@@ -298,11 +298,12 @@ def stalls(
         **summary(busy, "gui_cpu"),
         **summary(queued, "gui_queued"),
         # the longest gaps split into the GUI thread's CPU, its wait for a CPU, and the rest
-        # (blocked: the GIL, a lock, I/O)
-        "worst_gaps_ms": [
+        # (blocked: the GIL, a lock, I/O), and when each ended (seconds after the import began)
+        "worst_gaps_ms_cpu_queued_blocked_at_s": [
             [
-                round(x * 1000, 1)
-                for x in (gaps[i], busy[i], queued[i], gaps[i] - busy[i] - queued[i])
+                *(round(x * 1000, 1) for x in (gaps[i], busy[i], queued[i])),
+                round((gaps[i] - busy[i] - queued[i]) * 1000, 1),
+                round(spans[i][1] - started, 1),
             ]
             for i in sorted(range(len(gaps)), key=gaps.__getitem__)[-8:]
         ],
