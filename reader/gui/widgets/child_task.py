@@ -76,6 +76,7 @@ class ChildTask(QObject):
         return self.process is not None
 
     def run(self, *args: str) -> None:
+        """Start ``paper-reader --library <this library> *args``."""
         self.cancelling = False
         self.bar.setRange(0, 0)
         self.widget.setVisible(True)
@@ -85,7 +86,7 @@ class ChildTask(QObject):
         process.readyReadStandardError.connect(self._read_progress)
         process.finished.connect(self._done)
         process.errorOccurred.connect(self._error)
-        program, arguments = reader_command(*args)
+        program, arguments = reader_command("--library", str(self.library.folder), *args)
         process.start(program, arguments)
 
     def cancel(self) -> None:

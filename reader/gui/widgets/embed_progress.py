@@ -26,7 +26,7 @@ class EmbedController(ChildTask):
             return
         self.label.setText("Meaning vectors: starting…")
         self.label.setToolTip("Related papers and meaning search improve as papers are embedded")
-        self.run("--library", str(self.library.folder), "embed", "--progress")
+        self.run("embed", "--progress")
 
     def on_progress(self, progress: dict[str, Any]) -> None:
         done, total = int(progress["done"]), int(progress["total"])

@@ -55,8 +55,6 @@ class ImportController(ChildTask):
         self._added_seen = self._added = 0
         self._refresh.start()
         self.run(
-            "--library",
-            str(self.library.folder),
             "import",
             "--json",
             "--progress",

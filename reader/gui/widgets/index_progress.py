@@ -26,7 +26,7 @@ class IndexController(ChildTask):
         if self.running:
             return
         self.label.setText("Search index: rebuilding…")
-        self.run("--library", str(self.library.folder), "check", "--repair", "--progress", "--json")
+        self.run("check", "--repair", "--progress", "--json")
 
     def on_progress(self, progress: dict[str, Any]) -> None:
         self.label.setText(f"Search index: {int(progress['done']):,} papers indexed")
