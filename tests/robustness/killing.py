@@ -6,7 +6,9 @@ progress line (0 = the start), wait ``delay`` seconds": it is picked from the ti
 seeded random generator, half of the time uniformly over the run's duration and half of the
 time uniformly over its phases (so the short phases, such as a final index commit, are hit
 as often as the long ones). Anchoring on events keeps the kills spread across the work even
-when the machine is busier than it was during the reference run.
+when the machine is busier than it was during the reference run; when it is quieter, a run
+can end before its moment, and a ``KillPlan`` then draws the next moments from that faster
+run's own timeline.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,23 +75,18 @@ class KillMoment:
         return f"{self.delay:.2f}s after progress line {self.event}"
 
 
-def pick_moments(timeline: Timeline, count: int, rng: random.Random) -> list[KillMoment]:
-    """``count`` kill moments spread over the timeline (see the module docstring)."""
+def pick_moment(timeline: Timeline, n: int, rng: random.Random) -> KillMoment:
+    """The ``n``-th kill moment: even ones uniform over time, odd ones over phases."""
     phases = timeline.phases()
-    total = sum(length for _, length in phases) or 1.0
-    moments = []
-    for n in range(count):
-        if n % 2 == 0:  # uniform over time
-            at = rng.uniform(0, total)
-            event = 0
-            while at > phases[event][1] and event < len(phases) - 1:
-                at -= phases[event][1]
-                event += 1
-            moments.append(KillMoment(event, min(at, phases[event][1])))
-        else:  # uniform over phases, uniform within the phase
-            event, length = rng.choice(phases)
-            moments.append(KillMoment(event, rng.uniform(0, length)))
-    return moments
+    if n % 2 == 0:
+        at = rng.uniform(0, sum(length for _, length in phases))
+        event = 0
+        while at > phases[event][1] and event < len(phases) - 1:
+            at -= phases[event][1]
+            event += 1
+        return KillMoment(event, min(at, phases[event][1]))
+    event, length = rng.choice(phases)
+    return KillMoment(event, rng.uniform(0, length))
 
 
 @dataclass
@@ -98,6 +95,34 @@ class Outcome:
     returncode: int
     lines: list[str]  # progress lines seen before the kill
     stdout: str
+    timeline: Timeline | None = None  # the whole run's, when it was not killed
+
+
+class KillPlan:
+    """Kill moments until ``trials`` runs were killed before they ended, from at most three
+    times as many attempts. A run that ended before its moment was faster than the reference
+    (the machine got quieter), so the next moments come from its own, shorter timeline."""
+
+    def __init__(self, timeline: Timeline, trials: int, rng: random.Random) -> None:
+        self.timeline, self.trials, self.rng = timeline, trials, rng
+        self.attempts = self.killed = 0
+
+    def __iter__(self) -> Iterator[tuple[int, KillMoment]]:
+        while self.killed < self.trials and self.attempts < 3 * self.trials:
+            attempt = self.attempts
+            self.attempts += 1
+            yield attempt, pick_moment(self.timeline, attempt, self.rng)
+
+    def record(self, outcome: Outcome) -> None:
+        self.killed += outcome.killed
+        if outcome.timeline is not None and outcome.timeline.end < self.timeline.end:
+            self.timeline = outcome.timeline
+
+    def shortfall(self) -> str:
+        """Empty when enough runs were killed, else what went wrong."""
+        if self.killed == self.trials:
+            return ""
+        return f"only {self.killed} of {self.attempts} runs were killed before they ended"
 
 
 class _Reader(threading.Thread):
@@ -172,10 +197,13 @@ def run_and_kill(
     if killed:
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    end = time.monotonic() - reader.start_time
     reader.join()
     drain.join()
-    seen = [line for line in reader.lines if is_event in line]
-    return Outcome(killed, proc.returncode, seen, b"".join(out).decode(errors="replace"))
+    seen = [t for t, line in zip(reader.times, reader.lines, strict=True) if is_event in line]
+    lines = [line for line in reader.lines if is_event in line]
+    timeline = None if killed else Timeline(seen, end)
+    return Outcome(killed, proc.returncode, lines, b"".join(out).decode(errors="replace"), timeline)
 
 
 def run(cmd: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

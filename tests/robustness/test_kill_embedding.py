@@ -25,10 +25,10 @@ from reader.core.related.vectors import VectorStore, text_hash
 from tests.robustness.conftest import real_lines, write_lines
 from tests.robustness.embed_writer import DIM, FakeEmbedder, fake_vector
 from tests.robustness.killing import (
+    KillPlan,
     cli,
     kill_seed,
     kill_trials,
-    pick_moments,
     record_timeline,
     run,
     run_and_kill,
@@ -123,14 +123,13 @@ def test_a_killed_embed_command_keeps_whole_batches_and_resumes(tmp_path: Path, 
     dim = ref_vectors.dim
     trials = max(1, kill_trials() // 4)
     rng = random.Random(f"{kill_seed()}-embed-cli")
-    failures, killed = [], 0
-    for trial, moment in enumerate(pick_moments(timeline, 3 * trials, rng)):
-        if killed == trials:  # runs that ended before their kill moment do not count
-            break
+    failures: list[str] = []
+    plan = KillPlan(timeline, trials, rng)
+    for trial, moment in plan:
         folder = tmp_path / f"trial-{trial}"
         shutil.copytree(base, folder)
         outcome = run_and_kill(cli("--library", str(folder), "embed"), moment, "embedding:")
-        killed += outcome.killed
+        plan.record(outcome)
         at_kill, tail, survived = 0, 0, True
         try:
             if (folder / "vectors" / "meta.json").exists():
@@ -155,7 +154,7 @@ def test_a_killed_embed_command_keeps_whole_batches_and_resumes(tmp_path: Path, 
             survived=survived,
         )
     assert not failures, "\n".join(failures)
-    assert killed == trials, f"only {killed} of {3 * trials} runs were killed before they ended"
+    assert not plan.shortfall(), plan.shortfall()
 
 
 def test_a_killed_embedding_with_tiny_batches_never_keeps_a_torn_vector(
@@ -176,14 +175,13 @@ def test_a_killed_embedding_with_tiny_batches_never_keeps_a_torn_vector(
 
     trials = kill_trials()
     rng = random.Random(f"{kill_seed()}-embed-script")
-    failures, killed = [], 0
-    for trial, moment in enumerate(pick_moments(timeline, 3 * trials, rng)):
-        if killed == trials:  # runs that ended before their kill moment do not count
-            break
+    failures: list[str] = []
+    plan = KillPlan(timeline, trials, rng)
+    for trial, moment in plan:
         folder = tmp_path / f"trial-{trial}"
         shutil.copytree(base, folder)
         outcome = run_and_kill(writer(folder), moment, "embedded ")
-        killed += outcome.killed
+        plan.record(outcome)
         at_kill, tail, survived = 0, 0, True
         try:
             if (folder / "vectors" / "meta.json").exists():
@@ -208,4 +206,4 @@ def test_a_killed_embedding_with_tiny_batches_never_keeps_a_torn_vector(
             survived=survived,
         )
     assert not failures, "\n".join(failures)
-    assert killed == trials, f"only {killed} of {3 * trials} runs were killed before they ended"
+    assert not plan.shortfall(), plan.shortfall()

@@ -24,10 +24,10 @@ from tests.robustness.conftest import (
     write_lines,
 )
 from tests.robustness.killing import (
+    KillPlan,
     cli,
     kill_seed,
     kill_trials,
-    pick_moments,
     record_timeline,
     run,
     run_and_kill,
@@ -98,13 +98,12 @@ def test_a_killed_import_keeps_whole_batches_and_a_rerun_completes_it(
     assert len(reference["papers"]) == profile.lines
 
     rng = random.Random(f"{kill_seed()}-import-{profile.name}")
-    killed, failures = 0, []
-    for trial, moment in enumerate(pick_moments(timeline, 3 * trials, rng)):
-        if killed == trials:  # runs that ended before their kill moment do not count
-            break
+    failures: list[str] = []
+    plan = KillPlan(timeline, trials, rng)
+    for trial, moment in plan:
         folder = tmp_path / f"trial-{trial}"
         outcome = run_and_kill(profile.command(folder, file), moment, PROGRESS)
-        killed += outcome.killed
+        plan.record(outcome)
         papers = indexed = leftovers = 0
         survived = True
         try:
@@ -134,4 +133,4 @@ def test_a_killed_import_keeps_whole_batches_and_a_rerun_completes_it(
             survived=survived,
         )
     assert not failures, "\n".join(failures)
-    assert killed == trials, f"only {killed} of {3 * trials} runs were killed before they ended"
+    assert not plan.shortfall(), plan.shortfall()
