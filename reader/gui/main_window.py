@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
@@ -48,6 +49,9 @@ from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar, any_word_query
 SEARCH_LIMIT = 1000  # ranked hits shown for a query
 FOR_YOU_LIMIT = 200  # unread papers "For you" lists, best first
 POLL_MS = 2000  # how often the window looks for changes made by another process
+# Related papers are looked up once the selection rests this long: holding J down would
+# otherwise start a Python-heavy lookup per paper passed, each slowing the window's paints.
+RELATED_DELAY_MS = 120
 REBUILDING_MESSAGE = "Rebuilding the search index — searches show simple matches meanwhile"
 # The list's column widths and order, per column layout: Qt can crash restoring a header
 # state saved with another number of columns (e.g. by an older or newer version).
@@ -67,6 +71,7 @@ class MainWindow(QMainWindow):
         self._seen_rev = library.store.rev()
         self._rebuilding = False  # a background index repair / catch-up is running
         self._rebuild_again = False  # asked for meanwhile: run once more when it ends
+        self._when_listed: list[Callable[[], None]] = []  # see after_list_lands
         self.views = library.open_views()  # read by jobs only, one connection per thread
 
         self.sidebar_model = SidebarModel()
@@ -117,6 +122,8 @@ class MainWindow(QMainWindow):
         self._poll = QTimer(self, interval=POLL_MS)
         self._poll.timeout.connect(self._check_external_changes)
         self._poll.start()
+        self._related_timer = QTimer(self, singleShot=True, interval=RELATED_DELAY_MS)
+        self._related_timer.timeout.connect(lambda: self._load_related(self.current_id))
 
     # -- construction ------------------------------------------------------------------------
 
@@ -231,9 +238,13 @@ class MainWindow(QMainWindow):
     # -- start-up --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Fill the panes; import the bundled sample into an empty library."""
+        """Fill the panes; once the list shows, import the bundled sample into an empty
+        library, or catch the derived data up, and back up."""
         self.refresh_sidebar()
         self.refresh_list(select_id=self.settings.value("last_paper", None, int))
+        self.after_list_lands(self._upkeep)
+
+    def _upkeep(self) -> None:
         if self.library.store.count() == 0:
             from reader.core.resources import sample_library_files
 
@@ -243,6 +254,18 @@ class MainWindow(QMainWindow):
             self.embed_missing()
         # its own connection and the online backup API: no need to hold up the user's writes
         self.runner.submit(self.library.backup_if_due, priority=BULK, title="Backing up")
+
+    def after_list_lands(self, *work: Callable[[], None]) -> None:
+        """Run ``work`` when the list next shows its papers (whichever listing or search
+        shows them). Work the first screen does not need waits for it: each Python job
+        running beside the GUI thread lengthens its waits for the GIL, and a first paint
+        beside five of them stalled the window for 99 ms."""
+        self._when_listed.extend(work)
+
+    def _list_landed(self) -> None:
+        work, self._when_listed = self._when_listed, []
+        for fn in work:
+            fn()
 
     def rebuild_derived(self) -> None:
         """Bring the index up to date in the background; searches meanwhile fall back to
@@ -330,8 +353,7 @@ class MainWindow(QMainWindow):
             if self._embed_after_reload:
                 self._embed_after_reload = False
                 self.embed_missing()
-            if self.current_id is not None:
-                self._load_related(self.current_id)
+            self._load_related(self.current_id)
             if self.query and self.search_bar.mode_for(self.query) != "keyword":
                 self.run_search(self.query)
 
@@ -444,6 +466,7 @@ class MainWindow(QMainWindow):
                 self.table.scrollTo(
                     self.model.index(row, TITLE), QAbstractItemView.ScrollHint.PositionAtTop
                 )
+            self._list_landed()
 
         self.runner.submit(load, show, channel="list", title="Loading papers")
 
@@ -511,6 +534,7 @@ class MainWindow(QMainWindow):
             self._reselect(None)
             if mode != "keyword" and vectors < papers:
                 self.embed_missing()
+            self._list_landed()
 
         self.search_bar.set_status(f"{mode} search…")
         self.runner.submit(search, show, channel="list", title="Search")
@@ -565,13 +589,16 @@ class MainWindow(QMainWindow):
             channel="paper",
             title="Loading a paper",
         )
-        self.load_related(paper_id)
+        self.load_related()
 
-    def load_related(self, paper_id: int) -> None:
+    def load_related(self) -> None:
+        """Show the current paper's related papers once the selection rests."""
         self.related.show_computing()
-        self._load_related(paper_id)
+        self._related_timer.start()
 
-    def _load_related(self, paper_id: int) -> None:
+    def _load_related(self, paper_id: int | None) -> None:
+        if paper_id is None:
+            return
         library = self.library
 
         def related() -> tuple[list[tuple[Paper, float]], bool]:
@@ -717,10 +744,10 @@ class MainWindow(QMainWindow):
         else:
             self.refresh_list(keep_scroll=True)
         if self.current_id is not None:  # shown mid-import: its neighbours have just arrived
-            self.load_related(self.current_id)
-        self.rebuild_derived()  # a cancelled import leaves papers for this window to index
+            self.after_list_lands(self.load_related)
+        self.after_list_lands(self.rebuild_derived)  # a cancelled import leaves papers to index
         if not report.cancelled:
-            self.embed_missing()
+            self.after_list_lands(self.embed_missing)
 
     def _set_seen_rev(self, rev: int) -> None:
         self._seen_rev = rev

@@ -11,7 +11,7 @@ from PySide6.QtGui import QTextDocument
 from reader.gui.models.paper_table import TITLE
 from reader.gui.widgets.detail import SafeTextBrowser
 from reader.gui.widgets.related import ID_ROLE
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, click_row, wait_for_list
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, click_row, drain, wait_for_list
 
 PLAIN_TITLE = re.compile(r"^[A-Za-z0-9 ,:-]+$")  # appears verbatim in the browser's HTML
 
@@ -47,6 +47,25 @@ def test_selecting_a_row_shows_the_paper_and_related_papers_navigate_with_histor
     assert window.table.currentIndex().row() == row
     qtbot.keyClick(window.table, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: window.detail.paper.id == target, timeout=WAIT_MS)
+
+
+def test_paging_through_papers_with_j_looks_up_related_papers_once_it_stops(
+    seeded, qtbot, monkeypatch
+):
+    window, library = seeded.window, seeded.library
+    drain(seeded.runner)
+    asked: list[int] = []
+    lookup = library.related
+    monkeypatch.setattr(
+        library, "related", lambda pid, **kw: asked.append(pid) or lookup(pid, **kw)
+    )
+    window.table.setFocus()
+    for _ in range(12):  # faster than the delay: a key held down
+        qtbot.keyClick(window.table, Qt.Key.Key_J)
+    assert asked == []
+    assert window.related.status.isVisible()  # "computing…" meanwhile, not stale neighbours
+    qtbot.waitUntil(lambda: window.related.list.count() > 0, timeout=WAIT_MS)
+    assert asked == [window.current_id]
 
 
 HOSTILE_ABSTRACT = '<script>alert(1)</script><img src="http://example.com/x.png"> <b>bold</b>'

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 
 from reader.gui.models.paper_table import AUTHOR, LISTED, PUBLISHED, TAGS, TITLE, UPVOTES
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, drain
 
 
 def click_header(qtbot, window, column: int) -> None:  # type: ignore[no-untyped-def]
@@ -114,3 +114,18 @@ def test_reordered_rows_paint_at_once_and_a_change_fetches_them_again(seeded, qt
     assert not model.is_loaded(0)
     assert cell(qtbot, seeded.window, 0, TITLE) == titles[-1]
     assert any(first[-1] in ids for ids in fetches)
+
+
+def test_work_waiting_for_the_list_runs_once_when_a_search_replaced_the_listing(seeded, qtbot):
+    window = seeded.window
+    ran: list[int] = []
+    window.refresh_list()
+    window.after_list_lands(lambda: ran.append(window.model.rowCount()))
+    window.run_search("diffusion")  # the listing's result is dropped: the search's shows
+    assert ran == []
+    qtbot.waitUntil(lambda: bool(ran), timeout=WAIT_MS)
+    assert 0 < ran[0] < SAMPLE_PAPERS  # it ran when the search results were listed
+    drain(seeded.runner)
+    window.refresh_list()
+    qtbot.waitUntil(lambda: window.model.rowCount() == SAMPLE_PAPERS, timeout=WAIT_MS)
+    assert len(ran) == 1
