@@ -6,17 +6,19 @@
 
 Prints one JSON object per measurement. ``startup`` launches the app (this checkout, or an
 installed binary with ``--app``) as a fresh process per run and reports the wall time from
-launch to the main window's first paint (median of the runs). ``stalls`` opens the window
-on a library, starts importing FILE through the window's own import controller, scrolls the
-list every 40 ms, and records the gaps between ticks of a 10 ms timer: the longest gap is the
-longest time the GUI could not respond. Beside the gaps it reports the GUI thread's own CPU
-time between ticks (``gui_cpu``: the work done on the GUI thread, whatever the machine's
-load) and the gaps of the same probe in a bare process run meanwhile (``floor_``: what the
-machine's load alone causes; on a busy shared machine it is far from zero). ``--diagnose``
-samples every thread's stack while a tick is late and prints the most frequent ones to
-stderr (a poor man's py-spy). ``--trace`` times every event the GUI thread handles and every
-job result it is handed, and prints, for each gap over 40 ms, what ran on the GUI thread
-during it (the tracing itself slows the GUI thread down a little).
+launch to the main window's first paint (median of the runs). ``stalls`` opens the window on a
+library and, once it has shown its papers and its start-up jobs are done (as a user would),
+starts importing FILE through the window's own import controller; it scrolls the list every 40
+ms and records the gaps between ticks of a 10 ms timer: the longest gap is the longest time the
+GUI could not respond; the gaps while the window opened (its first paint) are reported apart.
+Beside the gaps it reports the GUI thread's own CPU time between ticks (``gui_cpu``: the work
+done on the GUI thread, whatever the machine's load) and the gaps of the same probe in a bare
+process run meanwhile (``floor_``: what the machine's load alone causes; on a busy shared
+machine it is far from zero). ``--diagnose`` samples every thread's stack while a tick is late
+and prints the most frequent ones to stderr (a poor man's py-spy). ``--trace`` times every
+event the GUI thread handles and every job result it is handed, and prints, for each gap over
+40 ms, what ran on the GUI thread during it (the tracing itself slows the GUI thread down a
+little).
 """
 
 from __future__ import annotations
@@ -252,8 +254,10 @@ def stalls(
         text=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
-    started = time.perf_counter()
-    window.importer.start([import_file])
+    opened = time.perf_counter()
+    begun: list[float] = []  # when the import began
+    listed: list[bool] = []
+    window.after_list_lands(lambda: listed.append(True))
     probe.start()
     scroller.start()
     sampler = StallSampler(last) if diagnose else None
@@ -264,16 +268,20 @@ def stalls(
 
     finished = [False]
 
-    def stop_when_done() -> None:
-        if not window.importer.running or time.perf_counter() > started + seconds:
-            finished[0] = not window.importer.running
+    def begin_or_stop() -> None:
+        if not begun and listed and runner.wait(0):  # the window has settled: import
+            begun.append(time.perf_counter())
+            window.importer.start([import_file])
+        done = bool(begun) and not window.importer.running
+        if done or time.perf_counter() > opened + seconds:
+            finished[0] = done
             probe.stop()  # the measurement ends here: quitting closes the window and waits
             scroller.stop()
             gc_figures.update(gc_times.report())
             app.quit()
 
     watcher = QTimer(interval=100)
-    watcher.timeout.connect(stop_when_done)
+    watcher.timeout.connect(begin_or_stop)
     watcher.start()
     app.exec()  # the real event loop, as in the app
     window.importer.cancel()
@@ -283,7 +291,10 @@ def stalls(
         sampler.report()
     if tracer:
         tracer.report(spans)
+    started = begun[0] if begun else time.perf_counter()
     observed = round(time.perf_counter() - started, 1)
+    opening = [i for i, (_, end) in enumerate(spans) if end <= started]
+    during = [i for i, (_, end) in enumerate(spans) if end > started]
     floor.terminate()
     bare = json.loads(floor.communicate()[0] or "{}")
     return {
@@ -293,10 +304,14 @@ def stalls(
         "import_finished": finished[0],
         "papers_after": lib.store.count(),
         "load_average": os.getloadavg()[0],
-        "ticks": len(gaps),
-        **summary(gaps, "gap"),
-        **summary(busy, "gui_cpu"),
-        **summary(queued, "gui_queued"),
+        # the window's opening (first paint, first rows) before the import began
+        "opening_s": round(started - opened, 2),
+        "opening_max_gap_ms": round(max((gaps[i] for i in opening), default=0.0) * 1000, 1),
+        # from here on: the import
+        "ticks": len(during),
+        **summary([gaps[i] for i in during], "gap"),
+        **summary([busy[i] for i in during], "gui_cpu"),
+        **summary([queued[i] for i in during], "gui_queued"),
         # the longest gaps split into the GUI thread's CPU, its wait for a CPU, and the rest
         # (blocked: the GIL, a lock, I/O), and when each ended (seconds after the import began)
         "worst_gaps_ms_cpu_queued_blocked_at_s": [
@@ -305,7 +320,7 @@ def stalls(
                 round((gaps[i] - busy[i] - queued[i]) * 1000, 1),
                 round(spans[i][1] - started, 1),
             ]
-            for i in sorted(range(len(gaps)), key=gaps.__getitem__)[-8:]
+            for i in sorted(during, key=gaps.__getitem__)[-8:]
         ],
         **{f"floor_{k}": v for k, v in bare.items()},
         **gc_figures,
