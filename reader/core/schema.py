@@ -112,6 +112,22 @@ MIGRATIONS: list[str] = [
         (SELECT max(l.listed_on) FROM listings l WHERE l.paper_id = papers.id), '');
     CREATE INDEX papers_last_listed_on ON papers(last_listed_on);
     """,
+    # 2 -> 3: a Daily Papers page without dates was listed under its file name (the sidebar
+    # showed the sample's first page as a source "000_b8207f4c8814c448.txt"); its papers now
+    # sit under the Daily Papers source without a day, as the importer lists them since.
+    # Listings already there (the page imported again since) are not doubled.
+    """
+    INSERT OR IGNORE INTO sources (name, kind)
+        SELECT 'Daily Papers', 'hf-page' FROM sources
+        WHERE kind = 'hf-page' AND name <> 'Daily Papers' LIMIT 1;
+    UPDATE OR IGNORE listings
+        SET source_id = (SELECT id FROM sources WHERE name = 'Daily Papers')
+        WHERE source_id IN
+            (SELECT id FROM sources WHERE kind = 'hf-page' AND name <> 'Daily Papers');
+    DELETE FROM listings WHERE source_id IN
+        (SELECT id FROM sources WHERE kind = 'hf-page' AND name <> 'Daily Papers');
+    DELETE FROM sources WHERE kind = 'hf-page' AND name <> 'Daily Papers';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,7 +18,7 @@ from reader.core.views import View, Views
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The DDL of every released version, frozen the day it shipped: add one file per new version.
-FROZEN_DDL = {1: FIXTURES / "schema_v1.sql"}
+FROZEN_DDL = {1: FIXTURES / "schema_v1.sql", 2: FIXTURES / "schema_v2.sql"}
 
 
 def _normalised(sql: str) -> str:
@@ -63,13 +63,34 @@ def build_v1_library(folder: Path) -> Path:
     return db
 
 
+def build_v2_library(folder: Path) -> Path:
+    """A version-2 library: version 1's, upgraded by the frozen step, with the sources the
+    Daily Papers page importer of version 2 wrote: an undated page listed under its file."""
+    db = build_v1_library(folder)
+    conn = sqlite3.connect(db)
+    conn.executescript(FROZEN_DDL[2].read_text())
+    conn.executescript(
+        """
+        INSERT INTO sources (id, name, kind) VALUES (2, 'Daily Papers', 'hf-api'),
+            (3, '000_b8207f4c8814c448.txt', 'hf-page'), (4, 'undated.txt', 'hf-page');
+        INSERT INTO listings (paper_id, source_id, listed_on, position, batch_id)
+            VALUES (1, 2, '2023-05-18', 0, 1), (1, 3, '', 0, 1), (2, 3, '', 1, 1),
+                   (2, 4, '', 1, 1);
+        PRAGMA user_version = 2;
+        """
+    )
+    conn.commit()
+    conn.close()
+    return db
+
+
 def build_library_at(version: int, folder: Path) -> Path:
     """A library folder at an earlier schema ``version`` (0: a brand-new, empty file)."""
     if version == 0:
         folder.mkdir(parents=True)
         sqlite3.connect(folder / "library.sqlite").close()
         return folder / "library.sqlite"
-    return {1: build_v1_library}[version](folder)
+    return {1: build_v1_library, 2: build_v2_library}[version](folder)
 
 
 def schema_of(db: Path) -> list[tuple[str, str, str]]:
@@ -83,7 +104,8 @@ def schema_of(db: Path) -> list[tuple[str, str, str]]:
 
 def test_every_released_version_has_frozen_ddl_and_its_migration_is_unchanged():
     assert set(FROZEN_DDL) == set(range(1, SCHEMA_VERSION))
-    assert _normalised(FROZEN_DDL[1].read_text()) == _normalised(MIGRATIONS[0])
+    for version, ddl in FROZEN_DDL.items():
+        assert _normalised(ddl.read_text()) == _normalised(MIGRATIONS[version - 1])
 
 
 @pytest.mark.parametrize("version", range(SCHEMA_VERSION))
@@ -143,6 +165,29 @@ def test_version_1_data_survives_the_upgrade_to_the_current_version(tmp_path: Pa
         assert [h.paper.id for h in library.search("trees").hits] == [1]
         assert [h.paper.id for h in library.search("tag:reasoning").hits] == [1]
         library.add_tags([2], ["new"])
+        assert library.check().consistent
+
+
+def test_an_undated_daily_papers_page_listed_under_its_file_name_moves_to_daily_papers(
+    tmp_path: Path,
+):
+    build_v2_library(tmp_path)
+    with Library(tmp_path) as library:
+        sources = library.store.query("SELECT name, kind FROM sources ORDER BY name")
+        assert [tuple(r) for r in sources] == [("Daily Papers", "hf-api"), ("hf-daily", "page")]
+        daily = library.store.query(
+            "SELECT l.paper_id, l.listed_on, l.position FROM listings l"
+            " JOIN sources s ON s.id = l.source_id WHERE s.name = 'Daily Papers'"
+            " ORDER BY l.paper_id, l.listed_on"
+        )
+        # both files listed paper 2 at position 1: one listing now, not two
+        assert [tuple(r) for r in daily] == [(1, "", 0), (1, "2023-05-18", 0), (2, "", 1)]
+        days = library.open_views().source_days()
+        assert [(d.source, d.listed_on, d.count) for d in days if d.source == "Daily Papers"] == [
+            ("Daily Papers", "2023-05-18", 1),
+            ("Daily Papers", "", 2),
+        ]
+        library.catch_up_index()
         assert library.check().consistent
 
 
