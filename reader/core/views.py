@@ -26,13 +26,16 @@ SORT_COLUMNS = {
 RECENT_LIMIT = 500  # "Recently added" shows this many papers
 
 
+UNDATED = "undated"  # View.listed_on for a source's listings without a day (never a day)
+
+
 @dataclass(frozen=True)
 class View:
     """A sidebar selection plus a sort order."""
 
     kind: str = "all"  # all | unread | bookmarked | recent | source | tag | saved | for_you
     value: str = ""  # the source or tag name; a saved search's query
-    listed_on: str = ""  # for a source: one day ("" = every day)
+    listed_on: str = ""  # for a source: one day, or UNDATED ("" = all of its papers)
     sort: str = "published"
     descending: bool = True
 
@@ -209,7 +212,8 @@ def _where(view: View) -> tuple[str, list[object]]:
         )
     if view.kind == "source":
         day = " AND l.listed_on = ?" if view.listed_on else ""
-        params: list[object] = [view.value] + ([view.listed_on] if view.listed_on else [])
+        listed_on = "" if view.listed_on == UNDATED else view.listed_on
+        params: list[object] = [view.value] + ([listed_on] if view.listed_on else [])
         return (
             "WHERE p.id IN (SELECT l.paper_id FROM listings l JOIN sources s"
             f" ON s.id = l.source_id WHERE s.name = ?{day})",

@@ -34,7 +34,10 @@ def test_empty_library_imports_the_sample_and_fills_list_and_sidebar(open_app, t
     )
     days = [daily.child(r).text() for r in range(daily.rowCount())]
     assert days, "the Daily Papers source lists no days"
-    assert all(DAY.match(d) for d in days), days
+    *dated, undated = days  # the sample's first page has no day: its papers come last
+    assert all(DAY.match(d) for d in dated), days
+    assert re.fullmatch(r"undated \((\d+)\)", undated), days
+    undated_count = int(undated.split("(")[1].rstrip(")"))
     # a paper is selected and shown (the one first shown stays while papers arrive), and the
     # list's rows are real titles
     assert window.detail.paper is not None
@@ -42,3 +45,6 @@ def test_empty_library_imports_the_sample_and_fills_list_and_sidebar(open_app, t
     assert cell(qtbot, window, row, TITLE) == window.detail.paper.title
     # the paper shown while the sample was still importing gets its related papers at the end
     qtbot.waitUntil(lambda: window.related.list.count() == 10, timeout=WAIT_MS)
+    # the undated papers have their own entry: selecting it lists them
+    window.sidebar.setCurrentIndex(daily.child(len(days) - 1).index())
+    qtbot.waitUntil(lambda: window.model.rowCount() == undated_count, timeout=WAIT_MS)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from reader.core.views import SourceDay, View
+from reader.core.views import UNDATED, SourceDay, View
 
 VIEW_ROLE = Qt.ItemDataRole.UserRole + 1
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -96,6 +96,9 @@ def describe(
         if day.listed_on:
             text = f"{day_label(day.listed_on)} ({day.count})"
             parent.children.append(Node(text, View("source", day.source, day.listed_on)))
+        elif parent.children:  # a source of days that also lists papers without one
+            text = f"{day_label('')} ({day.count})"
+            parent.children.append(Node(text, View("source", day.source, UNDATED)))
     tag_group = Node("Tags")
     nodes: dict[str, Node] = {}
     for name, count in tags:
