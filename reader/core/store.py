@@ -455,6 +455,10 @@ class Store:
     def count(self, table: str = "papers") -> int:
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
+    def is_empty(self) -> bool:
+        """No papers (at once at any size: a count reads an index of every paper)."""
+        return self.conn.execute("SELECT 1 FROM papers LIMIT 1").fetchone() is None
+
     def stats(self) -> dict[str, int]:
         with self._lock:
             return self._stats()

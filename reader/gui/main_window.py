@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         self.after_list_lands(self._upkeep)
 
     def _upkeep(self) -> None:
-        if self.library.store.count() == 0:
+        if self.library.store.is_empty():
             from reader.core.resources import sample_library_files
 
             self.start_import(sample_library_files(), title="Importing the sample library")

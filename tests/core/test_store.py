@@ -338,3 +338,9 @@ def test_reopening_a_library_keeps_its_data(tmp_path: Path):
     assert titles(store) == ["Kept"]
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     store.close()
+
+
+def test_a_store_is_empty_until_it_holds_a_paper(store: Store):
+    assert store.is_empty()
+    store.write_records([record("The Only Paper")], None)
+    assert not store.is_empty()
