@@ -12,6 +12,10 @@ import threading
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the CLI's start-up does not need it
+    import numpy as np
 
 # Plain columns, so that ORDER BY walks the column's index instead of sorting every row (NULLs
 # sort as the smallest value: missing dates and upvotes go last when descending).
@@ -24,6 +28,9 @@ SORT_COLUMNS = {
     "added_at": "p.added_at",
 }
 RECENT_LIMIT = 500  # "Recently added" shows this many papers
+# A view of more than 1/8 of the library is sorted by masking the library's order (see
+# Views.ids): SQLite sorting table rows costs about 8 index-scanned rows per sorted row.
+BIG_VIEW_SHARE = 8
 
 
 UNDATED = "undated"  # View.listed_on for a source's listings without a day (never a day)
@@ -100,23 +107,48 @@ class Views:
 
         SQLite joins them into one string (an aggregate over an ordered subquery keeps its
         order) and numpy parses it: a row-by-row Python loop held the GIL in many short
-        turns, and during an import the window waited for it (the longest stalls)."""
+        turns, and during an import the window waited for it (the longest stalls).
+
+        A view holding a big share of the library (unread, a big file's source) is the
+        library's order, read from the sort column's index alone, masked by the view's ids:
+        SQLite sorting 100k unread papers itself (a temporary B-tree over table rows) took
+        120-180 ms, the index scan and the mask 20-37 ms (benchmarks/bench_list.py)."""
+        import numpy as np
+
         where, params = _where(view)
         order = SORT_COLUMNS.get(view.sort, SORT_COLUMNS["published"])
         direction = "DESC" if view.descending else "ASC"
-        sql = f"SELECT p.id FROM papers p {where} ORDER BY {order} {direction}, p.id {direction}"
+        ordered = f"ORDER BY {order} {direction}, p.id {direction}"
         if view.kind == "recent":
             sql = (
                 f"SELECT id FROM (SELECT p.* FROM papers p ORDER BY p.added_at DESC, p.id DESC"
-                f" LIMIT {RECENT_LIMIT}) p ORDER BY {order} {direction}, p.id {direction}"
+                f" LIMIT {RECENT_LIMIT}) p {ordered}"
             )
+            return _as_array(self._joined_ids(sql, params))
+        if not where:
+            return _as_array(self._joined_ids(f"SELECT p.id FROM papers p {ordered}", []))
+        self.conn.execute("BEGIN")  # one snapshot for the view's ids and the library's order
+        try:
+            linked = _linked_ids(view)
+            members = self._joined_ids(*(linked or (f"SELECT p.id FROM papers p {where}", params)))
+            (top,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()
+            if len(members) * BIG_VIEW_SHARE < top:  # a small view: SQLite sorts it
+                sql = f"SELECT p.id FROM papers p {where} {ordered}"
+                return _as_array(self._joined_ids(sql, params))
+            everything = self._joined_ids(f"SELECT p.id FROM papers p {ordered}", [])
+        finally:
+            self.conn.execute("COMMIT")
+        shown = np.zeros(top + 1, dtype=bool)
+        shown[members] = True
+        return _as_array(everything[shown[everything]])
+
+    def _joined_ids(self, sql: str, params: list[object]) -> np.ndarray:
         import numpy as np
 
         (joined,) = self.conn.execute(f"SELECT group_concat(id) FROM ({sql})", params).fetchone()
-        ids = array("q")
-        if joined:
-            ids.frombytes(np.fromstring(joined, dtype=np.int64, sep=",").tobytes())
-        return ids
+        if not joined:
+            return np.empty(0, dtype=np.int64)
+        return np.fromstring(joined, dtype=np.int64, sep=",")
 
     def rows(self, ids: list[int]) -> dict[int, Row]:
         """The list rows of ``ids``, read as one JSON value (one SQLite step, not one per row:
@@ -204,23 +236,39 @@ def _where(view: View) -> tuple[str, list[object]]:
         return "WHERE p.is_read = 0", []
     if view.kind == "bookmarked":
         return "WHERE p.bookmarked = 1", []
+    linked = _linked_ids(view)
+    if linked is not None:
+        return f"WHERE p.id IN ({linked[0]})", linked[1]
+    return "", []
+
+
+def _linked_ids(view: View) -> tuple[str, list[object]] | None:
+    """For a tag or source view: the query of its paper ids (maybe repeated) from the table
+    linking papers to it, which needs no look at the papers themselves."""
     if view.kind == "tag":  # a tag and the tags below it in the hierarchy ("ml" has "ml/nlp")
         return (
-            "WHERE p.id IN (SELECT pt.paper_id FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id"
-            " WHERE t.name = ? OR t.name LIKE ? ESCAPE '\\')",
+            "SELECT pt.paper_id AS id FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id"
+            " WHERE t.name = ? OR t.name LIKE ? ESCAPE '\\'",
             [view.value, _like_prefix(view.value) + "/%"],
         )
     if view.kind == "source":
         day = " AND l.listed_on = ?" if view.listed_on else ""
         listed_on = "" if view.listed_on == UNDATED else view.listed_on
-        params: list[object] = [view.value] + ([listed_on] if view.listed_on else [])
         return (
-            "WHERE p.id IN (SELECT l.paper_id FROM listings l JOIN sources s"
-            f" ON s.id = l.source_id WHERE s.name = ?{day})",
-            params,
+            "SELECT l.paper_id AS id FROM listings l JOIN sources s"
+            f" ON s.id = l.source_id WHERE s.name = ?{day}",
+            [view.value] + ([listed_on] if view.listed_on else []),
         )
-    return "", []
+    return None
 
 
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _as_array(ids: np.ndarray) -> array:
+    import numpy as np
+
+    shown = array("q")
+    shown.frombytes(ids.astype(np.int64, copy=False).tobytes())
+    return shown
