@@ -123,7 +123,9 @@ class SelfTest:
             title = w.model.data(w.model.index(0, 1)) or ""
             word = max((t for t in title.split() if t.isalpha()), key=len, default="model")
             w.search_bar.edit.setText(word)
-            self.wait("search results", lambda: "result" in w.search_bar.status.text())
+            # the search ran (after the box's debounce) and its results landed; the status
+            # is "N results" or, past the list's limit, "top 1,000 of about N"
+            self.wait("search results", lambda: w.query == word and not w.runner.busy("list"))
             self.wait("a selected paper", lambda: w.detail.paper is not None)
             self.wait(
                 "related papers",

@@ -150,3 +150,14 @@ def test_startup_probe_reports_the_first_paint_and_quits(seeded_folder, tmp_path
     assert done.returncode == 0, done.stderr
     painted = json.loads(done.stdout.strip().splitlines()[-1])["first_paint_at"]
     assert started < painted < time.time()
+
+
+def test_self_test_passes_when_the_search_has_more_hits_than_the_list_shows(
+    seeded, monkeypatch, capsys
+):
+    from reader.gui import main_window
+    from reader.gui.app import SelfTest
+
+    monkeypatch.setattr(main_window, "SEARCH_LIMIT", 2)  # "top 2 of about N", not "N results"
+    assert SelfTest(seeded.window).run() == 0, capsys.readouterr().err
+    assert "top 2 of about" in seeded.window.search_bar.status.text()
