@@ -116,11 +116,19 @@ class SelfTest:
     def run(self) -> int:
         w = self.window
         try:
+
+            def top_row() -> int:  # the list opens on the paper last shown, maybe far down
+                return max(w.table.rowAt(0), 0)
+
             self.wait(
                 "papers in the list",
-                lambda: w.model.rowCount() > 0 and not w.importer.running and w.model.is_loaded(0),
+                lambda: (
+                    w.model.rowCount() > 0
+                    and not w.importer.running
+                    and w.model.is_loaded(top_row())
+                ),
             )
-            title = w.model.data(w.model.index(0, 1)) or ""
+            title = w.model.data(w.model.index(top_row(), 1)) or ""
             word = max((t for t in title.split() if t.isalpha()), key=len, default="model")
             w.search_bar.edit.setText(word)
             # the search ran (after the box's debounce) and its results landed; the status

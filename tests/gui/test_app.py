@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from reader.gui.theme import apply_theme
 from reader.gui.widgets.search_bar import SearchBar
 from tests.conftest import REPO
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, wait_for_list
 
 
 def self_test(library: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -161,3 +162,21 @@ def test_self_test_passes_when_the_search_has_more_hits_than_the_list_shows(
     monkeypatch.setattr(main_window, "SEARCH_LIMIT", 2)  # "top 2 of about N", not "N results"
     assert SelfTest(seeded.window).run() == 0, capsys.readouterr().err
     assert "top 2 of about" in seeded.window.search_bar.status.text()
+
+
+def test_self_test_passes_when_the_list_opens_far_down(seeded_folder, open_app, qtbot, capsys):
+    from PySide6.QtCore import QSettings
+
+    from reader.gui.app import SelfTest
+
+    first = open_app(seeded_folder)
+    wait_for_list(qtbot, first.window, SAMPLE_PAPERS)
+    last = first.window.model.id_at(SAMPLE_PAPERS - 1)
+    first.close()
+    QSettings().setValue("last_paper", last)  # the paper last shown is at the list's end
+    window = open_app(seeded_folder).window
+    qtbot.waitUntil(lambda: window.detail.paper and window.detail.paper.id == last, timeout=WAIT_MS)
+    wait_for_list(qtbot, window, SAMPLE_PAPERS)
+    qtbot.waitUntil(lambda: window.model.is_loaded(SAMPLE_PAPERS - 1), timeout=WAIT_MS)
+    assert not window.model.is_loaded(0)  # the top of the list was never painted
+    assert SelfTest(window).run() == 0, capsys.readouterr().err
