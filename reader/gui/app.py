@@ -134,7 +134,10 @@ class SelfTest:
             # the search ran (after the box's debounce) and its results landed; the status
             # is "N results" or, past the list's limit, "top 1,000 of about N"
             self.wait("search results", lambda: w.query == word and not w.runner.busy("list"))
-            self.wait("a selected paper", lambda: w.detail.paper is not None)
+            self.wait(
+                "the first hit shown",
+                lambda: w.detail.paper is not None and w.detail.paper.id == w.model.id_at(0),
+            )
             self.wait(
                 "related papers",
                 lambda: (
