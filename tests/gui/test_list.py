@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
+from reader.gui.jobs import JobRunner
 from reader.gui.models.paper_table import AUTHOR, LISTED, PUBLISHED, TAGS, TITLE, UPVOTES
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, drain
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, drain, wait_for_list
 
 
 def click_header(qtbot, window, column: int) -> None:  # type: ignore[no-untyped-def]
@@ -129,3 +130,21 @@ def test_work_waiting_for_the_list_runs_once_when_a_search_replaced_the_listing(
     window.refresh_list()
     qtbot.waitUntil(lambda: window.model.rowCount() == SAMPLE_PAPERS, timeout=WAIT_MS)
     assert len(ran) == 1
+
+
+def test_start_up_upkeep_waits_until_the_list_has_landed(
+    seeded_folder, open_app, qtbot, monkeypatch
+):
+    submitted: list[str] = []
+    submit = JobRunner.submit
+
+    def spy(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        submitted.append(kwargs.get("title", ""))
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(JobRunner, "submit", spy)
+    session = open_app(seeded_folder)  # builds the window and calls start()
+    assert "Loading papers" in submitted
+    assert "Backing up" not in submitted and "Indexing" not in submitted
+    wait_for_list(qtbot, session.window, SAMPLE_PAPERS)
+    qtbot.waitUntil(lambda: {"Backing up", "Indexing"} <= set(submitted), timeout=WAIT_MS)
