@@ -923,7 +923,7 @@ class Library:
         """The scheduled backup, if one is due (a directory listing when it is not)."""
         from reader.core.backup import backup_due, take_backup
 
-        if not backup_due(self.folder, self.backup_policy(), now) or not self.store.count():
+        if not backup_due(self.folder, self.backup_policy(), now) or self.store.is_empty():
             return None
         return take_backup(self.folder / DB_NAME, "auto", now=now)
 
