@@ -128,6 +128,8 @@ class MainWindow(QMainWindow):
         self._poll.start()
         self._related_timer = QTimer(self, singleShot=True, interval=RELATED_DELAY_MS)
         self._related_timer.timeout.connect(lambda: self._load_related(self.current_id))
+        self._upkeep_timer = QTimer(self, singleShot=True, interval=UPKEEP_DELAY_MS)
+        self._upkeep_timer.timeout.connect(self._upkeep)
 
     # -- construction ------------------------------------------------------------------------
 
@@ -254,7 +256,7 @@ class MainWindow(QMainWindow):
 
             self.start_import(sample_library_files(), title="Importing the sample library")
         else:
-            QTimer.singleShot(UPKEEP_DELAY_MS, self._upkeep)
+            self._upkeep_timer.start()
 
     def _upkeep(self) -> None:
         """Catch the index up with changes it missed (or rebuild damaged derived data),
@@ -865,7 +867,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("descending", self.view.descending)
         if self.current_id is not None:
             self.settings.setValue("last_paper", self.current_id)
-        self._poll.stop()
+        for timer in (self._poll, self._related_timer, self._upkeep_timer):
+            timer.stop()  # nothing starts on a closed library
         self.runner.close()
         self.views.close()
         super().closeEvent(event)

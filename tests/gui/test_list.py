@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 
 from reader.gui.jobs import JobRunner
+from reader.gui.main_window import UPKEEP_DELAY_MS
 from reader.gui.models.paper_table import AUTHOR, LISTED, PUBLISHED, TAGS, TITLE, UPVOTES
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, drain, wait_for_list
 
@@ -148,3 +149,19 @@ def test_start_up_upkeep_waits_until_the_list_has_landed(
     assert "Backing up" not in submitted and "Indexing" not in submitted
     wait_for_list(qtbot, session.window, SAMPLE_PAPERS)
     qtbot.waitUntil(lambda: {"Backing up", "Indexing"} <= set(submitted), timeout=WAIT_MS)
+
+
+def test_a_window_closed_before_its_upkeep_starts_none(seeded_folder, open_app, qtbot, monkeypatch):
+    submitted: list[str] = []
+    submit = JobRunner.submit
+
+    def spy(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        submitted.append(kwargs.get("title", ""))
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(JobRunner, "submit", spy)
+    session = open_app(seeded_folder)
+    wait_for_list(qtbot, session.window, SAMPLE_PAPERS)
+    session.window.close()  # the window object lives on, its events still delivered
+    qtbot.wait(UPKEEP_DELAY_MS + 300)
+    assert "Backing up" not in submitted and "Indexing" not in submitted
