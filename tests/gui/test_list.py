@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from reader.gui.jobs import JobRunner
@@ -133,17 +134,21 @@ def test_work_waiting_for_the_list_runs_once_when_a_search_replaced_the_listing(
     assert len(ran) == 1
 
 
-def test_start_up_upkeep_waits_until_the_list_has_landed(
-    seeded_folder, open_app, qtbot, monkeypatch
-):
-    submitted: list[str] = []
+@pytest.fixture
+def submitted(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The titles of the jobs every JobRunner is given, in order."""
+    titles: list[str] = []
     submit = JobRunner.submit
 
     def spy(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        submitted.append(kwargs.get("title", ""))
+        titles.append(kwargs.get("title", ""))
         return submit(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(JobRunner, "submit", spy)
+    return titles
+
+
+def test_start_up_upkeep_waits_until_the_list_has_landed(seeded_folder, open_app, qtbot, submitted):
     session = open_app(seeded_folder)  # builds the window and calls start()
     assert "Loading papers" in submitted
     assert "Backing up" not in submitted and "Indexing" not in submitted
@@ -151,15 +156,7 @@ def test_start_up_upkeep_waits_until_the_list_has_landed(
     qtbot.waitUntil(lambda: {"Backing up", "Indexing"} <= set(submitted), timeout=WAIT_MS)
 
 
-def test_a_window_closed_before_its_upkeep_starts_none(seeded_folder, open_app, qtbot, monkeypatch):
-    submitted: list[str] = []
-    submit = JobRunner.submit
-
-    def spy(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        submitted.append(kwargs.get("title", ""))
-        return submit(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(JobRunner, "submit", spy)
+def test_a_window_closed_before_its_upkeep_starts_none(seeded_folder, open_app, qtbot, submitted):
     session = open_app(seeded_folder)
     wait_for_list(qtbot, session.window, SAMPLE_PAPERS)
     session.window.close()  # the window object lives on, its events still delivered
