@@ -7,10 +7,11 @@
 Prints one JSON object per measurement. ``startup`` launches the app (this checkout, or an
 installed binary with ``--app``) as a fresh process per run and reports the wall time from
 launch to the main window's first paint (median of the runs). ``stalls`` opens the window on a
-library and, once it has shown its papers and its start-up jobs are done (as a user would),
-starts importing FILE through the window's own import controller; it scrolls the list every 40
-ms and records the gaps between ticks of a 10 ms timer: the longest gap is the longest time the
-GUI could not respond; the gaps while the window opened (its first paint) are reported apart.
+library and, once it has settled (its papers listed, the restored paper's related papers
+shown, its start-up upkeep done: as when a user picks File > Import), starts importing FILE
+through the window's own import controller; it scrolls the list every 40 ms and records the
+gaps between ticks of a 10 ms timer: the longest gap is the longest time the GUI could not
+respond; the gaps while the window opened (its first paint) are reported apart.
 Beside the gaps it reports the GUI thread's own CPU time between ticks (``gui_cpu``: the work
 done on the GUI thread, whatever the machine's load) and the gaps of the same probe in a bare
 process run meanwhile (``floor_``: what the machine's load alone causes; on a busy shared
@@ -269,7 +270,10 @@ def stalls(
     finished = [False]
 
     def begin_or_stop() -> None:
-        if not begun and listed and runner.wait(0):  # the window has settled: import
+        # the window has settled (its list, the restored paper's related papers and the
+        # start-up upkeep all done), as when a user picks File > Import: import
+        pending = (window._related_timer, window._upkeep_timer)
+        if not begun and listed and not any(t.isActive() for t in pending) and runner.wait(0):
             begun.append(time.perf_counter())
             window.importer.start([import_file])
         done = bool(begun) and not window.importer.running
