@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_FAILED = 0, 1, 2
 SEARCHING = ("search", "related", "for-you")  # commands that first index what the index missed
 CATCH_UP_BEFORE_SEARCH = 5_000  # papers (~10 s of indexing); more: say how to repair instead
+# flag commands and the state each marks a paper with
+MARKS = {
+    "bookmark": "bookmarked",
+    "unbookmark": "not bookmarked",
+    "read": "read",
+    "unread": "unread",
+}
 BACKGROUND_NICE = 10  # --background: the window's children yield the CPU to the window
 
 
@@ -113,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = commands.add_parser(name, help=help_text)
         p.add_argument("id", metavar="ID")
         p.add_argument("tags", nargs="+", metavar="TAG")
-    for name in ("bookmark", "unbookmark", "read", "unread"):
-        p = commands.add_parser(name, help=f"mark a paper {name}ed".replace("reded", "read"))
+    for name, state in MARKS.items():
+        p = commands.add_parser(name, help=f"mark a paper {state}")
         p.add_argument("id", metavar="ID")
 
     p = commands.add_parser("export", help="export BibTeX or CSL-JSON")

@@ -285,6 +285,18 @@ def test_bookmark_and_read_flags_change_show(capsys, private_library: Path):
     assert state() == (False, False)
 
 
+def test_help_names_each_flag_command_state(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = dict(re.findall(r"^ {4}(\w+) +mark a paper (.+)$", capsys.readouterr().out, re.M))
+    assert listed == {
+        "bookmark": "bookmarked",
+        "unbookmark": "not bookmarked",
+        "read": "read",
+        "unread": "unread",
+    }
+
+
 def test_tagging_a_missing_paper_fails_cleanly(capsys, private_library: Path):
     code, _, err = run(capsys, private_library, "tag", "424242", "x")
     assert code == 2 and err.count("\n") == 1
