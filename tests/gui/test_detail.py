@@ -8,9 +8,10 @@ import re
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 
+from reader.core.model import Paper
 from reader.gui.models.paper_table import TITLE
 from reader.gui.widgets.detail import SafeTextBrowser
-from reader.gui.widgets.related import ID_ROLE
+from reader.gui.widgets.related import ID_ROLE, RelatedPane
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, click_row, drain, wait_for_list
 
 PLAIN_TITLE = re.compile(r"^[A-Za-z0-9 ,:-]+$")  # appears verbatim in the browser's HTML
@@ -127,3 +128,17 @@ def test_the_browser_never_loads_a_resource(qtbot):
             QTextDocument.ResourceType.HtmlResource,
         ):
             assert browser.loadResource(int(kind.value), QUrl(url)) is None, url
+
+
+def test_related_papers_show_an_author_line_only_when_there_are_authors(qtbot):
+    pane = RelatedPane()
+    qtbot.addWidget(pane)
+    papers = [
+        (Paper(id=1, title="Alone", authors=["Ada Lovelace", "Charles Babbage"]), 0.9),
+        (Paper(id=2, title="Anonymous $\\alpha$-paper"), 0.6),
+    ]
+    pane.show_related(papers, dense=True)
+
+    texts = [pane.list.item(i).text() for i in range(pane.list.count())]
+    assert texts == ["●●●●○  Alone\n    Ada Lovelace et al.", "●●●○○  Anonymous α-paper"]
+    assert [pane.list.item(i).data(ID_ROLE) for i in range(2)] == [1, 2]

@@ -74,14 +74,10 @@ class RelatedPane(QWidget):
             return
         self.status.setVisible(False)
         for paper, score in related:
-            authors = (
-                paper.authors[0] + (" et al." if len(paper.authors) > 1 else "")
-                if paper.authors
-                else ""
-            )
-            item = QListWidgetItem(
-                f"{similarity_bar(score)}  {readable(paper.title)}\n    {authors}"
-            )
+            item = QListWidgetItem(f"{similarity_bar(score)}  {readable(paper.title)}")
+            if paper.authors:  # a second line only when there is something to put on it
+                more = " et al." if len(paper.authors) > 1 else ""
+                item.setText(f"{item.text()}\n    {paper.authors[0]}{more}")
             item.setData(ID_ROLE, paper.id)
             item.setToolTip(f"similarity {score:.2f}")
             self.list.addItem(item)
