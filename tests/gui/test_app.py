@@ -11,9 +11,10 @@ from pathlib import Path
 
 import PySide6
 import pytest
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel
 
+from reader.core.model import Paper
 from reader.gui.theme import apply_theme
 from reader.gui.widgets.search_bar import SearchBar
 from tests.conftest import REPO
@@ -70,14 +71,31 @@ def test_dark_theme_darkens_the_window_palette(seeded, qtbot):
         assert text_colour.lightness() > 160  # still readable
         # the View menu's action does the same and remembers the choice
         apply_theme("light")
+        detail = seeded.window.detail
+        detail.show_paper(Paper(id=1, title="Linked", abs_url="https://arxiv.org/abs/2501.1"))
         menu = next(a.menu() for a in seeded.window.menuBar().actions() if a.text() == "&View")
         next(a for a in menu.actions() if a.text() == "Dark theme").trigger()
         assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
         assert seeded.window.settings.value("theme") == "dark"
+        # the paper shown is redrawn: its links take the dark palette's (light) link colour
+        assert anchor_colours(detail.browser.document()) == [app.palette().link().color()]
     finally:
         app.setStyle(style)
         app.setPalette(palette)
         app.setStyleSheet(sheet)
+
+
+def anchor_colours(document: QTextDocument) -> list[QColor]:
+    colours, block = [], document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment_format = fragments.fragment().charFormat()
+            if fragment_format.isAnchor():
+                colours.append(fragment_format.foreground().color())
+            fragments += 1
+        block = block.next()
+    return colours
 
 
 BAD_PYSIDE = PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12)

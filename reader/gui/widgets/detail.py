@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCompleter,
@@ -95,6 +95,13 @@ class DetailPane(QWidget):
         self.notes.textChanged.connect(self._notes_timer.start)
         self._notes_timer.timeout.connect(self._save_notes)
         self.show_paper(None)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Links take their colour from the palette when the HTML is parsed: after a theme
+        # change they would stay in the old one (dark blue on the dark theme's background).
+        if event.type() == QEvent.Type.PaletteChange and self.paper is not None:
+            self.browser.setHtml(paper_html(self.paper, self.terms))
+        super().changeEvent(event)
 
     def set_known_tags(self, tags: list[str]) -> None:
         self.completer.model().setStringList(tags)  # type: ignore[attr-defined]
