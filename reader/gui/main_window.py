@@ -560,7 +560,7 @@ class MainWindow(QMainWindow):
             else f"top {shown:,} of about {results.total:,}"
         )
         if mode != "keyword" and not vectors:
-            computing = "computing…" if self.auto_embed() else "run “paper-reader embed”"
+            computing = "computing…" if self.auto_embed() else "turn them on in Preferences"
             return (
                 f"meaning search needs related-paper vectors: {computing}"
                 f" — papers sharing its words · {count}"

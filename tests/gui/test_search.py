@@ -90,6 +90,7 @@ def test_a_sentence_without_vectors_says_they_are_needed_and_shows_keyword_resul
     status = wait_for_results(qtbot, window, query)
 
     assert status.startswith("meaning search needs related-paper vectors"), status
+    assert "turn them on in Preferences" in status  # they are off (the tests' setting)
     assert window.model.rowCount() > 0  # the keyword results meanwhile, not an empty list
 
 
