@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from reader.core.model import Paper
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_FAILED = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command killed by SIGPIPE
 SEARCHING = ("search", "related", "for-you")  # commands that first index what the index missed
 CATCH_UP_BEFORE_SEARCH = 5_000  # papers (~10 s of indexing); more: say how to repair instead
 # flag commands and the state each marks a paper with
@@ -198,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output's reader went away (`| head`): not worth a message
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit's flush
+        return EXIT_BROKEN_PIPE
     except Exception as e:  # every failure gets a sentence, a traceback only on request
         if args.debug:
             raise

@@ -395,6 +395,18 @@ def test_console_script_prints_the_version():
     assert done.stdout.strip() == f"paper-reader {__version__}"
 
 
+def test_output_into_a_closed_pipe_exits_141_without_a_message(cli_library: Path):
+    """``paper-reader search … | head -1``: the reader left; that is not an error to report."""
+    code = (
+        "import os, sys; from reader.cli import main\n"
+        "read_end, write_end = os.pipe(); os.close(read_end); os.dup2(write_end, 1)\n"
+        "sys.stdout = open(1, 'w', buffering=1, closefd=False)  # each line written at once\n"
+        f"sys.exit(main(['--library', {str(cli_library)!r}, 'search', 'model']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX priorities")
 def test_background_lowers_the_cpu_priority_of_the_command(tmp_path: Path):
     """The window starts its imports and rebuilds with --background, so they yield the CPU."""
