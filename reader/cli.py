@@ -348,7 +348,8 @@ def cmd_embed(library: Library, args: argparse.Namespace) -> int:
     if stop.is_set():
         print(f"embedded {count:,} papers; stopped (run embed again to finish)")
     else:
-        print(f"embedded {count:,} papers; related papers are ready")
+        none = "" if count else " (every paper had its vector)"
+        print(f"embedded {count:,} papers{none}; related papers are ready")
     return EXIT_OK
 
 

@@ -346,7 +346,7 @@ class MainWindow(QMainWindow):
         def needed() -> bool:
             # Opens the vector store here, before the child starts appending to it.
             related = library.related_papers
-            return related.model_name() is not None and not related.ready()
+            return related.model_name() is not None and not related.up_to_date()
 
         def start(needed: bool) -> None:
             if needed and not self.importer.running:

@@ -196,7 +196,7 @@ def test_cli_embeds_shows_related_and_searches_by_meaning(
     folder = str(tmp_path / "lib")
     shutil.copytree(embedded_seed_subset, folder)
     assert main(["--library", folder, "embed", "--quiet"]) == 0
-    assert "embedded 0 papers" in capsys.readouterr().out
+    assert "embedded 0 papers (every paper had its vector)" in capsys.readouterr().out
     main(["--library", folder, "search", "SpecTr", "--json"])
     spectr = json.loads(capsys.readouterr().out)[0]
     assert main(["--library", folder, "related", str(spectr["id"]), "--limit", "3", "--json"]) == 0

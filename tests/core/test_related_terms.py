@@ -14,6 +14,7 @@ import pytest
 from reader.core.library import Library
 from reader.core.model import PaperRecord
 from reader.core.related import lexical
+from reader.core.related import service as service_module
 from reader.core.related.lexical import PaperTerms, TfIdf, lexical_text, words
 from reader.core.search.codec import term_hash
 
@@ -106,8 +107,32 @@ def test_an_edited_paper_is_not_read_from_its_old_terms(tmp_path: Path):
         got = library.related_papers.paper_terms([5])[5]
         expected = PaperTerms.of(lexical_text(paper.title, paper.abstract))
         assert np.array_equal(got.words, expected.words)
-        assert not library.related_papers.ready()
-        assert library.embed() == 1 and library.related_papers.ready()
+        assert not library.related_papers.up_to_date()
+        assert library.embed() == 1 and library.related_papers.up_to_date()
+
+
+def test_bookmarks_and_tags_leave_the_vectors_up_to_date_and_an_edit_does_not(
+    tmp_path: Path, monkeypatch
+):
+    with with_embedder(build_library(tmp_path, records()), FakeEmbedder()) as library:
+        library.embed()
+        library.set_bookmarked([1, 2], True)
+        library.add_tags([3], ["to-read"])
+        library.set_read([4], True)
+        service = library.related_papers
+        assert min(service.vectors.rev, service.terms.rev) < library.store.rev()  # stale revs
+        assert service.up_to_date()  # …but no paper's text changed: nothing to embed
+
+        monkeypatch.setattr(service_module, "QUICK_CHECK", 2)  # 4 papers changed: too many
+        assert not service.up_to_date()  # left to the embedding run, which embeds none
+        assert library.embed() == 0 and service.up_to_date()
+
+        monkeypatch.undo()
+        with library.store.transaction() as conn:
+            rev = library.store._bump_rev()
+            conn.execute("UPDATE papers SET title = 'Galaxies', rev = ? WHERE id = 6", (rev,))
+        assert not service.up_to_date()
+        assert library.embed() == 1 and service.up_to_date()
 
 
 def test_a_library_embedded_without_terms_gets_them_without_reembedding(tmp_path: Path):
@@ -116,9 +141,9 @@ def test_a_library_embedded_without_terms_gets_them_without_reembedding(tmp_path
     (tmp_path / "vectors" / "terms.sqlite").unlink()
     with with_embedder(Library(tmp_path), FakeEmbedder()) as reopened:
         service = reopened.related_papers
-        assert not service.ready()
+        assert not service.up_to_date()
         assert reopened.embed() == 0 and service.embedder.calls == 0
-        assert service.ready() and len(service.terms.hashes()) == 60
+        assert service.up_to_date() and len(service.terms.hashes()) == 60
 
 
 def test_a_damaged_term_store_is_replaced(tmp_path: Path):
@@ -130,7 +155,7 @@ def test_a_damaged_term_store_is_replaced(tmp_path: Path):
     with with_embedder(Library(tmp_path), FakeEmbedder()) as reopened:
         assert len(reopened.related(4, limit=8)) == 8
         assert reopened.embed() == 0
-        assert reopened.related_papers.ready()
+        assert reopened.related_papers.up_to_date()
         assert len(reopened.related_papers.terms.hashes()) == 60
 
 

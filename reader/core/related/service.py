@@ -44,6 +44,7 @@ FOR_YOU_CANDIDATES = 200  # top papers of the liked papers' classifier, re-ranke
 FOR_YOU_PROFILE = 500  # liked papers whose tf-idf vectors make the lexical profile
 FOR_YOU_OTHERS = 5000  # papers (a fixed random sample) the classifier learns as not liked
 RRF_K = 60
+QUICK_CHECK = 2000  # papers changed since the last embedding run that up_to_date() compares
 
 Progress = Callable[[int, int], None]
 
@@ -146,10 +147,29 @@ class RelatedPapers:
         self.vectors.build_ann()  # only for big libraries, and only if usearch is installed
         return embedded
 
-    def ready(self) -> bool:
-        return (
-            self.model_name() == self.vectors.model
-            and min(self.vectors.rev, self.terms.rev) >= self.store.rev()
+    def up_to_date(self) -> bool:
+        """Whether every paper has its vector and terms for its current text.
+
+        Any write bumps the library's change counter, a bookmark or a tag too: when only a few
+        papers changed since the last embedding run, their text hashes are compared here, so
+        a new bookmark does not start an embedding run that finds nothing to do."""
+        if self.model_name() != self.vectors.model:
+            return False
+        since = min(self.vectors.rev, self.terms.rev)
+        if since >= self.store.rev():
+            return True
+        changed = self.store.query(
+            "SELECT id, title, abstract FROM papers WHERE rev > ? LIMIT ?",
+            (since, QUICK_CHECK + 1),
+        )
+        if len(changed) > QUICK_CHECK:
+            return False  # the embedding run sorts them out
+        ids = [row[0] for row in changed]
+        digests = [text_hash(paper_text(row[1], row[2])) for row in changed]
+        with_terms = self.terms.get(ids, digests)
+        return all(
+            self.vectors.hash_of(i) == d and i in with_terms
+            for i, d in zip(ids, digests, strict=True)
         )
 
     # -- related ---------------------------------------------------------------------------------
