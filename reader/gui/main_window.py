@@ -5,14 +5,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QFileDialog,
     QHeaderView,
     QInputDialog,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -176,8 +193,12 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         self._action("&Import…", "Ctrl+I", self.choose_import, file)
         file.addSeparator()
-        self._action("Export selection as &BibTeX…", None, lambda: self.export("bibtex"), file)
-        self._action("Export selection as &CSL-JSON…", None, lambda: self.export("csl-json"), file)
+        export_bibtex = self._action(
+            "Export selection as &BibTeX…", None, lambda: self.export("bibtex"), file
+        )
+        export_csl = self._action(
+            "Export selection as &CSL-JSON…", None, lambda: self.export("csl-json"), file
+        )
         self._action(
             "Export the list as BibTeX…", None, lambda: self.export("bibtex", whole_list=True), file
         )
@@ -194,24 +215,40 @@ class MainWindow(QMainWindow):
         edit = bar.addMenu("&Edit")
         self._action("&Find", "Ctrl+F", self.focus_search, edit)
         self._action("Find (/)", "/", self.focus_search, edit)
-        self._action("Copy &BibTeX", "Ctrl+Shift+C", self.copy_bibtex, edit)
+        copy_bibtex = self._action("Copy &BibTeX", "Ctrl+Shift+C", self.copy_bibtex, edit)
         edit.addSeparator()
         self._action("&Save search…", "Ctrl+S", self.save_search, edit)
-        self._action("Delete saved search", None, self.delete_saved_search, edit)
+        self.delete_search_action = self._action(
+            "Delete saved search", None, self.delete_saved_search, edit
+        )
+        self.delete_search_action.setEnabled(False)  # until a saved search is selected
         paper = bar.addMenu("&Paper")
         self._action("&Next", "J", lambda: self.move_selection(1), paper)
         self._action("&Previous", "K", lambda: self.move_selection(-1), paper)
-        self._action("Toggle &bookmark", "B", self.toggle_bookmark, paper)
-        self._action("Toggle &read", "R", self.toggle_read, paper)
-        self._action("&Tag…", "T", self.detail.tags.setFocus, paper)
+        on_selection = [
+            self._action("Toggle &bookmark", "B", self.toggle_bookmark, paper),
+            self._action("Toggle &read", "R", self.toggle_read, paper),
+            self._action("&Tag…", "T", self.tag_selection, paper),
+        ]
         paper.addSeparator()
         self._action("Back", "Alt+Left", lambda: self.navigate_history(-1), paper)
         self._action("Forward", "Alt+Right", lambda: self.navigate_history(1), paper)
+        # right-clicking the list offers what applies to the papers selected
+        separator = QAction(self)
+        separator.setSeparator(True)
+        self.table.addActions([*on_selection, separator, copy_bibtex, export_bibtex, export_csl])
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         view = bar.addMenu("&View")
+        themes = QActionGroup(self)  # one checked: the theme in use
+        self.theme_actions: dict[str, QAction] = {}
         for theme in ("system", "light", "dark"):
-            self._action(
+            action = self._action(
                 f"{theme.title()} theme", None, lambda _=False, t=theme: self.set_theme(t), view
             )
+            action.setCheckable(True)
+            themes.addAction(action)
+            self.theme_actions[theme] = action
+        self._check_theme()
         view.addSeparator()
         self._action("Larger text", "Ctrl++", lambda: self.change_font(1), view)
         self._action("Smaller text", "Ctrl+-", lambda: self.change_font(-1), view)
@@ -221,6 +258,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.sidebar.selectionModel().currentChanged.connect(self._sidebar_changed)
+        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.horizontalHeader().sectionClicked.connect(self._sort_clicked)
         self.table.verticalScrollBar().valueChanged.connect(self._list_scrolled)
@@ -410,6 +449,7 @@ class MainWindow(QMainWindow):
 
     def _sidebar_changed(self, index: QModelIndex) -> None:
         view = index.data(VIEW_ROLE)
+        self.delete_search_action.setEnabled(view is not None and view.kind == "saved")
         if view is None:
             return
         if view.kind == "saved":  # a saved search runs over the whole library
@@ -593,14 +633,20 @@ class MainWindow(QMainWindow):
             del self.history[self.history_pos + 1 :]
             self.history.append(paper_id)
             self.history_pos = len(self.history) - 1
-        library, terms = self.library, self.terms
+        self.reload_paper()
+        self.load_related()
+
+    def reload_paper(self) -> None:
+        """Show the current paper as stored (again, after a change made to several papers)."""
+        if self.current_id is None:
+            return
+        library, paper_id, terms = self.library, self.current_id, self.terms
         self.runner.submit(
             lambda: library.store.paper(paper_id),
             lambda paper: self._paper_loaded(paper, terms),
             channel="paper",
             title="Loading a paper",
         )
-        self.load_related()
 
     def load_related(self) -> None:
         """Show the current paper's related papers once the selection rests."""
@@ -663,12 +709,36 @@ class MainWindow(QMainWindow):
     # -- user state --------------------------------------------------------------------------
 
     def toggle_bookmark(self) -> None:
-        if self.detail.paper:
-            self.detail.bookmark.toggle()
+        self._toggle_selection(self.detail.bookmark, self.library.set_bookmarked)
 
     def toggle_read(self) -> None:
-        if self.detail.paper:
-            self.detail.read.toggle()
+        self._toggle_selection(self.detail.read, self.library.set_read)
+
+    def _toggle_selection(
+        self, button: QAbstractButton, mark: Callable[[list[int], bool], object]
+    ) -> None:
+        """B or R: the paper shown flips, and the other selected papers take its new state."""
+        paper = self.detail.paper
+        if paper is None:
+            return
+        others = [i for i in self.selected_ids() if i != paper.id]
+        button.toggle()  # the paper shown: the detail pane's own signal saves it
+        if others:
+            value = button.isChecked()
+            self._write(lambda: mark(others, value))
+
+    def tag_selection(self) -> None:
+        """T: the tag editor for one paper; for several selected, a dialog adding tags."""
+        ids = self.selected_ids()
+        if len(ids) <= 1:
+            self.detail.tags.setFocus()
+            return
+        text, ok = QInputDialog.getText(
+            self, "Tag papers", f"Tags for the {len(ids):,} selected papers (comma-separated):"
+        )
+        tags = [t.strip() for t in text.split(",") if t.strip()]
+        if ok and tags:
+            self._write(lambda: self.library.add_tags(ids, tags), then=self.reload_paper)
 
     def _set_tags(self, paper_id: int, tags: list[str]) -> None:
         def apply() -> None:
@@ -680,7 +750,13 @@ class MainWindow(QMainWindow):
 
         self._write(apply)
 
-    def _write(self, fn, refresh: bool = True) -> None:  # type: ignore[no-untyped-def]
+    def _write(
+        self,
+        fn: Callable[[], object],
+        refresh: bool = True,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Run a change on the write lane; repaint the list and sidebar, then ``then``."""
         views = self.views
 
         def write() -> int:
@@ -692,6 +768,8 @@ class MainWindow(QMainWindow):
             if refresh:
                 self.model.refresh_rows()
                 self.refresh_sidebar()
+            if then is not None:
+                then()
 
         self.runner.submit(write, done, title="Saving", lane="write")
 
@@ -792,6 +870,11 @@ class MainWindow(QMainWindow):
 
         apply_theme(theme, self.settings.value("font_size", 0, int))
         self.settings.setValue("theme", theme)
+        self._check_theme()
+
+    def _check_theme(self) -> None:
+        theme = self.settings.value("theme", "system", str)
+        self.theme_actions.get(theme, self.theme_actions["system"]).setChecked(True)
 
     def change_font(self, step: int) -> None:
         from reader.gui.theme import apply_theme, current_font_size
@@ -815,6 +898,16 @@ class MainWindow(QMainWindow):
             name = self.sidebar.currentIndex().data()
             self._write(lambda: self.library.delete_saved_search(name))
 
+    def _sidebar_menu(self, position: QPoint) -> None:
+        index = self.sidebar.indexAt(position)
+        view = index.data(VIEW_ROLE)
+        if view is None or view.kind != "saved":
+            return
+        self.sidebar.setCurrentIndex(index)  # what Delete acts on
+        menu = QMenu(self)
+        menu.addAction(self.delete_search_action)
+        menu.exec(self.sidebar.viewport().mapToGlobal(position))
+
     def preferences(self) -> None:
         from reader.gui.theme import apply_theme
         from reader.gui.widgets.preferences import PreferencesDialog
@@ -824,6 +917,7 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             dialog.save()
             apply_theme(dialog.chosen_theme(), dialog.font_size.value())
+            self._check_theme()
             backups = dialog.chosen_backups()
             if backups != old_backups:
                 self._write(lambda: self.library.set_backup_policy(backups), refresh=False)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QSettings
 from PySide6.QtWidgets import QApplication
 
 from reader.core.library import Library
@@ -161,17 +161,27 @@ def click_row(qtbot, window: MainWindow, row: int) -> None:  # type: ignore[no-u
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
-def sidebar_texts(window: MainWindow) -> dict[str, list[str]]:
-    """Each top-level sidebar group's text -> the texts of every item below it."""
+def sidebar_items(window: MainWindow) -> dict[str, list[QModelIndex]]:
+    """Each top-level sidebar group's text -> every item below it, breadth first."""
     model = window.sidebar_model
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[QModelIndex]] = {}
     for row in range(model.rowCount()):
         group = model.index(row, 0)
-        texts: list[str] = []
+        items: list[QModelIndex] = []
         stack = [model.index(r, 0, group) for r in range(model.rowCount(group))]
         while stack:
             index = stack.pop(0)
-            texts.append(index.data())
+            items.append(index)
             stack.extend(model.index(r, 0, index) for r in range(model.rowCount(index)))
-        groups[group.data()] = texts
+        groups[group.data()] = items
     return groups
+
+
+def sidebar_texts(window: MainWindow) -> dict[str, list[str]]:
+    """Each top-level sidebar group's text -> the texts of every item below it."""
+    return {group: [i.data() for i in items] for group, items in sidebar_items(window).items()}
+
+
+def sidebar_index(window: MainWindow, group: str, text: str) -> QModelIndex:
+    """The sidebar item of ``group`` showing ``text``."""
+    return next(i for i in sidebar_items(window)[group] if i.data() == text)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from reader.gui.main_window import SEARCH_LIMIT
 from reader.gui.widgets.search_bar import auto_mode
 from tests.core.test_related import FakeEmbedder, with_embedder
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, drain
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, drain, sidebar_index, sidebar_texts
 
 
 def type_query(qtbot, window, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -144,3 +144,37 @@ def test_the_query_terms_are_highlighted_in_the_paper_until_the_search_is_cleare
     qtbot.waitUntil(lambda: window.search_bar.status.text().endswith("papers"), timeout=WAIT_MS)
     assert window.detail.paper.id == paper.id
     assert bold_fragments(shown.toHtml()) == plain
+
+
+def saved_searches(library) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    rows = library.store.conn.execute("SELECT name, query FROM saved_searches")
+    return [tuple(row) for row in rows]
+
+
+def test_a_saved_search_appears_in_the_sidebar_runs_when_chosen_and_can_be_deleted(
+    seeded, qtbot, monkeypatch
+):
+    window, library = seeded.window, seeded.library
+    type_query(qtbot, window, "speculative decoding")
+    wait_for_results(qtbot, window, "speculative decoding")
+    hits = window.model.rowCount()
+    monkeypatch.setattr(
+        "reader.gui.main_window.QInputDialog.getText", lambda *a, **k: ("Spec dec", True)
+    )
+    qtbot.keyClick(window.table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Spec dec" in sidebar_texts(window)["Saved searches"], timeout=WAIT_MS)
+    assert saved_searches(library) == [("Spec dec", "speculative decoding")]
+
+    type_query(qtbot, window, "")
+    qtbot.waitUntil(lambda: window.model.rowCount() == SAMPLE_PAPERS, timeout=WAIT_MS)
+    assert not window.delete_search_action.isEnabled()  # nothing to delete is selected
+    saved = sidebar_index(window, "Saved searches", "Spec dec")
+    window.sidebar.setCurrentIndex(saved)
+    assert window.search_bar.edit.text() == "speculative decoding"
+    wait_for_results(qtbot, window, "speculative decoding")
+    assert window.model.rowCount() == hits
+    assert window.delete_search_action.isEnabled()
+
+    window.delete_search_action.trigger()
+    qtbot.waitUntil(lambda: sidebar_texts(window)["Saved searches"] == [], timeout=WAIT_MS)
+    assert saved_searches(library) == []

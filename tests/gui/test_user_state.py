@@ -108,3 +108,66 @@ def test_keyboard_moves_the_selection_toggles_state_and_finds(seeded, qtbot):
     assert edit.text() == "jkbr"
     assert table.currentIndex().row() == 0
     assert not window.detail.bookmark.isChecked() and not window.detail.read.isChecked()
+
+
+def test_b_r_and_t_act_on_every_selected_paper(seeded, qtbot, monkeypatch):
+    window, library = seeded.window, seeded.library
+    click_row(qtbot, window, 0)
+    index = window.model.index(2, TITLE)
+    qtbot.mouseClick(
+        window.table.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ShiftModifier,
+        window.table.visualRect(index).center(),
+    )
+    chosen = [window.model.id_at(r) for r in range(3)]
+    qtbot.waitUntil(lambda: shown_id(window) == chosen[2], timeout=WAIT_MS)
+    assert set(window.selected_ids()) == set(chosen)
+
+    qtbot.keyClick(window.table, Qt.Key.Key_B)
+    qtbot.keyClick(window.table, Qt.Key.Key_R)
+    qtbot.waitUntil(
+        lambda: (
+            all(library.store.paper(i).bookmarked for i in chosen)
+            and all(library.store.paper(i).read for i in chosen)
+        ),
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(
+        lambda: [window.model.index(r, STAR).data() for r in range(4)] == ["★", "★", "★", ""],
+        timeout=WAIT_MS,
+    )
+    unchosen = window.model.id_at(3)
+    assert not library.store.paper(unchosen).bookmarked and not library.store.paper(unchosen).read
+
+    monkeypatch.setattr(
+        "reader.gui.main_window.QInputDialog.getText",
+        lambda *a, **k: ("reading-group, llm/decoding", True),
+    )
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    qtbot.waitUntil(
+        lambda: all(
+            sorted(library.store.paper(i).tags) == ["llm/decoding", "reading-group"] for i in chosen
+        ),
+        timeout=WAIT_MS,
+    )
+    # the paper shown shows its new tags; the sidebar counts them
+    qtbot.waitUntil(
+        lambda: set(window.detail.tags.text().split(", ")) == {"llm/decoding", "reading-group"},
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(lambda: "reading-group (3)" in sidebar_texts(window)["Tags"], timeout=WAIT_MS)
+    assert library.store.paper(unchosen).tags == []
+
+
+def test_right_clicking_the_list_offers_what_applies_to_the_selection(seeded):
+    texts = [a.text() for a in seeded.window.table.actions() if not a.isSeparator()]
+    assert texts == [
+        "Toggle &bookmark",
+        "Toggle &read",
+        "&Tag…",
+        "Copy &BibTeX",
+        "Export selection as &BibTeX…",
+        "Export selection as &CSL-JSON…",
+    ]
+    assert seeded.window.table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
