@@ -3,6 +3,7 @@
     python benchmarks/bench_gui.py startup --library LIB [--runs 5] [--app /usr/bin/paper-reader]
     python benchmarks/bench_gui.py stalls --library LIB --import FILE [--seconds 60]
         [--diagnose | --trace]
+    python benchmarks/bench_gui.py paint --library LIB [--seconds 30]
 
 Prints one JSON object per measurement. ``startup`` launches the app (this checkout, or an
 installed binary with ``--app``) as a fresh process per run and reports the wall time from
@@ -19,7 +20,8 @@ machine it is far from zero). ``--diagnose`` samples every thread's stack while 
 and prints the most frequent ones to stderr (a poor man's py-spy). ``--trace`` times every
 event the GUI thread handles and every job result it is handed, and prints, for each gap over
 40 ms, what ran on the GUI thread during it (the tracing itself slows the GUI thread down a
-little).
+little). ``paint`` times the list's paints beside Python-heavy jobs, the list's own view
+against a plain QTableView in the same process (see ``paint``).
 """
 
 from __future__ import annotations
@@ -332,6 +334,93 @@ def stalls(
     }
 
 
+def paint(library: Path, seconds: float) -> dict[str, object]:
+    """The list's paints beside Python-heavy jobs: PaperTableView against a plain QTableView.
+
+    Both views show the same model through the same delegate in one process and are
+    repainted in turn every 40 ms while a thread runs the shared search query mix and the
+    related papers of the hits (the window's jobs). A paint's time runs from its first cell
+    to its last (the delegate's calls); the first paints, before the rows arrived, are left
+    out.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    from reader.core.library import Library
+    from reader.core.views import View
+    from reader.gui.app import prepare_qt_environment
+    from reader.gui.jobs import JobRunner
+    from reader.gui.models.paper_table import PaperRowDelegate, PaperTableModel, PaperTableView
+
+    prepare_qt_environment()
+    app = QApplication(sys.argv[:1])
+    lib = Library.open(library)
+    views = lib.open_views()
+    model = PaperTableModel(views, JobRunner(app))
+    model.set_ids(views.ids(View()))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus import SHARED
+
+    mix = SHARED / "bench" / "search_queries.json"  # the query mix of design.md's figures
+    queries = [q["query"] for q in json.loads(mix.read_text())]
+    cells: dict[str, list[float]] = {"plain": [], "paper_table_view": []}
+
+    class TimedDelegate(PaperRowDelegate):
+        def __init__(self, name: str) -> None:
+            super().__init__(model)
+            self.name = name
+
+        def initStyleOption(self, option, index) -> None:  # type: ignore[no-untyped-def]
+            cells[self.name].append(time.perf_counter())
+            super().initStyleOption(option, index)
+
+    tables = {"plain": QTableView(), "paper_table_view": PaperTableView()}
+    for name, table in tables.items():
+        table.setModel(model)
+        table.setItemDelegate(TimedDelegate(name))
+        table.resize(900, 420)  # ~13 rows of 7 columns: the window's list on a laptop
+        table.show()
+    stop = threading.Event()
+
+    def jobs() -> None:  # as the window's runner would, one after another
+        while not stop.is_set():
+            for query in queries:
+                hits = lib.search(query, limit=20, snippets=False).hits
+                if hits and not stop.is_set():
+                    lib.related(hits[0].paper.id, limit=10)
+
+    paints: dict[str, list[float]] = {name: [] for name in tables}
+    turn = [0]
+
+    def tick() -> None:
+        for name, times in cells.items():  # the last paint of each view
+            if len(times) > 1 and all(model.is_loaded(r) for r in range(5)):
+                paints[name].append(times[-1] - times[0])
+            times.clear()
+        names = list(tables)
+        tables[names[turn[0] % 2]].viewport().update()
+        turn[0] += 1
+
+    gc.freeze()  # as reader.gui.app does after start-up
+    worker = threading.Thread(target=jobs, daemon=True)
+    worker.start()
+    timer = QTimer(interval=40)
+    timer.timeout.connect(tick)
+    timer.start()
+    QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+    stop.set()
+    worker.join()
+    figures: dict[str, object] = {"bench": "gui_list_paint_beside_jobs", "library": str(library)}
+    for name, spans in paints.items():
+        figures.update({f"{name}_paints": len(spans), **summary(spans, f"{name}_paint")})
+    figures["median_ratio_plain_to_paper_table_view"] = round(
+        statistics.median(paints["plain"]) / statistics.median(paints["paper_table_view"]), 2
+    )
+    return figures
+
+
 def summary(samples: list[float], name: str) -> dict[str, float]:
     ordered = sorted(samples) or [0.0]
     return {
@@ -381,6 +470,9 @@ def main() -> None:
     )
     p = sub.add_parser("floor", help="(internal) the bare-process probe for stalls")
     p.add_argument("--seconds", type=float, default=60)
+    p = sub.add_parser("paint")
+    p.add_argument("--library", type=Path, required=True)
+    p.add_argument("--seconds", type=float, default=30)
     p = sub.add_parser("stalls")
     p.add_argument("--library", type=Path, required=True)
     p.add_argument("--import", dest="import_file", type=Path, required=True)
@@ -392,6 +484,8 @@ def main() -> None:
         print(json.dumps(startup(args.library, args.runs, shlex.split(args.app))))
     elif args.what == "floor":
         print(json.dumps(floor(args.seconds)))
+    elif args.what == "paint":
+        print(json.dumps(paint(args.library, args.seconds)))
     else:
         print(
             json.dumps(

@@ -53,6 +53,7 @@ from reader.gui.models.paper_table import (
     UPVOTES,
     PaperRowDelegate,
     PaperTableModel,
+    PaperTableView,
 )
 from reader.gui.models.sidebar import VIEW_ROLE, SidebarModel
 from reader.gui.widgets.about import AboutDialog, app_icon
@@ -151,7 +152,7 @@ class MainWindow(QMainWindow):
     # -- construction ------------------------------------------------------------------------
 
     def _make_table(self) -> QTableView:
-        table = QTableView()
+        table = PaperTableView()
         table.setModel(self.model)
         table.setItemDelegate(PaperRowDelegate(self.model, table))
         table.setAccessibleName("Papers")
