@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().sectionClicked.connect(self._sort_clicked)
         self.table.verticalScrollBar().valueChanged.connect(self._list_scrolled)
         self.search_bar.query_changed.connect(self.run_search)
+        self.search_bar.edit.leave.connect(self.focus_list)
         self.related.paper_chosen.connect(self.go_to_paper)
         self.detail.bookmark_toggled.connect(
             lambda i, v: self._write(lambda: self.library.set_bookmarked([i], v))
@@ -544,6 +545,12 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         self.search_bar.edit.setFocus()
         self.search_bar.edit.selectAll()
+
+    def focus_list(self) -> None:
+        """Down or Escape in the search box: on to the list, at its current paper."""
+        if not self.table.currentIndex().isValid():
+            self._reselect(None)
+        self.table.setFocus()
 
     def run_search(self, text: str) -> None:
         self.query = text

@@ -54,6 +54,27 @@ def test_typing_a_query_filters_the_list_and_clearing_restores_it(seeded, qtbot)
     )
 
 
+def test_down_goes_from_the_search_box_to_the_results_and_escape_clears_then_leaves(seeded, qtbot):
+    window = seeded.window
+    edit, table = window.search_bar.edit, window.table
+    type_query(qtbot, window, "speculative decoding")
+    wait_for_results(qtbot, window, "speculative decoding")
+    qtbot.waitUntil(lambda: window.table.currentIndex().row() == 0, timeout=WAIT_MS)
+
+    qtbot.keyClick(edit, Qt.Key.Key_Down)
+    assert table.hasFocus() and table.currentIndex().row() == 0
+    qtbot.keyClick(table, Qt.Key.Key_J)  # the list's keys work at once
+    assert table.currentIndex().row() == 1
+
+    qtbot.keyClick(table, Qt.Key.Key_Slash)
+    assert edit.hasFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)  # clears the search: every paper again
+    assert edit.text() == "" and edit.hasFocus()
+    qtbot.waitUntil(lambda: window.model.rowCount() == SAMPLE_PAPERS, timeout=WAIT_MS)
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)  # empty: back to the list
+    assert table.hasFocus()
+
+
 def test_a_misspelt_query_shows_results_for_the_correction(seeded, qtbot):
     window, library = seeded.window, seeded.library
     type_query(qtbot, window, "transfromer")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from reader.core.search.query import is_simple
@@ -42,12 +43,27 @@ def any_word_query(text: str) -> str:
     return " OR ".join(text.split()) if is_simple(text) else text
 
 
+class SearchEdit(QLineEdit):
+    """The search box: Down goes on to the results; Escape clears the search, then leaves."""
+
+    leave = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Down or (key == Qt.Key.Key_Escape and not self.text()):
+            self.leave.emit()
+        elif key == Qt.Key.Key_Escape:
+            self.clear()
+        else:
+            super().keyPressEvent(event)
+
+
 class SearchBar(QWidget):
     query_changed = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
-        self.edit = QLineEdit()
+        self.edit = SearchEdit()
         self.edit.setPlaceholderText("Search title, abstract, authors…   (Ctrl+F or /)")
         self.edit.setClearButtonEnabled(True)
         self.edit.setAccessibleName("Search")
