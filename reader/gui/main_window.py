@@ -709,9 +709,10 @@ class MainWindow(QMainWindow):
             self._reselect(self.model.id_at(row))
 
     def selected_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        ids = [self.model.id_at(r) for r in rows]
-        found = [i for i in ids if i is not None]
+        """The selected papers in list order, else the paper shown. Read from the selection's
+        row ranges: a wrapper per selected row took 1 s after Ctrl+A on 100k papers."""
+        spans = [(r.top(), r.bottom()) for r in self.table.selectionModel().selection()]
+        found = self.model.ids_in(spans)
         return found or ([self.current_id] if self.current_id is not None else [])
 
     # -- user state --------------------------------------------------------------------------

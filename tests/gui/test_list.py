@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from reader.gui.jobs import JobRunner
 from reader.gui.main_window import UPKEEP_DELAY_MS
 from reader.gui.models.paper_table import AUTHOR, LISTED, PUBLISHED, TAGS, TITLE, UPVOTES
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, drain, wait_for_list
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, click_row, drain, wait_for_list
 
 
 def click_header(qtbot, window, column: int) -> None:  # type: ignore[no-untyped-def]
@@ -162,3 +162,22 @@ def test_a_window_closed_before_its_upkeep_starts_none(seeded_folder, open_app, 
     session.window.close()  # the window object lives on, its events still delivered
     qtbot.wait(UPKEEP_DELAY_MS + 300)
     assert "Backing up" not in submitted and "Indexing" not in submitted
+
+
+def test_the_selection_is_read_in_list_order_from_its_row_ranges(seeded, qtbot):
+    window = seeded.window
+    table, model = window.table, window.model
+    click_row(qtbot, window, 2)
+    for row in (5, 3):  # Ctrl+click: separate ranges, out of order
+        qtbot.mouseClick(
+            table.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ControlModifier,
+            table.visualRect(model.index(row, TITLE)).center(),
+        )
+    assert window.selected_ids() == [model.id_at(r) for r in (2, 3, 5)]
+
+    table.selectAll()
+    assert window.selected_ids() == list(model.ids)
+    table.clearSelection()  # nothing selected: the paper shown
+    assert window.selected_ids() == [window.current_id]

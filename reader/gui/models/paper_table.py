@@ -118,6 +118,16 @@ class PaperTableModel(QAbstractTableModel):
         rows = np.flatnonzero(np.frombuffer(self.ids, dtype=np.int64) == paper_id)
         return int(rows[0]) if len(rows) else None  # (array.index: 23 ms at 1M papers)
 
+    def ids_in(self, spans: list[tuple[int, int]]) -> list[int]:
+        """The ids of the rows in the ``(first, last)`` spans (inclusive), in list order."""
+        if not self.ids:
+            return []
+        ids = np.frombuffer(self.ids, dtype=np.int64)
+        chosen = np.zeros(len(ids), dtype=bool)
+        for first, last in spans:
+            chosen[first : last + 1] = True
+        return ids[chosen].tolist()
+
     def forget_offscreen(self, first_row: int, last_row: int) -> None:
         """The list scrolled: windows no longer on screen are not fetched."""
         first, last = first_row // WINDOW, last_row // WINDOW
