@@ -195,6 +195,10 @@ class Library:
         self._index_lock = threading.RLock()
         self._index_lock_depth = 0
         self.index_deferred = False  # a write's catch-up waited too long; done later
+        # Papers a write may index in this process; more are left behind (index_deferred) for
+        # catch_up_derived's repair. The window sets it: marking 100k papers read indexed
+        # them in its process for two minutes. None: always (the CLI has no window to keep).
+        self.follow_limit: int | None = None
         self.index_error: str | None = None  # the index could not be read (being rebuilt)
         self._related: RelatedPapers | None = None
         self._close_interrupted_batches()
@@ -428,11 +432,15 @@ class Library:
         return done
 
     def _follow_index(self) -> None:
-        """After a small store write (a tag, a bookmark, notes): catch the index up, unless an
-        import runs in another process: it indexes everything it stored, this write included,
-        at its end (catching up here would index its papers in this process, the window's)."""
+        """After a store write (a tag, a bookmark, notes): catch the index up, unless an import
+        runs in another process: it indexes everything it stored, this write included, at its
+        end (catching up here would index its papers in this process, the window's); or
+        unless more papers changed than ``follow_limit``."""
+        limit = self.follow_limit
         if self.import_running():
             self.index_deferred = True
+        elif limit is not None and (self.index_lag(limit + 1) or 0) > limit:
+            self.index_deferred = True  # many papers: the window repairs in a child process
         else:
             self._index_changes()
 

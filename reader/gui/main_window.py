@@ -37,7 +37,13 @@ from PySide6.QtWidgets import (
     QTreeView,
 )
 
-from reader.core.library import FALLBACK_NOTE, ImportReport, Library, SearchResults
+from reader.core.library import (
+    FALLBACK_BEHIND,
+    FALLBACK_NOTE,
+    ImportReport,
+    Library,
+    SearchResults,
+)
 from reader.core.model import Paper
 from reader.core.views import SORT_COLUMNS, View
 from reader.gui.jobs import BULK, JobRunner
@@ -95,6 +101,7 @@ class MainWindow(QMainWindow):
         self._rebuild_again = False  # asked for meanwhile: run once more when it ends
         self._when_listed: list[Callable[[], None]] = []  # see after_list_lands
         self.views = library.open_views()  # read by jobs only, one connection per thread
+        library.follow_limit = FALLBACK_BEHIND  # bigger changes are indexed by a child
 
         self.sidebar_model = SidebarModel()
         self.sidebar = QTreeView()
@@ -777,6 +784,8 @@ class MainWindow(QMainWindow):
             if refresh:
                 self.model.refresh_rows()
                 self.refresh_sidebar()
+            if self.library.index_deferred:  # many papers changed: a child indexes them
+                self.rebuild_derived()
             if then is not None:
                 then()
 

@@ -141,6 +141,28 @@ def test_a_busy_index_defers_catch_up_instead_of_failing_the_write(
         assert [h.paper.id for h in library.search("tag:kept").hits] == [1]
 
 
+def test_a_write_to_more_papers_than_the_follow_limit_leaves_them_to_a_catch_up(
+    library_folder: Path,
+):
+    with Library(library_folder) as library:
+        count = library.store.query("SELECT count(*) FROM papers")[0][0]
+        library.follow_limit = 3  # the window's: bigger changes are indexed by a child
+        library.set_read([1, 2], True)  # small: indexed at once
+        assert not library.index_deferred and library.index_lag(count) == 0
+        library.set_read(range(1, count + 1), True)
+        assert library.index_deferred and library.index_lag(count) == count
+        assert library.store.query("SELECT count(*) FROM papers WHERE is_read")[0][0] == count
+        library.add_tags([4], ["kept"])  # the index is behind: small writes wait for it too
+        assert library.index_deferred
+        library.catch_up_index()
+        assert not library.index_deferred and library.search("is:unread").hits == []
+        assert [h.paper.id for h in library.search("tag:kept").hits] == [4]
+
+        library.follow_limit = None  # the CLI's: every write is indexed at once
+        library.set_read(range(1, count + 1), False)
+        assert not library.index_deferred and library.index_lag(count) == 0
+
+
 def test_a_write_while_another_process_updates_the_index_is_stored_and_indexed_later(
     library_folder: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -171,3 +171,23 @@ def test_right_clicking_the_list_offers_what_applies_to_the_selection(seeded):
         "Export selection as &CSL-JSON…",
     ]
     assert seeded.window.table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+
+
+def test_marking_every_paper_read_leaves_their_indexing_to_a_child_process(seeded, qtbot):
+    window, library = seeded.window, seeded.library
+    click_row(qtbot, window, 0)
+    qtbot.waitUntil(lambda: shown_id(window) is not None, timeout=WAIT_MS)
+    started = []
+    original = window.indexer.start
+    window.indexer.start = lambda *a, **k: started.append(True) or original(*a, **k)
+    window.table.selectAll()
+    qtbot.keyClick(window.table, Qt.Key.Key_R)
+
+    def all_read_and_indexed() -> bool:
+        unread = library.store.query("SELECT count(*) FROM papers WHERE NOT is_read")[0][0]
+        return unread == 0 and not window.indexer.running and library.index_lag(1000) == 0
+
+    qtbot.waitUntil(all_read_and_indexed, timeout=60_000)
+    assert started  # 317 papers: more than the window indexes in its own process
+    qtbot.waitUntil(lambda: "Unread (0)" in sidebar_texts(window)["Library"], timeout=WAIT_MS)
+    assert library.search("is:unread").hits == []
