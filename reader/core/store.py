@@ -33,10 +33,6 @@ FUZZY_CANDIDATES = 200  # at most this many titles compared per block
 
 # meta.rev, or a higher stamp found on a paper (an edit made outside the library)
 _REV_SQL = "max(CAST(value AS INTEGER), (SELECT coalesce(max(rev), 0) FROM papers))"
-# Papers a write applies to, bound as one JSON array (``id_list``): one statement whose
-# sqlite3_step releases the GIL throughout. executemany binds row after row holding it, and
-# marking 100k papers read froze the window 2 s.
-IDS = "(SELECT value FROM json_each(?))"
 
 
 class PaperNotFound(LookupError):
@@ -327,11 +323,12 @@ class Store:
     def set_flag(self, paper_ids: Iterable[int], column: str, value: bool) -> None:
         if column not in ("bookmarked", "is_read"):
             raise ValueError(column)
-        ids = id_list(paper_ids)
+        ids = list(paper_ids)
         with self.transaction():
             rev = self._bump_rev()
-            self.conn.execute(
-                f"UPDATE papers SET {column} = ?, rev = ? WHERE id IN {IDS}", (int(value), rev, ids)
+            self.conn.executemany(
+                f"UPDATE papers SET {column} = ?, rev = ? WHERE id = ?",
+                [(int(value), rev, i) for i in ids],
             )
 
     def set_notes(self, paper_id: int, notes: str) -> None:
@@ -342,31 +339,31 @@ class Store:
             )
 
     def add_tags(self, paper_ids: Iterable[int], tags: Iterable[str]) -> None:
-        ids, names = id_list(paper_ids), [t for t in tags if t]
+        ids, names = list(paper_ids), [t for t in tags if t]
         with self.transaction():
             rev = self._bump_rev()
             for name in names:
                 self.conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
                 tag_id = self.conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
-                self.conn.execute(
-                    f"INSERT OR IGNORE INTO paper_tags SELECT value, ? FROM {IDS}", (tag_id[0], ids)
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO paper_tags VALUES (?, ?)", [(i, tag_id[0]) for i in ids]
                 )
-            self.conn.execute(f"UPDATE papers SET rev = ? WHERE id IN {IDS}", (rev, ids))
+            self.conn.executemany("UPDATE papers SET rev = ? WHERE id = ?", [(rev, i) for i in ids])
 
     def remove_tags(self, paper_ids: Iterable[int], tags: Iterable[str]) -> None:
-        ids, names = id_list(paper_ids), list(tags)
+        ids, names = list(paper_ids), list(tags)
         with self.transaction():
             rev = self._bump_rev()
             for name in names:
-                self.conn.execute(
-                    f"DELETE FROM paper_tags WHERE paper_id IN {IDS}"
+                self.conn.executemany(
+                    "DELETE FROM paper_tags WHERE paper_id = ?"
                     " AND tag_id = (SELECT id FROM tags WHERE name = ?)",
-                    (ids, name),
+                    [(i, name) for i in ids],
                 )
             self.conn.execute(
                 "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM paper_tags)"
             )
-            self.conn.execute(f"UPDATE papers SET rev = ? WHERE id IN {IDS}", (rev, ids))
+            self.conn.executemany("UPDATE papers SET rev = ? WHERE id = ?", [(rev, i) for i in ids])
 
     def save_search(self, name: str, query: str) -> None:
         with self.transaction():
@@ -568,8 +565,3 @@ def _paper_from_row(row: sqlite3.Row) -> Paper:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def id_list(paper_ids: Iterable[int]) -> str:
-    """Paper ids as the JSON array ``IDS`` reads."""
-    return json.dumps([int(i) for i in paper_ids])
