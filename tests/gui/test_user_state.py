@@ -173,13 +173,17 @@ def test_right_clicking_the_list_offers_what_applies_to_the_selection(seeded):
     assert seeded.window.table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
 
 
-def test_marking_every_paper_read_leaves_their_indexing_to_a_child_process(seeded, qtbot):
+def test_marking_every_paper_read_leaves_their_indexing_to_a_child_process(
+    seeded, qtbot, monkeypatch
+):
     window, library = seeded.window, seeded.library
     click_row(qtbot, window, 0)
     qtbot.waitUntil(lambda: shown_id(window) is not None, timeout=WAIT_MS)
-    started = []
+    started: list[bool] = []
     original = window.indexer.start
-    window.indexer.start = lambda *a, **k: started.append(True) or original(*a, **k)
+    monkeypatch.setattr(
+        window.indexer, "start", lambda *a, **k: started.append(True) or original(*a, **k)
+    )
     window.table.selectAll()
     qtbot.keyClick(window.table, Qt.Key.Key_R)
 
