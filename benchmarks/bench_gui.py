@@ -203,26 +203,18 @@ class Tracer:
                     print(f"  {(s1 - s0) * 1000:6.1f} ms  {label}", file=sys.stderr)
 
 
-def stalls(
-    library: Path, import_file: Path, seconds: float, diagnose: bool = False, trace: bool = False
-) -> dict[str, object]:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no user settings read or written
-    import random
-
-    from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+def open_window(app, library: Path, tracer: Tracer | None = None):  # type: ignore[no-untyped-def]
+    """The app's window on ``library``, shown and started as ``reader.gui.app`` does, without
+    background vectors (the benchmarks measure the window, not the embedder): (library,
+    job runner, window)."""
+    from PySide6.QtCore import QSettings
 
     from reader.core.library import Library
-    from reader.gui.app import prepare_qt_environment
     from reader.gui.jobs import JobRunner
     from reader.gui.main_window import MainWindow
 
-    prepare_qt_environment()  # as the app does
-    tracer = Tracer() if trace else None
-    app = tracer.application() if tracer else QApplication(sys.argv[:1])
     app.setOrganizationName("paper-reader-bench")
-    QSettings().setValue("auto_embed", False)  # measure the import alone
+    QSettings().setValue("auto_embed", False)
     lib = Library.open(library)
     runner = JobRunner(app)
     if tracer:
@@ -231,6 +223,32 @@ def stalls(
     window.show()
     window.start()
     gc.freeze()  # as reader.gui.app does after start-up
+    return lib, runner, window
+
+
+def settled(window, runner) -> bool:  # type: ignore[no-untyped-def]
+    """The restored paper's related papers shown, the start-up upkeep done, no job running:
+    when a user would start doing something."""
+    pending = (window._related_timer, window._upkeep_timer)
+    return not any(t.isActive() for t in pending) and runner.wait(0)
+
+
+def stalls(
+    library: Path, import_file: Path, seconds: float, diagnose: bool = False, trace: bool = False
+) -> dict[str, object]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no user settings read or written
+    import random
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from reader.gui.app import prepare_qt_environment
+
+    prepare_qt_environment()  # as the app does
+    tracer = Tracer() if trace else None
+    app = tracer.application() if tracer else QApplication(sys.argv[:1])
+    lib, runner, window = open_window(app, library, tracer)
     window.importer.show_summary = False
     gaps: list[float] = []  # wall time between ticks
     busy: list[float] = []  # the GUI thread's CPU time between ticks: its own work
@@ -275,10 +293,7 @@ def stalls(
     finished = [False]
 
     def begin_or_stop() -> None:
-        # the window has settled (its list, the restored paper's related papers and the
-        # start-up upkeep all done), as when a user picks File > Import: import
-        pending = (window._related_timer, window._upkeep_timer)
-        if not begun and listed and not any(t.isActive() for t in pending) and runner.wait(0):
+        if not begun and listed and settled(window, runner):  # as a user picks File > Import
             begun.append(time.perf_counter())
             window.importer.start([import_file])
         done = bool(begun) and not window.importer.running
@@ -431,26 +446,16 @@ def mark_all_read(library: Path, seconds: float) -> dict[str, object]:
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no user settings read or written
     import shutil
 
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from reader.core.library import Library
     from reader.gui.app import prepare_qt_environment
-    from reader.gui.jobs import JobRunner
-    from reader.gui.main_window import MainWindow
 
     copy = Path(tempfile.mkdtemp()) / "library"
     shutil.copytree(library, copy)
     prepare_qt_environment()
     app = QApplication(sys.argv[:1])
-    app.setOrganizationName("paper-reader-bench")
-    QSettings().setValue("auto_embed", False)
-    lib = Library.open(copy)
-    runner = JobRunner(app)
-    window = MainWindow(lib, runner, QSettings())
-    window.show()
-    window.start()
-    gc.freeze()  # as reader.gui.app does after start-up
+    lib, runner, window = open_window(app, copy)
     gaps: list[float] = []
     last, began, ended, child = [time.perf_counter()], [0.0], [0.0], [False]
 
@@ -463,9 +468,7 @@ def mark_all_read(library: Path, seconds: float) -> dict[str, object]:
                 ended[0] = now
                 app.quit()
         last[0] = now
-        pending = (window._related_timer, window._upkeep_timer)
-        settled = window.detail.paper is not None and not any(t.isActive() for t in pending)
-        if not began[0] and settled and runner.wait(0):  # as a user would: once it settled
+        if not began[0] and window.detail.paper is not None and settled(window, runner):
             window.table.selectAll()
             began[0] = time.perf_counter()
             window.toggle_read()
