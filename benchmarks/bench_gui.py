@@ -233,6 +233,17 @@ def settled(window, runner) -> bool:  # type: ignore[no-untyped-def]
     return not any(t.isActive() for t in pending) and runner.wait(0)
 
 
+def run_ticking(app, tick, every_ms: int, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """Run the event loop, calling ``tick`` every ``every_ms``, for at most ``seconds``."""
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(interval=every_ms)
+    timer.timeout.connect(tick)
+    timer.start()
+    QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+
+
 def stalls(
     library: Path, import_file: Path, seconds: float, diagnose: bool = False, trace: bool = False
 ) -> dict[str, object]:
@@ -362,7 +373,6 @@ def paint(library: Path, seconds: float) -> dict[str, object]:
     out.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QTableView
 
     from reader.core.library import Library
@@ -423,11 +433,7 @@ def paint(library: Path, seconds: float) -> dict[str, object]:
     gc.freeze()  # as reader.gui.app does after start-up
     worker = threading.Thread(target=jobs, daemon=True)
     worker.start()
-    timer = QTimer(interval=40)
-    timer.timeout.connect(tick)
-    timer.start()
-    QTimer.singleShot(int(seconds * 1000), app.quit)
-    app.exec()
+    run_ticking(app, tick, 40, seconds)
     stop.set()
     worker.join()
     figures: dict[str, object] = {"bench": "gui_list_paint_beside_jobs", "library": str(library)}
@@ -446,7 +452,6 @@ def mark_all_read(library: Path, seconds: float) -> dict[str, object]:
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no user settings read or written
     import shutil
 
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from reader.gui.app import prepare_qt_environment
@@ -473,11 +478,7 @@ def mark_all_read(library: Path, seconds: float) -> dict[str, object]:
             began[0] = time.perf_counter()
             window.toggle_read()
 
-    probe = QTimer(interval=10)
-    probe.timeout.connect(tick)
-    probe.start()
-    QTimer.singleShot(int(seconds * 1000), app.quit)
-    app.exec()
+    run_ticking(app, tick, 10, seconds)
     window.close()
     unread = lib.store.query("SELECT count(*) FROM papers WHERE NOT is_read")[0][0]
     papers = lib.store.query("SELECT count(*) FROM papers")[0][0]
