@@ -128,6 +128,46 @@ MIGRATIONS: list[str] = [
         (SELECT id FROM sources WHERE kind = 'hf-page' AND name <> 'Daily Papers');
     DELETE FROM sources WHERE kind = 'hf-page' AND name <> 'Daily Papers';
     """,
+    # 3 -> 4: online work. ``pdfs``: the offline PDF cache (files in the library's ``pdfs/``
+    # folder; a row only once its file is whole and opens), with the reader's last page.
+    # ``fulltext``: the text extracted from a paper's PDF, kept here so the index's body field
+    # is rebuilt from SQLite like every other field. ``harvests``: where an OAI-PMH harvest
+    # got to (its resumption token), so an interrupted harvest resumes. ``offline_pins``:
+    # the tags (and the bookmarks, tag '') made available offline; their papers are never
+    # evicted from the cache.
+    """
+    CREATE TABLE pdfs (
+        paper_id INTEGER PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+        file TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        pages INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        source_url TEXT NOT NULL,
+        downloaded_at TEXT NOT NULL,
+        last_read_at TEXT,
+        last_page INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX pdfs_last_read ON pdfs(coalesce(last_read_at, downloaded_at));
+    CREATE TABLE fulltext (
+        paper_id INTEGER PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+        body TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        extracted_at TEXT NOT NULL
+    );
+    CREATE TABLE harvests (
+        name TEXT PRIMARY KEY,
+        from_date TEXT,
+        until_date TEXT,
+        token TEXT,
+        fetched INTEGER NOT NULL DEFAULT 0,
+        complete_size INTEGER,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE offline_pins (
+        tag TEXT PRIMARY KEY COLLATE NOCASE
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

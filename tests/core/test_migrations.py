@@ -18,7 +18,11 @@ from reader.core.views import View, Views
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The DDL of every released version, frozen the day it shipped: add one file per new version.
-FROZEN_DDL = {1: FIXTURES / "schema_v1.sql", 2: FIXTURES / "schema_v2.sql"}
+FROZEN_DDL = {
+    1: FIXTURES / "schema_v1.sql",
+    2: FIXTURES / "schema_v2.sql",
+    3: FIXTURES / "schema_v3.sql",
+}
 
 
 def _normalised(sql: str) -> str:
@@ -84,13 +88,27 @@ def build_v2_library(folder: Path) -> Path:
     return db
 
 
+def build_v3_library(folder: Path) -> Path:
+    """A version-3 library: version 2's, upgraded by the frozen step (no online tables yet)."""
+    db = build_v2_library(folder)
+    conn = sqlite3.connect(db)
+    conn.execute("BEGIN")
+    for statement in FROZEN_DDL[3].read_text().split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    return db
+
+
 def build_library_at(version: int, folder: Path) -> Path:
     """A library folder at an earlier schema ``version`` (0: a brand-new, empty file)."""
     if version == 0:
         folder.mkdir(parents=True)
         sqlite3.connect(folder / "library.sqlite").close()
         return folder / "library.sqlite"
-    return {1: build_v1_library, 2: build_v2_library}[version](folder)
+    return {1: build_v1_library, 2: build_v2_library, 3: build_v3_library}[version](folder)
 
 
 def schema_of(db: Path) -> list[tuple[str, str, str]]:
