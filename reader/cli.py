@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reader import cli_online
+
 if TYPE_CHECKING:
     from reader.core.library import Library, SearchResults
     from reader.core.model import Paper
@@ -156,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         " first; the search index is rebuilt. Close the app first.",
     )
     p.add_argument("file", type=Path, metavar="FILE")
+
+    cli_online.add_parsers(commands)
     return parser
 
 
@@ -534,6 +538,7 @@ COMMANDS: dict[str, Any] = {
     "check": cmd_check,
     "reindex": cmd_reindex,
     "backup": cmd_backup,
+    **cli_online.COMMANDS,
 }
 
 

@@ -9,10 +9,10 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reader.core.backup import DB_NAME, BackupPolicy, RestoreReport
 from reader.core.identity import title_key
@@ -23,6 +23,7 @@ from reader.core.views import View, Views
 
 if TYPE_CHECKING:
     from reader.core.importers import ImportOptions
+    from reader.core.online.fetch import FetchReport
     from reader.core.related.service import RelatedPapers
     from reader.core.search.index import SearchIndex
     from reader.core.search.query import ParsedQuery, QueryParser
@@ -276,15 +277,23 @@ class Library:
         progress: Callable[[ImportProgress], None] | None = None,
         cancelled: Cancelled = lambda: False,
         index: bool = True,
+        names: Sequence[str] | None = None,
+        report: ImportReport | None = None,
     ) -> ImportReport:
-        """Import files into the store in batches; then bring the index up to date."""
+        """Import files into the store in batches; then bring the index up to date.
+
+        ``names`` say where each file came from when its path is only a temporary copy (a
+        fetched response: its URL), for the import record and error messages; ``report``
+        accumulates several calls (a fetch imports response after response)."""
         from reader.core.importers import ImportOptions
 
-        report = ImportReport()
+        report = report if report is not None else ImportReport()
         # Shared: imports may run side by side; a library opened meanwhile sees them running,
         # indexing included, and leaves the indexing of its own writes to them.
         with file_lock(self.folder / IMPORTS_LOCK, IMPORTS_LOCK_TIMEOUT, shared=True):
-            self._import_paths(paths, fmt, ImportOptions(year=year), report, progress, cancelled)
+            self._import_paths(
+                paths, fmt, ImportOptions(year=year), report, progress, cancelled, names
+            )
             if index and not report.cancelled:
                 self._index_changes(
                     progress=(
@@ -308,6 +317,7 @@ class Library:
         report: ImportReport,
         progress: Callable[[ImportProgress], None] | None,
         cancelled: Cancelled,
+        names: Sequence[str] | None = None,
     ) -> None:
         from reader.core.importers import UnknownFormat, detect_format, importer_for
 
@@ -315,34 +325,36 @@ class Library:
             if cancelled():
                 report.cancelled = True
                 break
+            name = names[number - 1] if names else str(path)
             try:
                 file_format = fmt or detect_format(path)
                 importer = importer_for(file_format)
             except UnknownFormat as e:
-                report.errors.append(RecordError(str(e), SourcePosition(str(path)), fatal=True))
-                report.failed_files.append(str(path))
+                report.errors.append(RecordError(str(e), SourcePosition(name), fatal=True))
+                report.failed_files.append(name)
                 continue
 
-            def tick(records: int, added: int, path: Path = path, number: int = number) -> None:
+            def tick(records: int, added: int, name: str = name, number: int = number) -> None:
                 if progress:
                     progress(
-                        ImportProgress(str(path), number, len(paths), records, report.added + added)
+                        ImportProgress(name, number, len(paths), records, report.added + added)
                     )
 
-            self._import_one(
-                path, file_format, importer.parse(path, options), report, tick, cancelled
-            )
+            results = importer.parse(path, options)
+            if names:
+                results = (_renamed(r, str(path), name) for r in results)
+            self._import_one(name, file_format, results, report, tick, cancelled)
 
     def _import_one(
         self,
-        path: Path,
+        name: str,
         file_format: str,
         results: Iterable[ParsedRecord | RecordError],
         report: ImportReport,
         tick: Callable[[int, int], None],
         cancelled: Cancelled,
     ) -> None:
-        batch_id = self.store.start_batch(str(path), file_format)
+        batch_id = self.store.start_batch(name, file_format)
         counts = {"added": 0, "merged": 0, "unchanged": 0, "rejected": 0}
         errors: list[RecordError] = []
         pending: list[PaperRecord] = []
@@ -376,7 +388,7 @@ class Library:
             flush()
         status = "cancelled" if report.cancelled else ("failed" if fatal and not read else "done")
         if fatal and not read:
-            report.failed_files.append(str(path))
+            report.failed_files.append(name)
         self.store.finish_batch(
             batch_id, status, counts, [e.as_dict() for e in errors[:MAX_ERRORS_KEPT]]
         )
@@ -385,6 +397,35 @@ class Library:
         report.unchanged += counts["unchanged"]
         report.rejected += counts["rejected"]
         report.errors.extend(errors)
+
+    def finish_import(self, report: ImportReport, cancelled: Cancelled = lambda: False) -> None:
+        """After ``import_files(..., index=False)`` calls (a fetch's responses): index what
+        they stored, once."""
+        if not report.cancelled:
+            self._index_changes(cancelled=cancelled)
+
+    # -- fetching (only when the user asks: nothing else here touches the network) -------------
+
+    def fetch_hf(self, first: date, last: date, **run: Any) -> FetchReport:
+        """The Daily Papers of each day from ``first`` to ``last``; ``run``: progress,
+        cancelled (as for every fetch)."""
+        from reader.core.online.fetch import day_range, fetch_hf_days
+
+        return fetch_hf_days(self, day_range(first, last), **run)
+
+    def fetch_arxiv(self, query: str, limit: int, **run: Any) -> FetchReport:
+        """The newest ``limit`` papers of an arXiv API query (``cat:cs.CL`` for a category)."""
+        from reader.core.online.fetch import fetch_arxiv_query
+
+        return fetch_arxiv_query(self, query, limit, **run)
+
+    def harvest_oai(
+        self, set_spec: str, from_date: date | None, until_date: date | None, **run: Any
+    ) -> FetchReport:
+        """An OAI-PMH harvest of one arXiv set, resumable (``online.fetch.harvest_oai``)."""
+        from reader.core.online.fetch import harvest_oai
+
+        return harvest_oai(self, set_spec, from_date, until_date, **run)
 
     # -- the index ------------------------------------------------------------------------------
 
@@ -972,6 +1013,15 @@ class Library:
 
             return to_csl_json(papers)
         raise ValueError(f"unknown export format {fmt!r}; choose bibtex or csl-json")
+
+
+def _renamed(
+    result: ParsedRecord | RecordError, path: str, name: str
+) -> ParsedRecord | RecordError:
+    """An error of a temporary copy, named for where the file came from."""
+    if isinstance(result, RecordError) and result.position.file == path:
+        return replace(result, position=replace(result.position, file=name))
+    return result
 
 
 def simple_words(text: str) -> list[str]:

@@ -1,0 +1,134 @@
+"""The commands that go online when the user runs them: ``fetch``, ``enrich``, ``pdf``,
+``offline``. Argument parsing and formatting only; the work is the Library's."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reader.core.library import Library
+    from reader.core.online.fetch import FetchReport
+
+EXIT_OK, EXIT_SOME_REJECTED, EXIT_FAILED = 0, 1, 2
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def add_parsers(commands: Any) -> None:
+    """The online commands' parsers, on the main parser's subcommands."""
+    fetch = commands.add_parser(
+        "fetch",
+        help="fetch new papers (Daily Papers, arXiv) into the library",
+        description="Fetch new papers. This command goes online; nothing else does.",
+    )
+    sources = fetch.add_subparsers(dest="source", metavar="SOURCE", required=True)
+
+    p = sources.add_parser("hf", help="Hugging Face Daily Papers: a day or a range of days")
+    days = p.add_mutually_exclusive_group(required=True)
+    days.add_argument("--date", type=_day, help="one day, YYYY-MM-DD")
+    days.add_argument("--from", dest="first", type=_day, metavar="D", help="first day")
+    p.add_argument("--to", dest="last", type=_day, metavar="D", help="last day (with --from)")
+    _common(p)
+
+    p = sources.add_parser("arxiv", help="arXiv API: the newest papers of a query or category")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--query", help="an arXiv search query, e.g. 'ti:diffusion AND cat:cs.CV'")
+    what.add_argument("--category", help="an arXiv category, e.g. cs.CL")
+    p.add_argument("--max", type=int, default=200, help="at most this many papers (200)")
+    _common(p)
+
+    p = sources.add_parser("oai", help="arXiv OAI-PMH: harvest a set, resumable")
+    p.add_argument("--set", dest="set_spec", required=True, help="a set, e.g. cs or physics:hep-th")
+    p.add_argument("--from", dest="first", type=_day, metavar="D", help="records changed since")
+    p.add_argument("--until", dest="last", type=_day, metavar="D", help="records changed until")
+    _common(p)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="the summary as JSON")
+    p.add_argument(
+        "--progress", action="store_true", help="JSON progress lines on stderr (for the app)"
+    )
+
+
+def cmd_fetch(library: Library, args: argparse.Namespace) -> int:
+    from reader.cli import UsageError, _stop_on_sigterm
+
+    stop = _stop_on_sigterm()  # the app's Cancel
+    run: dict[str, Any] = {"cancelled": stop.is_set, "progress": _progress(args)}
+    if args.source == "hf":
+        if args.date:
+            first = last = args.date
+        else:
+            first, last = args.first, args.last or args.first
+        try:
+            report = library.fetch_hf(first, last, **run)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    elif args.source == "arxiv":
+        query = args.query or f"cat:{args.category}"
+        report = library.fetch_arxiv(query, args.max, **run)
+    else:
+        if args.first and args.last and args.last < args.first:
+            raise UsageError(f"--until {args.last} is before --from {args.first}")
+        report = library.harvest_oai(args.set_spec, args.first, args.last, **run)
+    return _finish(report, args.json)
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    if args.progress:
+
+        def line(p: Any) -> None:
+            from dataclasses import asdict
+
+            sys.stderr.write(json.dumps({"progress": asdict(p)}) + "\n")
+            sys.stderr.flush()
+
+        return line
+    if sys.stderr.isatty() and not args.json:
+
+        def show(p: Any) -> None:
+            of = f"/{p.total}" if p.total else ""
+            sys.stderr.write(f"\r{p.service}: {p.stage} {p.done}{of}, {p.added} new papers   ")
+            sys.stderr.flush()
+
+        return show
+    return None
+
+
+def _finish(report: FetchReport, as_json: bool) -> int:
+    imported = report.imported
+    if as_json:
+        json.dump(report.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        print(
+            f"added {imported.added}, merged {imported.merged}, unchanged {imported.unchanged},"
+            f" rejected {imported.rejected} ({report.requests} requests"
+            + (f", {report.days} days" if report.days else "")
+            + (f"; harvest {report.harvested}" if report.harvested else "")
+            + (", cancelled" if imported.cancelled else "")
+            + ")"
+        )
+        for error in imported.errors:
+            kind = "warning" if error.warning else "error"
+            print(f"{kind}: {error.position.describe()}: {error.message}", file=sys.stderr)
+        for failure in report.failed:
+            print(f"failed: {failure}", file=sys.stderr)
+    if report.failed or imported.failed_files:
+        return EXIT_FAILED
+    return EXIT_SOME_REJECTED if imported.rejected else EXIT_OK
+
+
+COMMANDS: dict[str, Any] = {"fetch": cmd_fetch}

@@ -1,0 +1,1 @@
+"""Online work, only when the user asks: the HTTP client, the services, fetchers, enrichment."""
