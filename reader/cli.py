@@ -466,6 +466,11 @@ def cmd_check(library: Library, args: argparse.Namespace) -> int:
             print("  vector files were cut short; the lost vectors need embed again")
         if not report.related_ready:
             print("related papers: not all embedded yet (run embed)")
+        print(f"PDFs offline {report.pdfs:,}")
+        if report.pdfs_missing:
+            print(f"  PDF files missing or changed: {len(report.pdfs_missing):,}")
+        if report.pdf_strays:
+            print(f"  files in pdfs/ that no paper records: {len(report.pdf_strays):,}")
         print("consistent" if report.consistent else "NOT consistent (run check --repair)")
     return EXIT_OK if report.consistent else EXIT_SOME_REJECTED
 

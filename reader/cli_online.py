@@ -52,6 +52,28 @@ def add_parsers(commands: Any) -> None:
     p.add_argument("--until", dest="last", type=_day, metavar="D", help="records changed until")
     _common(p)
 
+    p = commands.add_parser(
+        "pdf",
+        help="a paper's PDF: where it is, download it, open it",
+        description="Show whether a paper's PDF is available offline. --download fetches it"
+        " (this goes online); --open opens it in the system's PDF viewer.",
+    )
+    p.add_argument("id", metavar="ID", help="a paper id or arXiv id")
+    p.add_argument("--download", action="store_true", help="download it if it is not here")
+    p.add_argument("--open", action="store_true", help="open it in the system viewer")
+    p.add_argument("--path", action="store_true", help="print only the file's path")
+
+    p = commands.add_parser(
+        "offline",
+        help="make a tag's or the bookmarks' PDFs available offline (downloads them)",
+        description="Download the PDFs of a tag's papers (and its sub-tags') or of the"
+        " bookmarks, and keep them: the cache's size cap never evicts a pinned paper.",
+    )
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tag", help="a tag (its sub-tags too)")
+    which.add_argument("--bookmarked", action="store_true", help="the bookmarked papers")
+    _common(p)
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="the summary as JSON")
@@ -131,4 +153,65 @@ def _finish(report: FetchReport, as_json: bool) -> int:
     return EXIT_SOME_REJECTED if imported.rejected else EXIT_OK
 
 
-COMMANDS: dict[str, Any] = {"fetch": cmd_fetch}
+def cmd_pdf(library: Library, args: argparse.Namespace) -> int:
+    paper_id = library.resolve(args.id)
+    info = library.pdfs.info(paper_id)
+    if info is None and args.download:
+        info = library.download_pdf(paper_id)
+    if info is None:
+        print(
+            f"paper {paper_id} is not available offline (paper-reader pdf {args.id} --download)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if args.path:
+        print(info.path)
+    else:
+        size = info.size / 1024 / 1024
+        print(
+            f"{info.path}  ({info.pages} pages, {size:.1f} MB, last read page {info.last_page + 1})"
+        )
+    if args.open:
+        from reader.core.pdfs import open_in_system_viewer
+
+        open_in_system_viewer(info.path)
+    return EXIT_OK
+
+
+def cmd_offline(library: Library, args: argparse.Namespace) -> int:
+    from reader.cli import _stop_on_sigterm
+
+    stop = _stop_on_sigterm()
+
+    def progress(done: int, total: int, downloaded: int) -> None:
+        if args.progress:
+            line = {"service": "PDFs", "done": done, "total": total, "added": downloaded,
+                    "stage": "downloading"}  # fmt: skip
+            sys.stderr.write(json.dumps({"progress": line}) + "\n")
+            sys.stderr.flush()
+        elif sys.stderr.isatty() and not args.json:
+            sys.stderr.write(f"\rPDFs: {done}/{total}, {downloaded} downloaded   ")
+
+    report = library.make_offline(
+        tag=args.tag, bookmarked=args.bookmarked, progress=progress, cancelled=stop.is_set
+    )
+    if args.json:
+        json.dump(report.as_dict(), sys.stdout, indent=2)
+        print()
+    else:
+        print(
+            f"downloaded {len(report.downloaded)}, already offline {len(report.already)},"
+            f" no PDF source {len(report.no_source)}, failed {len(report.failed)}"
+            + (
+                f", evicted {len(report.evicted)} to keep the cache's size"
+                if report.evicted
+                else ""
+            )
+            + (", cancelled" if report.cancelled else "")
+        )
+        for paper_id, message in report.failed:
+            print(f"failed: paper {paper_id}: {message}", file=sys.stderr)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+COMMANDS: dict[str, Any] = {"fetch": cmd_fetch, "pdf": cmd_pdf, "offline": cmd_offline}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -24,6 +25,7 @@ from reader.core.views import View, Views
 if TYPE_CHECKING:
     from reader.core.importers import ImportOptions
     from reader.core.online.fetch import FetchReport
+    from reader.core.pdfs import OfflineReport, PdfCache, PdfInfo
     from reader.core.related.service import RelatedPapers
     from reader.core.search.index import SearchIndex
     from reader.core.search.query import ParsedQuery, QueryParser
@@ -115,6 +117,10 @@ class CheckReport:
     vectors_model: str = ""
     index_damaged: bool = False  # the index files could not be read
     vectors_damaged: bool = False  # the vector files are shorter than their record says
+    # the offline PDF cache (``pdfs``): rows whose file is gone or changed, unrecorded files
+    pdfs: int = 0
+    pdfs_missing: list[int] = field(default_factory=list)
+    pdf_strays: list[str] = field(default_factory=list)
 
     @property
     def related_ready(self) -> bool:
@@ -122,7 +128,10 @@ class CheckReport:
 
     @property
     def consistent(self) -> bool:
-        return not (self.behind or self.missing or self.stale or self.extra or self.index_damaged)
+        index_ok = not (
+            self.behind or self.missing or self.stale or self.extra or self.index_damaged
+        )
+        return index_ok and not (self.pdfs_missing or self.pdf_strays)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -140,6 +149,9 @@ class CheckReport:
             "related_ready": self.related_ready,
             "index_damaged": self.index_damaged,
             "vectors_damaged": self.vectors_damaged,
+            "pdfs": self.pdfs,
+            "pdfs_missing": self.pdfs_missing[:100],
+            "pdf_strays": self.pdf_strays[:100],
         }
 
 
@@ -546,6 +558,12 @@ class Library:
         report.vectors_stale = vectors.stale
         report.vectors_model = vectors.model
         report.vectors_damaged = vectors.damaged
+        pdfs = self.pdfs.check()
+        report.pdfs, report.pdfs_missing, report.pdf_strays = (
+            pdfs.files,
+            pdfs.missing,
+            pdfs.strays,
+        )
         return report
 
     def repair(
@@ -558,6 +576,8 @@ class Library:
         # Cut-short vector files were trimmed to their whole rows when opened; the papers
         # that lost their vector show up as missing, for `embed` (slow: not done here).
         self.related_papers.vectors.damaged = False
+        if report.pdfs_missing or report.pdf_strays:
+            self.pdfs.repair()
         if report.index_damaged or self.index_error or report.missing or report.stale:
             self.reindex(progress, cancelled)
         else:
@@ -993,6 +1013,54 @@ class Library:
         from reader.core.backup import restore_library
 
         return restore_library(folder, source)
+
+    # -- PDFs offline -----------------------------------------------------------------------------
+
+    @property
+    def pdfs(self) -> PdfCache:
+        """The offline PDF cache (``pdfs/``)."""
+        from reader.core.pdfs import PdfCache
+
+        return PdfCache(self.folder, self.store)
+
+    def download_pdf(self, paper_id: int, cancelled: Cancelled = lambda: False) -> PdfInfo:
+        """Download one paper's PDF (again, if it is there), index its text, keep the cap."""
+        cache = self.pdfs
+        info = cache.download(self.store.paper(paper_id), cancelled)
+        self._after_pdf(paper_id, info.path)
+        cache.evict(keep={paper_id})
+        return info
+
+    def make_offline(
+        self,
+        tag: str | None = None,
+        bookmarked: bool = False,
+        ids: Sequence[int] | None = None,
+        progress: Callable[[int, int, int], None] | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> OfflineReport:
+        """Download the PDFs of a tag's papers (pinning the tag: never evicted), of the
+        bookmarks (pinned likewise), or of the papers ``ids`` (not pinned)."""
+        from reader.core.pdfs import BOOKMARKS_PIN, make_available
+
+        cache = self.pdfs
+        if ids is None:
+            pin = clean_tag(tag) if tag else BOOKMARKS_PIN
+            if not bookmarked and not pin:
+                raise ValueError("make available offline: a tag, the bookmarks or papers")
+            cache.pin(pin)
+            ids = sorted(cache.pin_members(pin))
+        papers = self.store.papers(list(ids))
+        return make_available(cache, papers, self._after_pdf, progress, cancelled)
+
+    def _after_pdf(self, paper_id: int, path: Path) -> None:
+        """A new PDF's text goes to the store (and so to the index's body field)."""
+        from reader.core.fulltext import NoText
+
+        # a scanned or odd PDF: readable in the reader, just not searchable
+        with contextlib.suppress(NoText):
+            self.extract_fulltext(paper_id, path)
+        self._follow_index()
 
     # -- export -----------------------------------------------------------------------------------
 

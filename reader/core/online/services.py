@@ -22,7 +22,7 @@ class Service:
 
     def client(self, cancelled: Cancelled = lambda: False) -> HttpClient:
         return HttpClient(
-            self.name, interval=self._interval(), cancelled=cancelled, read_timeout=_timeout()
+            self.name, interval=self._interval(), cancelled=cancelled, read_timeout=read_timeout()
         )
 
     def _interval(self) -> float:
@@ -37,7 +37,8 @@ class Service:
         return self.interval
 
 
-def _timeout() -> float:
+def read_timeout() -> float:
+    """The read timeout (PAPER_READER_HTTP_TIMEOUT: a slow link, or the tests' stalls)."""
     try:
         return float(os.environ.get("PAPER_READER_HTTP_TIMEOUT", READ_TIMEOUT))
     except ValueError:
