@@ -40,7 +40,8 @@ UNDATED = "undated"  # View.listed_on for a source's listings without a day (nev
 class View:
     """A sidebar selection plus a sort order."""
 
-    kind: str = "all"  # all | unread | bookmarked | recent | source | tag | saved | for_you
+    # all | unread | bookmarked | offline (PDF cached) | recent | source | tag | saved | for_you
+    kind: str = "all"
     value: str = ""  # the source or tag name; a saved search's query
     listed_on: str = ""  # for a source: one day, or UNDATED ("" = all of its papers)
     sort: str = "published"
@@ -59,6 +60,7 @@ class Row:
     read: bool
     tags: str
     listed_on: str  # the latest day a source listed it ('' for never; '--08-08' if no year)
+    offline: bool = False  # its PDF is in the offline cache
 
 
 @dataclass
@@ -160,7 +162,8 @@ class Views:
             "SELECT json_group_array(json_array(p.id, p.title, p.first_author,"
             " json_array_length(p.authors), p.published, p.upvotes, p.bookmarked, p.is_read,"
             " (SELECT group_concat(t.name, ', ') FROM paper_tags pt JOIN tags t"
-            " ON t.id = pt.tag_id WHERE pt.paper_id = p.id), p.last_listed_on))"
+            " ON t.id = pt.tag_id WHERE pt.paper_id = p.id), p.last_listed_on,"
+            " EXISTS (SELECT 1 FROM pdfs WHERE pdfs.paper_id = p.id)))"
             f" FROM papers p WHERE p.id IN ({marks})",
             ids,
         ).fetchone()
@@ -176,6 +179,7 @@ class Views:
                 bool(r[7]),
                 r[8] or "",
                 r[9] or "",
+                bool(r[10]),
             )
             for r in json.loads(joined)
         }
@@ -186,6 +190,7 @@ class Views:
             "all": one("SELECT count(*) FROM papers").fetchone()[0],
             "unread": one("SELECT count(*) FROM papers WHERE is_read = 0").fetchone()[0],
             "bookmarked": one("SELECT count(*) FROM papers WHERE bookmarked = 1").fetchone()[0],
+            "offline": one("SELECT count(*) FROM pdfs").fetchone()[0],
         }
 
     def source_days(self) -> list[SourceDay]:
@@ -236,6 +241,8 @@ def _where(view: View) -> tuple[str, list[object]]:
         return "WHERE p.is_read = 0", []
     if view.kind == "bookmarked":
         return "WHERE p.bookmarked = 1", []
+    if view.kind == "offline":
+        return "WHERE p.id IN (SELECT paper_id FROM pdfs)", []
     linked = _linked_ids(view)
     if linked is not None:
         return f"WHERE p.id IN ({linked[0]})", linked[1]

@@ -15,6 +15,7 @@ from reader.cli import main
 from reader.core.library import Library
 from reader.core.online.http import FetchError
 from reader.core.pdfs import NotAPdf
+from reader.core.views import View
 from tests.core.conftest import record
 
 
@@ -71,6 +72,14 @@ def test_a_downloaded_pdf_is_whole_recorded_and_left_no_temporary_file(
     assert [p.name for p in info.path.parent.iterdir()] == ["1706.03762.pdf"]
     assert library.pdfs.offline_ids() == {paper_id}
     assert library.check().consistent
+    views = library.open_views()  # what the list shows: the offline mark and view
+    try:
+        rows = views.rows([paper_id, library.resolve("1412.6980")])
+        assert rows[paper_id].offline and not rows[library.resolve("1412.6980")].offline
+        assert list(views.ids(View(kind="offline"))) == [paper_id]
+        assert views.counts()["offline"] == 1
+    finally:
+        views.close()
 
 
 @pytest.mark.parametrize(
