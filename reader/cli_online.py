@@ -65,13 +65,16 @@ def add_parsers(commands: Any) -> None:
 
     p = commands.add_parser(
         "offline",
-        help="make a tag's or the bookmarks' PDFs available offline (downloads them)",
+        help="make papers' PDFs available offline: a tag's, the bookmarks', or some (downloads)",
         description="Download the PDFs of a tag's papers (and its sub-tags') or of the"
         " bookmarks, and keep them: the cache's size cap never evicts a pinned paper.",
     )
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--tag", help="a tag (its sub-tags too)")
     which.add_argument("--bookmarked", action="store_true", help="the bookmarked papers")
+    which.add_argument(
+        "--ids", nargs="+", metavar="ID", help="these papers (not pinned: the cap may evict them)"
+    )
     _common(p)
 
 
@@ -192,8 +195,9 @@ def cmd_offline(library: Library, args: argparse.Namespace) -> int:
         elif sys.stderr.isatty() and not args.json:
             sys.stderr.write(f"\rPDFs: {done}/{total}, {downloaded} downloaded   ")
 
+    ids = [library.resolve(ref) for ref in args.ids] if args.ids else None
     report = library.make_offline(
-        tag=args.tag, bookmarked=args.bookmarked, progress=progress, cancelled=stop.is_set
+        tag=args.tag, bookmarked=args.bookmarked, ids=ids, progress=progress, cancelled=stop.is_set
     )
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=2)

@@ -135,6 +135,11 @@ def test_offline_for_a_tag_downloads_its_papers_and_names_the_ones_that_fail(
     main(["--library", folder, "offline", "--tag", "reading", "--json"])
     again = json.loads(capsys.readouterr().out)
     assert again["already"] == 2 and asked == ["1512.03385"]  # only the missing one again
+    asked.clear()
+    library.remove_tags(ids, ["reading/train"])
+    assert main(["--library", folder, "offline", "--ids", "1706.03762", "1512.03385"]) == 2
+    assert asked == ["1512.03385"]
+    assert "downloaded 0, already offline 1, no PDF source 0, failed 1" in capsys.readouterr().out
 
 
 def test_the_cap_evicts_the_least_recently_read_unpinned_pdf(server: HTTPServer, library: Library):
