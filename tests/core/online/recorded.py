@@ -11,10 +11,12 @@ from pathlib import Path
 
 from werkzeug import Request, Response
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
-HF_TAR = SHARED / "hf-daily-papers" / "daily_papers_2024-05-27_to_2026-08-21.tar.gz"
-ATOM_DIR = SHARED / "arxiv-api-atom" / "new-2026"
-OAI_DIR = SHARED / "arxiv-oai-pmh"
+from tests.conftest import SHARED
+
+DATA = (SHARED or Path("/work/shared")) / "data"
+HF_TAR = DATA / "hf-daily-papers" / "daily_papers_2024-05-27_to_2026-08-21.tar.gz"
+ATOM_DIR = DATA / "arxiv-api-atom" / "new-2026"
+OAI_DIR = DATA / "arxiv-oai-pmh"
 # the recorded week: Saturday 15 to Friday 21 August 2026 (no papers at the weekend)
 WEEK = [f"2026-08-{d}" for d in range(15, 22)]
 
