@@ -46,6 +46,9 @@ from reader.core.library import (
 )
 from reader.core.model import Paper
 from reader.core.views import SORT_COLUMNS, View
+from reader.gui.controllers.embedding import EmbedController
+from reader.gui.controllers.imports import ImportController
+from reader.gui.controllers.indexing import IndexController
 from reader.gui.jobs import BULK, JobRunner
 from reader.gui.models.paper_table import (
     AUTHOR,
@@ -64,9 +67,6 @@ from reader.gui.models.paper_table import (
 from reader.gui.models.sidebar import VIEW_ROLE, SidebarModel
 from reader.gui.widgets.about import AboutDialog, app_icon
 from reader.gui.widgets.detail import DetailPane
-from reader.gui.widgets.embed_progress import EmbedController
-from reader.gui.widgets.import_progress import ImportController
-from reader.gui.widgets.index_progress import IndexController
 from reader.gui.widgets.related import RelatedPane
 from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar, any_word_query
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from reader.core.library import ImportProgress, ImportReport, Library
 from reader.core.model import RecordError, SourcePosition
-from reader.gui.widgets.child_task import ChildTask
+from reader.gui.controllers.child_task import ChildTask
 
 LIST_REFRESH_MS = 1500  # while importing, the list shows newly stored papers this often
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 
-from reader.gui.widgets.child_task import ChildTask
+from reader.gui.controllers.child_task import ChildTask
 
 
 class IndexController(ChildTask):

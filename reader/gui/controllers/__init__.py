@@ -1,0 +1,1 @@
+"""The objects that run the window's long work (child processes, background jobs) and report it."""
