@@ -45,6 +45,7 @@ from reader.core.library import (
     SearchResults,
 )
 from reader.core.model import Paper
+from reader.core.pdfs import PdfInfo
 from reader.core.views import SORT_COLUMNS, View
 from reader.gui.controllers.embedding import EmbedController
 from reader.gui.controllers.imports import ImportController
@@ -65,8 +66,10 @@ from reader.gui.models.paper_table import (
     PaperTableView,
 )
 from reader.gui.models.sidebar import VIEW_ROLE, SidebarModel
+from reader.gui.online_actions import OnlineActions
 from reader.gui.widgets.about import AboutDialog, app_icon
 from reader.gui.widgets.detail import DetailPane
+from reader.gui.widgets.reader_tabs import ReaderTabs
 from reader.gui.widgets.related import RelatedPane
 from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar, any_word_query
 
@@ -116,6 +119,7 @@ class MainWindow(QMainWindow):
         self.importer = ImportController(self, library)
         self.embedder = EmbedController(self, library)
         self.indexer = IndexController(self, library)
+        self.online = OnlineActions(self)
         self._reloading_vectors = False
         self._embed_after_reload = False  # embed_missing() was called during a reload
 
@@ -133,7 +137,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 2)
         self.splitter.setSizes([220, 700, 460])
         self.right_splitter = right
-        self.setCentralWidget(self.splitter)
+        self.reader_tabs = ReaderTabs(self.splitter)
+        self.setCentralWidget(self.reader_tabs)
         toolbar = QToolBar("Search")
         toolbar.setObjectName("searchToolbar")
         toolbar.setMovable(False)
@@ -183,7 +188,7 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         for column, width in (
-            (STAR, 26),
+            (STAR, 34),
             (AUTHOR, 130),
             (PUBLISHED, 86),
             (LISTED, 86),
@@ -205,6 +210,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file = bar.addMenu("&File")
         self._action("&Import…", "Ctrl+I", self.choose_import, file)
+        self.online.add_file_actions(file)
         file.addSeparator()
         export_bibtex = self._action(
             "Export selection as &BibTeX…", None, lambda: self.export("bibtex"), file
@@ -244,12 +250,18 @@ class MainWindow(QMainWindow):
             self._action("&Tag…", "T", self.tag_selection, paper),
         ]
         paper.addSeparator()
+        reading = self.online.paper_actions()
+        paper.addActions(reading)
+        self._action("&Close PDF tab", "Ctrl+W", self.reader_tabs.close_current, paper)
+        paper.addSeparator()
         self._action("Back", "Alt+Left", lambda: self.navigate_history(-1), paper)
         self._action("Forward", "Alt+Right", lambda: self.navigate_history(1), paper)
         # right-clicking the list offers what applies to the papers selected
         separator = QAction(self)
         separator.setSeparator(True)
-        self.table.addActions([*on_selection, separator, copy_bibtex, export_bibtex, export_csl])
+        self.table.addActions(
+            [*on_selection, separator, *reading[:2], copy_bibtex, export_bibtex, export_csl]
+        )
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         view = bar.addMenu("&View")
         themes = QActionGroup(self)  # one checked: the theme in use
@@ -286,6 +298,10 @@ class MainWindow(QMainWindow):
             lambda i, v: self._write(lambda: self.library.set_read([i], v))
         )
         self.detail.tags_edited.connect(self._set_tags)
+        self.detail.read_pdf.connect(self.online.read_pdf)
+        self.reader_tabs.page_left.connect(
+            lambda i, page: self._write(lambda: self.library.pdfs.remember_page(i, page), False)
+        )
         self.detail.notes_edited.connect(
             lambda i, text: self._write(lambda: self.library.set_notes(i, text), refresh=False)
         )
@@ -302,6 +318,7 @@ class MainWindow(QMainWindow):
         self.refresh_sidebar()
         self.refresh_list(select_id=self.settings.value("last_paper", None, int))
         self.after_list_lands(self._first_run_or_upkeep)
+        self.after_list_lands(self.online.schedule_fetch_on_start)
 
     def _first_run_or_upkeep(self) -> None:
         if self.library.store.is_empty():
@@ -661,9 +678,13 @@ class MainWindow(QMainWindow):
         if self.current_id is None:
             return
         library, paper_id, terms = self.library, self.current_id, self.terms
+
+        def load() -> tuple[Paper, PdfInfo | None]:
+            return library.store.paper(paper_id), library.pdfs.info(paper_id)
+
         self.runner.submit(
-            lambda: library.store.paper(paper_id),
-            lambda paper: self._paper_loaded(paper, terms),
+            load,
+            lambda found: self._paper_loaded(*found, terms),
             channel="paper",
             title="Loading a paper",
         )
@@ -690,9 +711,11 @@ class MainWindow(QMainWindow):
             title="Finding related papers",
         )
 
-    def _paper_loaded(self, paper: Paper, terms: frozenset[str]) -> None:
+    def _paper_loaded(self, paper: Paper, pdf: PdfInfo | None, terms: frozenset[str]) -> None:
         if paper.id == self.current_id:
             self.detail.show_paper(paper, terms)
+            downloadable = bool(paper.arxiv_id or (paper.pdf_url or "").startswith("http"))
+            self.detail.show_offline(paper.id, pdf, downloadable)
 
     def go_to_paper(self, paper_id: int) -> None:
         """Navigate to a paper (from the related pane), selecting it if it is listed."""
@@ -924,21 +947,29 @@ class MainWindow(QMainWindow):
     def _sidebar_menu(self, position: QPoint) -> None:
         index = self.sidebar.indexAt(position)
         view = index.data(VIEW_ROLE)
-        if view is None or view.kind != "saved":
+        if view is None:
             return
-        self.sidebar.setCurrentIndex(index)  # what Delete acts on
-        menu = QMenu(self)
-        menu.addAction(self.delete_search_action)
-        menu.exec(self.sidebar.viewport().mapToGlobal(position))
+        actions = self.online.sidebar_actions(view)
+        if view.kind == "saved":
+            self.sidebar.setCurrentIndex(index)  # what Delete acts on
+            actions.append(self.delete_search_action)
+        if actions:
+            menu = QMenu(self)
+            menu.addActions(actions)
+            menu.exec(self.sidebar.viewport().mapToGlobal(position))
 
     def preferences(self) -> None:
         from reader.gui.theme import apply_theme
         from reader.gui.widgets.preferences import PreferencesDialog
 
         old_backups = self.library.backup_policy()
-        dialog = PreferencesDialog(self, self.settings, self.library.folder, old_backups)
+        cap = round(self.library.pdfs.cap_bytes() / 1024 / 1024)
+        dialog = PreferencesDialog(self, self.settings, self.library.folder, old_backups, cap)
         if dialog.exec():
             dialog.save()
+            if dialog.pdf_cap.value() != cap:
+                chosen = dialog.pdf_cap.value()
+                self._write(lambda: self.library.pdfs.set_cap_mb(chosen), refresh=False)
             apply_theme(dialog.chosen_theme(), dialog.font_size.value())
             self._check_theme()
             backups = dialog.chosen_backups()
@@ -972,6 +1003,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.detail.show_paper(None)  # flushes unsaved notes
+        self.reader_tabs.close_all()  # each reader's last page is saved as it turns
+        self.online.close()
         for task in (self.importer, self.embedder, self.indexer):
             task.cancel()
         for task in (self.importer, self.embedder, self.indexer):

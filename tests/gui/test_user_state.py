@@ -166,6 +166,8 @@ def test_right_clicking_the_list_offers_what_applies_to_the_selection(seeded):
         "Toggle &bookmark",
         "Toggle &read",
         "&Tag…",
+        "Read &PDF",
+        "Make available &offline",
         "Copy &BibTeX",
         "Export selection as &BibTeX…",
         "Export selection as &CSL-JSON…",

@@ -55,6 +55,7 @@ DISPLAY, FONT, ALIGNMENT, TOOLTIP = R.DisplayRole, R.FontRole, R.TextAlignmentRo
 ROLES = frozenset({DISPLAY, FONT, ALIGNMENT, TOOLTIP, R.AccessibleTextRole})
 CENTER = int(Qt.AlignmentFlag.AlignCenter)
 CENTERED = frozenset({STAR, UPVOTES})  # columns of one short value
+OFFLINE_MARK = "⤓"  # in the ★ column: the paper's PDF is in the offline cache
 HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 
 Index = QModelIndex | QPersistentModelIndex
@@ -199,7 +200,10 @@ class PaperTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return {STAR: "Bookmarked", LISTED: "The latest day a source listed it"}.get(section)
+            return {
+                STAR: f"★ bookmarked, {OFFLINE_MARK} PDF available offline",
+                LISTED: "The latest day a source listed it",
+            }.get(section)
         return None
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
@@ -219,7 +223,11 @@ class PaperTableModel(QAbstractTableModel):
             return CENTER if column in CENTERED else None
         if role == TOOLTIP:
             return row.title if column == TITLE else None
-        return texts[column] or ("bookmarked" if row.bookmarked else "")  # accessible text
+        if column == STAR:  # accessible text
+            return ", ".join(
+                s for s, on in (("bookmarked", row.bookmarked), ("offline", row.offline)) if on
+            )
+        return texts[column]
 
 
 def is_bold(row: Row, column: int) -> bool:
@@ -231,7 +239,7 @@ def cells(row: Row) -> tuple[str, ...]:
     """The row's text in each column."""
     more = " et al." if row.author_count > 1 else ""
     return (
-        "★" if row.bookmarked else "",
+        ("★" if row.bookmarked else "") + (OFFLINE_MARK if row.offline else ""),
         row.title,
         f"{row.first_author}{more}" if row.first_author else "",
         row.published,

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from reader.core.display import readable
 from reader.core.model import Paper
+from reader.core.pdfs import PdfInfo
 from reader.core.search.highlight import as_html, mark_all
 from reader.gui.models.sidebar import day_label
 
@@ -55,6 +57,7 @@ class DetailPane(QWidget):
     read_toggled = Signal(int, bool)
     tags_edited = Signal(int, list)
     notes_edited = Signal(int, str)
+    read_pdf = Signal()  # Read PDF (downloads it first when it is not offline)
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,6 +78,12 @@ class DetailPane(QWidget):
         self.notes.setAccessibleName("Notes")
         self.notes.setMaximumHeight(84)
         self._notes_timer = QTimer(self, singleShot=True, interval=NOTES_SAVE_DELAY_MS)
+        self.offline = QLabel()
+        self.offline.setObjectName("offline")
+        self.offline.setAccessibleName("PDF")
+        self.pdf_button = QPushButton("Read PDF")
+        self.pdf_button.setToolTip("Read the paper in a tab (O); downloads it if needed")
+        self.pdf_button.clicked.connect(self.read_pdf)
         self.placeholder = QLabel("Select a paper to read its abstract.")
         self.placeholder.setObjectName("placeholder")
 
@@ -86,6 +95,10 @@ class DetailPane(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.placeholder)
         layout.addWidget(self.browser, 1)
+        pdf_row = QHBoxLayout()
+        pdf_row.addWidget(self.offline, 1)
+        pdf_row.addWidget(self.pdf_button)
+        layout.addLayout(pdf_row)
         layout.addLayout(actions)
         layout.addWidget(self.notes)
 
@@ -111,7 +124,15 @@ class DetailPane(QWidget):
             self._notes_timer.stop()
             self._save_notes()
         self.paper, self.terms = paper, terms
-        for widget in (self.browser, self.bookmark, self.read, self.tags, self.notes):
+        for widget in (
+            self.browser,
+            self.bookmark,
+            self.read,
+            self.tags,
+            self.notes,
+            self.offline,
+            self.pdf_button,
+        ):
             widget.setVisible(paper is not None)
         self.placeholder.setVisible(paper is None)
         if paper is None:
@@ -126,6 +147,21 @@ class DetailPane(QWidget):
         self.notes.blockSignals(True)
         self.notes.setPlainText(paper.notes)
         self.notes.blockSignals(False)
+
+    def show_offline(self, paper_id: int, info: PdfInfo | None, downloadable: bool) -> None:
+        """Whether the shown paper's PDF is here (pages, size), or can be downloaded."""
+        if self.paper is None or self.paper.id != paper_id:
+            return
+        if info is not None:
+            size = info.size / 1024 / 1024
+            self.offline.setText(f"⤓ Available offline — {info.pages} pages, {size:.1f} MB")
+            self.pdf_button.setText("Read PDF")
+        elif downloadable:
+            self.offline.setText("PDF not downloaded")
+            self.pdf_button.setText("Download and read PDF")
+        else:
+            self.offline.setText("No PDF link for this paper")
+        self.pdf_button.setEnabled(info is not None or downloadable)
 
     def highlight(self, terms: frozenset[str]) -> None:
         """Highlight other search terms (none: the search was cleared) in the paper shown."""

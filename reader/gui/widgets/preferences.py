@@ -22,8 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.backup import BackupPolicy
+from reader.core.pdfs import DEFAULT_CAP_MB
 
 THEMES = ("system", "light", "dark")
+FETCH_ON_START_KEY = "fetch_on_start"  # off by default: nothing goes online unasked
+FETCH_SOURCES_KEY = "fetch_on_start_categories"  # arXiv categories fetched too, "cs.CL cs.LG"
 
 
 class PreferencesDialog(QDialog):
@@ -33,6 +36,7 @@ class PreferencesDialog(QDialog):
         settings: QSettings,
         current_library: Path,
         backups: BackupPolicy | None = None,
+        pdf_cap_mb: int = DEFAULT_CAP_MB,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
@@ -69,6 +73,21 @@ class PreferencesDialog(QDialog):
             "For related papers and meaning search; uses one core for a while after an import"
         )
         self.auto_embed.setChecked(settings.value("auto_embed", True, bool))
+        self.fetch_on_start = QCheckBox("Fetch new Daily Papers when the app starts (goes online)")
+        self.fetch_on_start.setChecked(settings.value(FETCH_ON_START_KEY, False, bool))
+        self.fetch_categories = QLineEdit(settings.value(FETCH_SOURCES_KEY, "", str))
+        self.fetch_categories.setPlaceholderText("and these arXiv categories, e.g. cs.CL cs.LG")
+        self.fetch_categories.setAccessibleName("arXiv categories fetched at start")
+        self.pdf_cap = QSpinBox()
+        self.pdf_cap.setRange(100, 1_000_000)
+        self.pdf_cap.setSingleStep(500)
+        self.pdf_cap.setSuffix(" MB")
+        self.pdf_cap.setValue(pdf_cap_mb)
+        self.pdf_cap.setAccessibleName("Offline PDFs take at most")
+        self.pdf_cap.setToolTip(
+            "Beyond this, the least recently read PDFs go first; a tag or the bookmarks made"
+            " available offline are never evicted"
+        )
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -81,6 +100,9 @@ class PreferencesDialog(QDialog):
         form.addRow("Back up the library every:", self.backup_hours)
         form.addRow("Automatic backups kept:", self.backup_keep)
         form.addRow(self.auto_embed)
+        form.addRow(self.fetch_on_start)
+        form.addRow("", self.fetch_categories)
+        form.addRow("Offline PDFs take at most:", self.pdf_cap)
         form.addRow(buttons)
 
     def _browse(self) -> None:
@@ -99,3 +121,5 @@ class PreferencesDialog(QDialog):
         self.settings.setValue("theme", self.chosen_theme())
         self.settings.setValue("font_size", self.font_size.value())
         self.settings.setValue("auto_embed", self.auto_embed.isChecked())
+        self.settings.setValue(FETCH_ON_START_KEY, self.fetch_on_start.isChecked())
+        self.settings.setValue(FETCH_SOURCES_KEY, " ".join(self.fetch_categories.text().split()))

@@ -1,0 +1,69 @@
+"""Fetching from the window: the dialog's command lines, and the fetch child process against
+the tests' local server, in the status bar, its papers in the list."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QDate
+from pytest_httpserver import HTTPServer
+
+from reader.gui.widgets.fetch_dialog import FetchDialog, fetch_today_args
+from tests.core.online import recorded
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, wait_for_list
+
+TODAY = QDate(2026, 8, 21)
+
+
+def test_the_dialog_builds_each_kind_of_fetch(qtbot):
+    dialog = FetchDialog(today=TODAY)
+    qtbot.addWidget(dialog)
+    assert dialog.arguments() == ["fetch", "hf", "--from", "2026-08-15", "--to", "2026-08-21"]
+    dialog.tabs.setCurrentIndex(1)
+    dialog.query.setText("cs.CL")
+    assert dialog.arguments() == ["fetch", "arxiv", "--category", "cs.CL", "--max", "200"]
+    dialog.query.setText("ti:diffusion AND cat:cs.CV")
+    assert dialog.arguments()[2:4] == ["--query", "ti:diffusion AND cat:cs.CV"]
+    dialog.tabs.setCurrentIndex(2)
+    assert dialog.arguments() == ["fetch", "oai", "--set", "cs", "--until", "2026-08-21"]
+    dialog.continue_last.setChecked(False)
+    assert dialog.arguments()[4:6] == ["--from", "2026-08-14"]
+    assert fetch_today_args(TODAY) == ["fetch", "hf", "--date", "2026-08-21"]
+
+
+def test_the_dialog_refuses_what_cannot_be_fetched(qtbot):
+    dialog = FetchDialog(today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.first.setDate(QDate(2026, 8, 22))
+    dialog.last.setDate(QDate(2026, 8, 20))
+    dialog._accept_if_valid()
+    assert "before the first" in dialog.problem.text() and not dialog.result()
+    dialog.tabs.setCurrentIndex(1)
+    assert "category" in dialog.problem_text()
+
+
+def test_a_fetched_week_lands_in_the_list_with_progress_in_the_status_bar(
+    seeded, server: HTTPServer, qtbot
+):
+    days = recorded.hf_days()
+    server.expect_request("/api/daily_papers").respond_with_handler(recorded.hf_handler(days))
+    window = seeded.window
+    fetcher = window.online.fetcher
+    fetcher.start(["fetch", "hf", "--from", "2026-08-15", "--to", "2026-08-21"])
+    assert fetcher.running and fetcher.widget.isVisible()
+    new = len({p["paper"]["id"] for body in days.values() for p in json.loads(body)})
+    wait_for_list(qtbot, window, SAMPLE_PAPERS + new)
+    qtbot.waitUntil(lambda: not fetcher.running, timeout=WAIT_MS)
+    assert fetcher.last_summary is not None and fetcher.last_summary["added"] == new
+    assert f"Fetched: {new:,} new" in window.statusBar().currentMessage()
+
+
+def test_an_unreachable_service_is_named_in_the_status_bar(
+    seeded, qtbot, monkeypatch, closed_port_url: str
+):
+    monkeypatch.setenv("PAPER_READER_HF_URL", closed_port_url)
+    fetcher = seeded.window.online.fetcher
+    fetcher.start(["fetch", "hf", "--date", "2026-08-21"], quiet=True)
+    qtbot.waitUntil(lambda: not fetcher.running, timeout=WAIT_MS)
+    assert fetcher.last_error.startswith("Hugging Face Daily Papers: cannot reach 127.0.0.1")
+    assert "Fetch failed: Hugging Face" in seeded.window.statusBar().currentMessage()
