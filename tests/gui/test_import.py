@@ -7,7 +7,7 @@ import json
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from reader.gui.controllers.imports import ImportSummary
+from reader.gui.widgets.import_summary import ImportSummary
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, sidebar_texts, wait_for_list
 
 SNAPSHOT_RECORDS = 200  # real arXiv records in the Kaggle snapshot sample

@@ -13,17 +13,10 @@ import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, QProcess
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QProgressBar,
-    QPushButton,
-    QSizePolicy,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow
 
 from reader.core.library import Library
+from reader.gui.widgets.task_status import TaskStatus
 
 
 def reader_command(*args: str) -> tuple[str, list[str]]:
@@ -39,7 +32,8 @@ class ChildTask(QObject):
     """One ``paper-reader`` command at a time, with a status-bar widget: label, bar, Cancel.
 
     Subclasses name the work (``WHAT``), start it with ``run`` and override ``on_progress``,
-    ``on_finished`` and ``on_failed_to_start``.
+    ``on_finished`` and ``on_failed_to_start``; the window lists each one in its ``tasks``,
+    which puts its ``widget`` in the status bar and stops it when the window closes.
     """
 
     WHAT = "Task"  # for the bar's and the Cancel button's accessible names
@@ -48,24 +42,10 @@ class ChildTask(QObject):
     def __init__(self, window: QMainWindow, library: Library) -> None:
         super().__init__(window)
         self.window, self.library = window, library
-        what = self.WHAT
         self.process: QProcess | None = None
-        self.widget = QWidget()
-        self.label = QLabel()
-        self.bar = QProgressBar()
-        self.bar.setAccessibleName(f"{what} progress")
-        self.bar.setFixedWidth(self.BAR_WIDTH)
-        self.bar.setTextVisible(False)  # the label says how far it got, in words
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName(f"Cancel {what.lower()}")
-        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        layout = QHBoxLayout(self.widget)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
-        self.widget.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
-        self.widget.setVisible(False)
+        self.widget = TaskStatus(self.WHAT, self.BAR_WIDTH)  # the window puts it in its status bar
+        status = self.widget  # its parts, which subclasses write their progress to:
+        self.label, self.bar, self.cancel_button = status.label, status.bar, status.cancel_button
         self.cancel_button.clicked.connect(self.cancel)
         self.cancelling = False  # progress no longer updates the label once Cancel was asked
         self._stderr_tail = b""

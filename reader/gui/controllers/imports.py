@@ -7,19 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QMainWindow,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow
 
 from reader.core.library import ImportProgress, ImportReport, Library
 from reader.core.model import RecordError, SourcePosition
 from reader.gui.controllers.child_task import ChildTask
+from reader.gui.widgets.import_summary import ImportSummary
 
 LIST_REFRESH_MS = 1500  # while importing, the list shows newly stored papers this often
 
@@ -123,34 +116,3 @@ def report_from_json(data: dict) -> ImportReport:  # type: ignore[type-arg]
         failed_files=data.get("failed_files", []),
         cancelled=bool(data.get("cancelled")),
     )
-
-
-class ImportSummary(QDialog):
-    """Lists what was rejected, with file and line, so the user can fix the files."""
-
-    def __init__(self, parent: QWidget, report: ImportReport) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Import summary")
-        self.resize(720, 400)
-        counts = QLabel(
-            f"<b>{report.added:,}</b> new papers, <b>{report.merged:,}</b> merged,"
-            f" <b>{report.unchanged:,}</b> unchanged, <b>{report.rejected:,}</b> rejected."
-        )
-        details = QPlainTextEdit()
-        details.setReadOnly(True)
-        details.setAccessibleName("Rejected records")
-        lines = [
-            f"{'warning' if e.warning else 'error'}: {e.position.describe()}: {e.message}"
-            for e in report.errors[:5000]
-        ]
-        if len(report.errors) > 5000:
-            lines.append(f"… and {len(report.errors) - 5000:,} more")
-        details.setPlainText("\n".join(lines))
-        self.details = details
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        buttons.accepted.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.addWidget(counts)
-        layout.addWidget(details, 1)
-        layout.addWidget(buttons)
