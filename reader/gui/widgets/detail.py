@@ -153,8 +153,12 @@ class DetailPane(QWidget):
         if self.paper is None or self.paper.id != paper_id:
             return
         if info is not None:
-            size = info.size / 1024 / 1024
-            self.offline.setText(f"⤓ Available offline — {info.pages} pages, {size:.1f} MB")
+            size = (
+                f"{info.size / 1024 / 1024:.1f} MB"
+                if info.size >= 1024 * 1024
+                else f"{max(1, round(info.size / 1024))} kB"
+            )
+            self.offline.setText(f"⤓ Available offline — {info.pages} pages, {size}")
             self.pdf_button.setText("Read PDF")
         elif downloadable:
             self.offline.setText("PDF not downloaded")
