@@ -67,3 +67,37 @@ def test_an_unreachable_service_is_named_in_the_status_bar(
     qtbot.waitUntil(lambda: not fetcher.running, timeout=WAIT_MS)
     assert fetcher.last_error.startswith("Hugging Face Daily Papers: cannot reach 127.0.0.1")
     assert "Fetch failed: Hugging Face" in seeded.window.statusBar().currentMessage()
+
+
+def test_read_pdf_downloads_opens_a_tab_and_reopens_at_the_last_page(
+    seeded, server: HTTPServer, qtbot, tmp_path
+):
+    from tests.core.conftest import record
+    from tests.gui.test_pdf_reader import make_pdf
+
+    body = make_pdf(tmp_path / "paper.pdf").read_bytes()
+    server.expect_request("/pdf/2608.00042").respond_with_data(body, content_type="application/pdf")
+    window, library = seeded.window, seeded.library
+    library.store.write_records(
+        [record("A Paper To Read On The Train", arxiv_id="2608.00042")], None
+    )
+    paper_id = library.resolve("2608.00042")
+    window.show_paper(paper_id)
+    qtbot.waitUntil(
+        lambda: window.detail.pdf_button.text() == "Download and read PDF", timeout=WAIT_MS
+    )
+    window.detail.pdf_button.click()  # downloads in a child process, then opens the tab
+    qtbot.waitUntil(lambda: window.reader_tabs.count() == 2, timeout=WAIT_MS)
+    reader = window.reader_tabs.currentWidget()
+    qtbot.waitUntil(lambda: reader.page_total == 5, timeout=WAIT_MS)
+    assert window.reader_tabs.tabText(1) == "A Paper To Read On The Train"
+    assert "Available offline — 5 pages" in window.detail.offline.text()
+    reader.go_to(3)
+    qtbot.waitUntil(lambda: library.pdfs.info(paper_id).last_page == 3, timeout=WAIT_MS)
+    window.reader_tabs.close_current()
+    assert window.reader_tabs.count() == 1
+    window.online.read_pdf()
+    qtbot.waitUntil(lambda: window.reader_tabs.count() == 2, timeout=WAIT_MS)
+    reopened = window.reader_tabs.currentWidget()
+    qtbot.waitUntil(lambda: reopened.page == 3, timeout=WAIT_MS)
+    assert len(server.log) == 1  # read from the cache the second time
