@@ -953,6 +953,23 @@ class Library:
         self.store.set_notes(paper_id, notes)
         self._follow_index()
 
+    def extract_fulltext(self, paper_id: int, pdf_path: Path) -> int:
+        """Make a paper's PDF searchable: its text goes to the store (the index's body
+        field follows); the pages read. ``fulltext.NoText`` says why a file has none."""
+        from reader.core.fulltext import extract_text
+
+        extracted = extract_text(pdf_path)
+        self.store.set_fulltext(paper_id, extracted.body, extracted.pages, extracted.truncated)
+        self._follow_index()
+        return extracted.pages
+
+    def delete_fulltext(self, ids: Iterable[int]) -> int:
+        """Forget the papers' PDF text (their body words leave the index); how many had one."""
+        deleted = self.store.delete_fulltext(ids)
+        if deleted:
+            self._follow_index()
+        return deleted
+
     def add_tags(self, ids: Iterable[int], tags: Iterable[str]) -> None:
         self.store.add_tags(ids, [clean_tag(t) for t in tags])
         self._follow_index()

@@ -338,6 +338,48 @@ class Store:
                 "UPDATE papers SET notes = ?, rev = ? WHERE id = ?", (notes, rev, paper_id)
             )
 
+    # -- full text (a PDF's extracted text; the index's body field) -------------------------
+
+    def set_fulltext(self, paper_id: int, body: str, pages: int, truncated: bool) -> None:
+        """Store a paper's extracted text, stamping the paper so the index catches up."""
+        with self.transaction():
+            rev = self._bump_rev()
+            stamped = self.conn.execute("UPDATE papers SET rev = ? WHERE id = ?", (rev, paper_id))
+            if not stamped.rowcount:
+                raise PaperNotFound(f"no paper with id {paper_id}")
+            self.conn.execute(
+                "INSERT OR REPLACE INTO fulltext VALUES (?, ?, ?, ?, ?)",
+                (paper_id, body, pages, int(truncated), now_iso()),
+            )
+
+    def delete_fulltext(self, paper_ids: Iterable[int]) -> int:
+        """Forget the papers' extracted text (the index drops it on catch-up); how many had one."""
+        ids = list(paper_ids)
+        with self.transaction():
+            rev = self._bump_rev()
+            deleted = 0
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                gone = self.conn.execute(
+                    f"DELETE FROM fulltext WHERE paper_id IN ({marks}) RETURNING paper_id", chunk
+                ).fetchall()
+                self.conn.executemany(
+                    "UPDATE papers SET rev = ? WHERE id = ?", [(rev, r[0]) for r in gone]
+                )
+                deleted += len(gone)
+        return deleted
+
+    def fulltext(self, paper_ids: Sequence[int]) -> dict[int, str]:
+        """The extracted text of those of the papers that have one."""
+        found: dict[int, str] = {}
+        for chunk in _chunks(list(paper_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.query(
+                f"SELECT paper_id, body FROM fulltext WHERE paper_id IN ({marks})", chunk
+            )
+            found.update((r[0], r[1]) for r in rows)
+        return found
+
     def add_tags(self, paper_ids: Iterable[int], tags: Iterable[str]) -> None:
         ids, names = list(paper_ids), [t for t in tags if t]
         with self.transaction():
