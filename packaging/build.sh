@@ -30,14 +30,8 @@ if [ "$(uname -s)" = Linux ]; then
   for icudata in dist/paper-reader/_internal/PySide6/Qt/lib/libicudata.so.*; do
     "$venv_python" packaging/trim_icu.py "$icudata"
   done
-  # A pyenv-built Python leaves debug info in libpython and the stdlib's modules (~25 MB).
-  # Strip only those: stripping wheels' auditwheel-patched libraries breaks them.
-  find dist/paper-reader -type f -name '*.so*' | while read -r lib; do
-    # grep reads all of readelf's output: with -q, readelf's SIGPIPE fails the pipefail test
-    if readelf -S "$lib" 2>/dev/null | grep '\.debug_info' >/dev/null; then
-      strip --strip-debug "$lib"
-    fi
-  done
+  # symbol tables and debug info (libpython, the stdlib's modules, tokenizers, PDFium)
+  "$venv_python" packaging/strip_bundle.py dist/paper-reader
 fi
 
 version="$("$venv_python" -c 'import reader; print(reader.__version__)')"
