@@ -16,6 +16,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 LICENCE_FILE = re.compile(r"(^|/)(licen[cs]e|copying|notice|authors)[^/]*$", re.IGNORECASE)
+# PEP 639: a wheel's licence files under .dist-info/licenses/, in folders of their own
+# (pypdfium2: PDFium's and each library built into it, BUILD_LICENSES/pdfium.txt ...)
+LICENCE_DIR = re.compile(r"\.dist-info/licenses/(.+)$")
 
 
 def runtime_distributions(root: str = "paper-reader") -> list[str]:
@@ -42,8 +45,9 @@ def copy_licences(name: str, out: Path) -> int:
     dist = distribution(name)
     copied = 0
     for file in dist.files or []:
-        if LICENCE_FILE.search(str(file)) and not str(file).endswith(".py"):
-            target = out / name / Path(str(file)).name
+        inside = LICENCE_DIR.search(str(file))
+        if inside or (LICENCE_FILE.search(str(file)) and not str(file).endswith(".py")):
+            target = out / name / (inside[1] if inside else Path(str(file)).name)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file.locate(), target)
             copied += 1
