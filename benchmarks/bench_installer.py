@@ -46,7 +46,8 @@ def sizes(deb: Path) -> dict[str, object]:
         "deb": deb.name,
         "download_mib": round(deb.stat().st_size / 2**20, 1),
         "installed_mib": round(installed_kib / 1024, 1),
-        "target_installed_mb": TARGET_INSTALLED_MB,
+        "target_installed_mb": TARGET_INSTALLED_MB,  # MiB like installed_mib (tests/installer)
+        "within_target": installed_kib / 1024 <= TARGET_INSTALLED_MB,
         "biggest_parts_mib": {name: round(size / 2**20, 1) for name, size in biggest},
     }
 

@@ -28,6 +28,9 @@ INSTALL_DIR = Path("/opt/paper-reader")
 APP = Path("/usr/bin/paper-reader")
 BUILD_TIMEOUT_S = 1800
 DEFAULT_LIBRARY = Path(".local/share/paper-reader/library")  # under the user's home
+# The installed size budget with the PDF reader inside, in MiB of dpkg's Installed-Size (the
+# unit of benchmarks/bench_installer.py's installed_mib and the README's figures)
+INSTALLED_BUDGET_MIB = 200
 
 
 def _skip_reason() -> str | None:
@@ -135,9 +138,21 @@ def test_the_package_lays_out_the_app_its_entry_and_its_icons(deb: Path) -> None
         "./usr/share/man/man1/paper-reader.1.gz",
         "/_internal/resources/models/all-MiniLM-L6-v2/model.onnx",
         "/_internal/resources/sample/",
+        "/_internal/pypdfium2_raw/libpdfium.so",
         "./opt/paper-reader/licenses/pyside6-essentials/",
+        "./opt/paper-reader/licenses/pypdfium2/BUILD_LICENSES/pdfium.txt",
     ):
         assert path in listing, f"{path} missing from the package"
+
+
+def test_the_package_stays_within_its_installed_size_budget(deb: Path) -> None:
+    """Qt's ICU data trimmed, symbols stripped, base-system libraries from the system
+    (packaging/build.sh, paper-reader.spec): 233.6 MiB before PDFium came in, 193.8 with it."""
+    installed_mib = int(run("dpkg-deb", "-f", deb, "Installed-Size").stdout) / 1024
+    assert installed_mib <= INSTALLED_BUDGET_MIB, (
+        f"installed size {installed_mib:.1f} MiB is over the {INSTALLED_BUDGET_MIB} MiB budget"
+        " (benchmarks/bench_installer.py lists the biggest parts)"
+    )
 
 
 def test_installs_with_apt_and_reports_its_version(package: Path) -> None:
@@ -177,6 +192,32 @@ def test_installed_app_embeds_with_its_bundled_model(
     assert len(related) == 10
     check = as_user(home, APP, "check")
     assert check.returncode == 0 and "all-MiniLM-L6-v2" in check.stdout, check.stdout
+
+
+def _checkout_modules() -> set[str]:
+    """The ``reader`` modules of this checkout (what the build analysed), as import names."""
+    files = run("git", "-C", REPO, "ls-files", "reader").stdout.split()
+    names = set()
+    for file in files:
+        if file.endswith(".py") and not file.endswith("/__main__.py") and (REPO / file).is_file():
+            parts = file[: -len(".py")].split("/")
+            names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def test_installed_app_carries_pdfium_httpx_and_every_reader_module(
+    package: Path, home: Path
+) -> None:
+    """packaging/bundle_check.py inside the installed app: every reader module imports (lazily
+    imported ones too), PDFium renders a page and extracts its text into a QImage, httpx builds
+    its TLS client, Qt's trimmed ICU data still collates."""
+    out = as_user(home, APP, "--bundle-check")
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(out.stdout)
+    assert report["frozen"] and report["failed"] == {}, report["failed"]
+    assert report["pdfium"] and report["httpx"] and report["collation"] == "icu"
+    missing = _checkout_modules() - set(report["modules"])  # type: ignore[arg-type]
+    assert not missing, f"modules missing from the bundle: {sorted(missing)}"
 
 
 def _internet_connections(trace: Path) -> list[str]:
