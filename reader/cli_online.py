@@ -53,6 +53,25 @@ def add_parsers(commands: Any) -> None:
     _common(p)
 
     p = commands.add_parser(
+        "enrich",
+        help="look papers up on arXiv by title: arXiv id, authors, dates, categories, links",
+        description="Look papers without an arXiv id or authors up on arXiv by title (this"
+        " goes online) and fill in what arXiv knows, keeping tags, notes, bookmarks and read"
+        " state. A paper is filled only from a record that is surely it: an equal title, or"
+        " a close title whose abstract agrees; when two records are as close, or none is, the"
+        " paper is left alone and the summary says why. A paper that turns out to be another"
+        " paper of the library merges into it.",
+        epilog="exit status: 0 every paper resolved; 1 some left alone (ambiguous or not"
+        " found); 2 some lookups failed or arXiv could not be reached.",
+    )
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("ids", nargs="*", default=[], metavar="ID", help="paper ids or arXiv ids")
+    which.add_argument(
+        "--all", action="store_true", help="every paper without an arXiv id or authors"
+    )
+    _common(p)
+
+    p = commands.add_parser(
         "pdf",
         help="a paper's PDF: where it is, download it, open it",
         description="Show whether a paper's PDF is available offline. --download fetches it"
@@ -218,4 +237,53 @@ def cmd_offline(library: Library, args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
-COMMANDS: dict[str, Any] = {"fetch": cmd_fetch, "pdf": cmd_pdf, "offline": cmd_offline}
+def cmd_enrich(library: Library, args: argparse.Namespace) -> int:
+    from reader.cli import UsageError, _stop_on_sigterm
+
+    if not args.all and not args.ids:
+        raise UsageError("name papers to enrich (IDs) or --all")
+    ids = None if args.all else [library.resolve(ref) for ref in args.ids]
+    stop = _stop_on_sigterm()
+
+    def progress(done: int, total: int, resolved: int) -> None:
+        if args.progress:
+            line = {"service": "arXiv API", "done": done, "total": total, "added": resolved,
+                    "stage": "enriching"}  # fmt: skip
+            sys.stderr.write(json.dumps({"progress": line}) + "\n")
+            sys.stderr.flush()
+        elif sys.stderr.isatty() and not args.json:
+            sys.stderr.write(f"\rarXiv API: {done}/{total}, {resolved} resolved   ")
+
+    report = library.enrich(ids, progress=progress, cancelled=stop.is_set)
+    if args.json:
+        json.dump(report.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        if sys.stderr.isatty() and not args.progress:
+            sys.stderr.write("\n")
+        for item in report.items:
+            found = f" -> arXiv {item.arxiv_id} ({item.match})" if item.match else ""
+            merged = f", merged into paper {item.merged_into}" if item.merged_into else ""
+            why = f": {item.message}" if item.message and not item.match else ""
+            print(f"{item.status}: paper {item.paper_id} {item.title!r}{found}{merged}{why}")
+        print(
+            f"resolved {report.count('resolved')}, ambiguous {report.count('ambiguous')},"
+            f" not found {report.count('not found')}, failed {report.count('failed')}"
+            f" ({report.requests} requests"
+            + (f", {len(report.merged)} merged" if report.merged else "")
+            + (", cancelled" if report.cancelled else "")
+            + ")"
+        )
+    if report.unreachable:
+        print(f"paper-reader: error: {report.unreachable}", file=sys.stderr)
+    if report.unreachable or report.count("failed"):
+        return EXIT_FAILED
+    return EXIT_SOME_REJECTED if report.count("resolved") < len(report.items) else EXIT_OK
+
+
+COMMANDS: dict[str, Any] = {
+    "fetch": cmd_fetch,
+    "enrich": cmd_enrich,
+    "pdf": cmd_pdf,
+    "offline": cmd_offline,
+}

@@ -24,6 +24,7 @@ from reader.core.views import View, Views
 
 if TYPE_CHECKING:
     from reader.core.importers import ImportOptions
+    from reader.core.online.enrich import EnrichReport
     from reader.core.online.fetch import FetchReport
     from reader.core.pdfs import OfflineReport, PdfCache, PdfInfo
     from reader.core.related.service import RelatedPapers
@@ -438,6 +439,30 @@ class Library:
         from reader.core.online.fetch import harvest_oai
 
         return harvest_oai(self, set_spec, from_date, until_date, **run)
+
+    def enrich(
+        self,
+        ids: Sequence[int] | None = None,
+        progress: Callable[[int, int, int], None] | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> EnrichReport:
+        """Look papers up on arXiv by title and fill their arXiv id, authors, dates,
+        categories and links (``online.enrich``); None: every paper without an arXiv id or
+        authors. A paper that turns out to be another one merges into it."""
+        from reader.core.online.enrich import enrich_papers, needing_enrichment
+
+        todo = needing_enrichment(self) if ids is None else list(ids)
+        report = enrich_papers(self, todo, progress, cancelled)
+        if report.merged:
+            from reader.core.search.index import IndexBusy
+
+            try:
+                with self._writing_index():
+                    self.index.delete(report.merged)  # their rows are gone
+            except IndexBusy:
+                self.index_deferred = True  # `check --repair` drops them later
+        self._follow_index()
+        return report
 
     # -- the index ------------------------------------------------------------------------------
 

@@ -51,6 +51,13 @@ class WriteOutcome:
     touched: list[int] = field(default_factory=list)  # ids added or changed
 
 
+@dataclass
+class EnrichOutcome:
+    paper_id: int  # the paper that holds the record now
+    changed: bool
+    merged_into: int | None = None  # the enriched paper was this one's duplicate and is gone
+
+
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -317,6 +324,73 @@ class Store:
                     " VALUES (?, ?, ?)",
                     (paper_id, ids[at], score),
                 )
+
+    # -- enrichment (a record looked up online for a stored paper) -------------------------
+
+    def enrich(self, paper_id: int, record: PaperRecord) -> EnrichOutcome:
+        """Fill a paper from the record found for it, in one transaction stamped for the
+        index: empty or poorer imported fields only (``merged_changes``), never user fields,
+        never its title. When another paper already holds the record's arXiv id (or its DOI)
+        the two are one paper: that one survives and this one's fields, tags, notes (both
+        kept), bookmark, read state, listings, PDF and text move to it; this row goes."""
+        row = record_to_row(record)
+        with self.transaction():
+            me = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
+            if me is None:
+                raise PaperNotFound(f"no paper with id {paper_id}")
+            mine = dict(me)
+            if not _compatible(mine, row, "arxiv_id"):
+                raise ValueError(f"paper {paper_id} is arXiv {mine['arxiv_id']}, not the record")
+            owner = self._holder("arxiv_id", row["arxiv_id"], paper_id)
+            doi_owner = self._holder("doi", row["doi"], paper_id)
+            if doi_owner is not None and owner is None and _compatible(doi_owner, row, "arxiv_id"):
+                owner = doi_owner  # the same paper, known by its DOI
+            elif doi_owner is not None and (owner is None or doi_owner["id"] != owner["id"]):
+                row = {**row, "doi": None}  # the DOI belongs to yet another paper
+            rev = self._bump_rev()
+            if owner is None:
+                changes = merged_changes(mine, row)
+                if changes:
+                    self._update_paper(paper_id, changes, rev)
+                return EnrichOutcome(paper_id, bool(changes))
+            self._merge_paper(mine, owner, row, rev)
+            return EnrichOutcome(owner["id"], True, merged_into=owner["id"])
+
+    def _holder(self, column: str, value: str | None, other_than: int) -> dict[str, Any] | None:
+        if not value:
+            return None
+        found = self.conn.execute(
+            f"SELECT * FROM papers WHERE {column} = ? AND id != ?", (value, other_than)
+        ).fetchone()
+        return dict(found) if found else None
+
+    def _merge_paper(
+        self, gone: dict[str, Any], survivor: dict[str, Any], row: dict[str, Any], rev: int
+    ) -> None:
+        """Inside a transaction: ``gone`` is ``survivor``'s duplicate; move it over, delete it."""
+        keep, old = survivor["id"], gone["id"]
+        for table in ("paper_tags", "listings", "pdfs", "fulltext"):
+            self.conn.execute(
+                f"UPDATE OR IGNORE {table} SET paper_id = ? WHERE paper_id = ?", (keep, old)
+            )
+        for column, other in (("paper_id", "other_id"), ("other_id", "paper_id")):
+            self.conn.execute(
+                f"UPDATE OR IGNORE duplicate_candidates SET {column} = ?"
+                f" WHERE {column} = ? AND {other} != ?",
+                (keep, old, keep),
+            )
+        self.conn.execute("DELETE FROM papers WHERE id = ?", (old,))  # its leftovers cascade
+        changes = merged_changes(survivor, gone)
+        merged = {**survivor, **changes}
+        changes |= merged_changes(merged, row)
+        notes = [n for n in dict.fromkeys((survivor["notes"], gone["notes"])) if n.strip()]
+        changes |= {
+            "notes": "\n\n".join(notes),
+            "bookmarked": max(survivor["bookmarked"], gone["bookmarked"]),
+            "is_read": max(survivor["is_read"], gone["is_read"]),
+            "last_listed_on": max(survivor["last_listed_on"], gone["last_listed_on"]),
+        }
+        self._update_paper(keep, changes, rev)
 
     # -- user state --------------------------------------------------------------------------
 

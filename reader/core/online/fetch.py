@@ -20,12 +20,14 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
+from reader.core.online.enrich import enrich_added
 from reader.core.online.http import Cancelled, FetchCancelled, FetchError, HttpClient, Unreachable
 from reader.core.online.services import ARXIV_API, ARXIV_OAI, HF, Service
 from reader.core.store import now_iso
 
 if TYPE_CHECKING:
     from reader.core.library import ImportReport, Library
+    from reader.core.online.enrich import EnrichReport
 
 MAX_DAYS = 366  # one request a day: a longer range is a typo
 ARXIV_PAGE = 100  # entries per Atom request (arXiv allows up to 2,000; 100 keeps pages small)
@@ -57,6 +59,7 @@ class FetchReport:
     requests: int = 0  # HTTP requests sent, retries included
     failed: list[str] = field(default_factory=list)  # a day or page that could not be had
     harvested: str | None = None  # OAI-PMH: the harvest's state after this run
+    enriched: EnrichReport | None = None  # papers added without arXiv id or authors, looked up
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -65,6 +68,7 @@ class FetchReport:
             "requests": self.requests,
             "failed": self.failed,
             **({"harvest": self.harvested} if self.harvested else {}),
+            **({"enriched": self.enriched.as_dict()} if self.enriched else {}),
         }
 
 
@@ -99,6 +103,7 @@ class _Fetch:
     def running(self) -> Iterator[_Fetch]:
         scratch = Path(tempfile.mkdtemp(prefix="fetching-", dir=self.library.folder))
         self.scratch = scratch
+        started = now_iso()
         try:
             yield self
         except FetchCancelled:
@@ -110,6 +115,7 @@ class _Fetch:
         if not self.report.imported.cancelled:
             self.tell(0, 0, "indexing")
             self.library.finish_import(self.report.imported, self.cancelled)
+            self.report.enriched = enrich_added(self.library, started, self.cancelled)
 
     def tell(self, done: int, total: int, stage: str = "fetching") -> None:
         if self.progress:
