@@ -306,7 +306,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
     results = library.search(args.query, limit=args.limit, mode=args.mode)
     if args.json:
-        _print_json([_hit_json(h.paper, h.score, h.snippet) for h in results.hits])
+        _print_json([_hit_json(h.paper, h.score, h.snippet, h.in_fulltext) for h in results.hits])
         return EXIT_OK
     _print_search(results)
     return EXIT_OK
@@ -555,10 +555,12 @@ def _print_json(value: object) -> None:
     sys.stdout.write("\n")
 
 
-def _hit_json(paper: Paper, score: float, snippet: str) -> dict[str, object]:
+def _hit_json(
+    paper: Paper, score: float, snippet: str, in_fulltext: bool | None = None
+) -> dict[str, object]:
     from reader.core.search.highlight import as_plain
 
-    return {
+    hit: dict[str, object] = {
         "id": paper.id,
         "arxiv_id": paper.arxiv_id,
         "title": paper.title,
@@ -567,6 +569,9 @@ def _hit_json(paper: Paper, score: float, snippet: str) -> dict[str, object]:
         "score": round(score, 4),
         "snippet": as_plain(snippet),
     }
+    if in_fulltext is not None:  # a search hit: matched only in the PDF's text (the snippet's)
+        hit["in_fulltext"] = in_fulltext
+    return hit
 
 
 def _paper_json(paper: Paper) -> dict[str, object]:
@@ -622,7 +627,9 @@ def _print_search(results: SearchResults) -> None:
         print(f"{paper.id:>7}  {ref:<12} {(paper.published or '')[:4]:<4}  {paper.title}")
         if authors:
             print(f"{'':>22}{authors}")
-        if hit.snippet:
+        if hit.in_fulltext:
+            print(f"{'':>22}in full text" + (f": {mark(hit.snippet)}" if hit.snippet else ""))
+        elif hit.snippet:
             print(f"{'':>22}{mark(hit.snippet)}")
     shown = len(results.hits)
     print(f"-- {shown} shown of about {results.total:,} matches")

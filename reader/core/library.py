@@ -90,6 +90,7 @@ class SearchHit:
     paper: Paper
     score: float
     snippet: str  # marked with highlight.START / END
+    in_fulltext: bool = False  # matched only with the PDF's text (the snippet comes from it)
 
 
 @dataclass
@@ -504,7 +505,11 @@ class Library:
         """
         with self._writing_index():
             done = self.index.catch_up(
-                self._changed_rows, self.store.rev(), progress=progress, cancelled=cancelled
+                self._changed_rows,
+                self.store.rev(),
+                progress=progress,
+                cancelled=cancelled,
+                body_of=self._body_of,
             )
         self.index_deferred = False
         return done
@@ -540,11 +545,17 @@ class Library:
         # by a tool that never bumped the counter would otherwise never be indexed.
         return self.store.query(
             "SELECT p.*, (SELECT group_concat(t.name, char(31)) FROM paper_tags pt"
-            " JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id) AS tag_names"
+            " JOIN tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id) AS tag_names,"
+            " EXISTS (SELECT 1 FROM fulltext f WHERE f.paper_id = p.id) AS has_body"
             " FROM papers p WHERE p.rev > ? AND (p.rev, p.id) > (?, ?)"
             " ORDER BY p.rev, p.id LIMIT ?",
             (since if since else -1, after_rev, after_id, limit),
         )
+
+    def _body_of(self, paper_id: int) -> str:
+        """A paper's PDF text for the index, read as it is indexed (a chunk of 10k rows
+        holding their bodies could need gigabytes)."""
+        return self.store.fulltext([paper_id]).get(paper_id, "")
 
     def reindex(
         self,
@@ -691,24 +702,32 @@ class Library:
         if parsed.is_empty:
             return SearchResults(text, [], 0, degraded=parsed.degraded)
         restrict = view_filter(within) if within else None
-        hits, total = self.index.search(parsed.query, limit, restrict)
+        hits, total = self.index.search_hits(parsed.query, limit, restrict)
         corrected = None
         if len(hits) < RESCUE_BELOW and is_simple(text):
             rescue = self._rescue_typos(text)
             if rescue is not None:
-                rescued_hits, rescued_total = self.index.search(rescue.query, limit, restrict)
+                rescued_hits, rescued_total = self.index.search_hits(rescue.query, limit, restrict)
                 if len(rescued_hits) > len(hits):
                     parsed, hits, total = rescue, rescued_hits, rescued_total
                     corrected = rescue.text
-        papers = {p.id: p for p in self.store.papers([i for i, _ in hits])}
-        terms = highlight.query_terms(parsed.query, self.index.searcher(), ("title", "abstract"))
+        papers = {p.id: p for p in self.store.papers([h.paper_id for h in hits])}
+        searcher = self.index.searcher()
+        terms = highlight.query_terms(parsed.query, searcher, ("title", "abstract"))
+        in_body = [h.paper_id for h in hits if h.lesser_only]
+        bodies = self.store.fulltext(in_body) if snippets and in_body else {}
+        body_terms = highlight.query_terms(parsed.query, searcher, ("body",)) if bodies else terms
         results = []
-        for paper_id, score in hits:
-            paper = papers.get(paper_id)
+        for hit in hits:
+            paper = papers.get(hit.paper_id)
             if paper is None:  # indexed but gone from the store: drift that check repairs
                 continue
-            snippet = highlight.marked_snippet(paper.abstract, terms) if snippets else ""
-            results.append(SearchHit(paper, score, snippet))
+            snippet = ""
+            if hit.paper_id in bodies:
+                snippet = highlight.body_snippet(bodies[hit.paper_id], body_terms)
+            elif snippets:
+                snippet = highlight.marked_snippet(paper.abstract, terms)
+            results.append(SearchHit(paper, hit.score, snippet, hit.lesser_only))
         return SearchResults(text, results, total, corrected, parsed.degraded, terms)
 
     def _simple_search(

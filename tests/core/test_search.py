@@ -447,12 +447,18 @@ EVALUATOR_QUERIES = [
     "reasoning year:2024..2026",
     "cat:cs.CL agents",
     "is:bookmarked",
+    "body:reasoning",
+    "fulltext:diffusion models",
+    '"diffusion models"',
+    '"chain of thought"',
+    "vision NOT language",
 ]
 
 
 def test_the_array_evaluator_ranks_like_an_exhaustive_whoosh_search(copy_seed_library):
     from whoosh.query import NullQuery, Or, Prefix, Query, Term
 
+    from reader.core.search.query import LESSER_FIELDS, without_fields
     from reader.core.search.vectorized import SegmentCache, top_documents
 
     def plain_prefixes(q: Query) -> Query:
@@ -468,21 +474,41 @@ def test_the_array_evaluator_ranks_like_an_exhaustive_whoosh_search(copy_seed_li
     # Edits commit small segments and delete the papers' old versions: several segments.
     library.set_bookmarked([1, 2, 3], True)
     library.add_tags([4, 5], ["nlp"])
+    # Some papers get a PDF's text: other papers' abstracts, so common words are in bodies.
+    abstracts = [p.abstract for p in library.papers(list(range(100, 200)))]
+    for n, paper_id in enumerate(range(20, 60)):
+        library.store.set_fulltext(paper_id, " ".join(abstracts[n : n + 6]), 6, False)
+    library.catch_up_index()
     searcher = library.index.searcher()
     assert len(searcher.reader().leaf_readers()) > 1
     cache = SegmentCache(searcher)
     for text in EVALUATOR_QUERIES:
         query = library.parse_query(text).query
         for restrict in (None, Term("is", "unread")):
-            found = top_documents(cache, query, 10, restrict)
+            found = top_documents(cache, query, 10, restrict, LESSER_FIELDS)
             assert found is not None, text
             reference = query.accept(plain_prefixes)
             every = searcher.search(reference, limit=None, filter=restrict, optimize=False)
-            expected = sorted(((h.score, h.docnum) for h in every), key=lambda s: (-s[0], s[1]))
-            assert [d for d, _ in found[0]] == [d for _, d in expected[:10]], text
-            assert [s for _, s in found[0]] == pytest.approx([s for s, _ in expected[:10]])
+            # Documents matching without the PDF's text first, each tier by score and docnum.
+            primary_query = without_fields(reference, LESSER_FIELDS)
+            primary = set()
+            if primary_query is not NullQuery:
+                primary = set(searcher.search(primary_query, limit=None, filter=restrict).docs())
+            expected = sorted(
+                ((h.score, h.docnum, h.docnum not in primary) for h in every),
+                key=lambda s: (s[2], -s[0], s[1]),
+            )
+            assert [(d, b) for d, _, b in found[0]] == [(d, b) for _, d, b in expected[:10]], text
+            assert [s for _, s, _ in found[0]] == pytest.approx([s for s, _, _ in expected[:10]])
             if '"' not in text:
                 assert found[1] == len(every), text
+    assert any(
+        b
+        for text in EVALUATOR_QUERIES
+        for _, _, b in top_documents(
+            cache, library.parse_query(text).query, 10, None, LESSER_FIELDS
+        )[0]
+    )
 
 
 def test_every_phrase_hit_contains_the_phrase(seed_library: Library):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 from whoosh import highlight
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
-from reader.core.search.analysis import text_analyzer
+from reader.core.search.analysis import fold, text_analyzer
 
 # Markers that cannot occur in text we store (control characters are stripped on import).
 START, END = "\x02", "\x03"
@@ -48,6 +49,46 @@ def marked_snippet(text: str, terms: frozenset[str], top: int = 2, width: int = 
         if marked:
             return marked
     return text[: width * 2].rsplit(" ", 1)[0] + ("…" if len(text) > width * 2 else "")
+
+
+def body_snippet(body: str, terms: frozenset[str], width: int = 90, scan: int = 200) -> str:
+    """A snippet of a long text (a PDF's) around its matches, marked as ``marked_snippet``.
+
+    A body can hold 2 MB, too much to analyse for each hit shown: a regular expression of
+    the terms' beginnings finds candidate words, each is checked against the terms, and of
+    the first ``scan`` matches the window holding the most distinct terms is highlighted."""
+    if not body:
+        return ""
+    found = _matches(body, terms, scan)
+    if not found:
+        return marked_snippet(body[: width * 3], terms, width=width)
+    span = width * 2
+    best, best_count = 0, 0
+    for i, (start, _) in enumerate(found):
+        count = len({term for at, term in found[i:] if at < start + span})
+        if count > best_count:
+            best, best_count = i, count
+    start = found[best][0]
+    left = body.rfind(" ", 0, max(0, start - width // 2)) + 1
+    right = body.find(" ", start + span)
+    window = body[left : right if right >= 0 else len(body)]
+    return ("… " if left else "") + marked_snippet(window, terms, top=2, width=width)
+
+
+def _matches(text: str, terms: frozenset[str], limit: int) -> list[tuple[int, str]]:
+    """Up to ``limit`` (offset, term) of the words of ``text`` that analyse to one of ``terms``."""
+    heads = sorted({t[: max(3, len(t) - 1)] for t in terms if t}, key=len, reverse=True)
+    if not heads:
+        return []
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.IGNORECASE)
+    found = []
+    for m in pattern.finditer(text):
+        term = _ANALYZER.term(m.group())
+        if term in terms or fold(m.group()) in terms:
+            found.append((m.start(), term))
+            if len(found) >= limit:
+                break
+    return found
 
 
 def mark_all(text: str, terms: frozenset[str]) -> str:

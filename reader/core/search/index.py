@@ -1,9 +1,10 @@
 """The Whoosh index: schema, catching up with the store, and top-N searching.
 
-The index stores only ids; SQLite holds the text. A marker document, written in the same
-atomic commit as each batch, records how far the index has caught up (the store's change
-counter and the highest paper id ever added), so after a crash the index is never
-believed to be further along than it is.
+The index stores only ids; SQLite holds the text (a PDF's extracted text too, the body
+field, read paper by paper as it is indexed so a chunk never holds thousands of them). A
+marker document, written in the same atomic commit as each batch, records how far the index
+has caught up (the store's change counter and the highest paper id ever added), so after a
+crash the index is never believed to be further along than it is.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from pathlib import Path
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import Index, LockError
-from whoosh.query import Query
+from whoosh.query import NullQuery, Query
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from reader.core.search.analysis import name_analyzer, text_analyzer
 from reader.core.search.codec import ArrayCodec, written_here
+from reader.core.search.query import LESSER_FIELDS, without_fields
 from reader.core.search.storage import MappedStorage
-from reader.core.search.vectorized import SegmentCache, top_documents
+from reader.core.search.vectorized import Hit, SegmentCache, top_documents
 
 MARKER_ID = "__marker__"
 # Papers per index commit during catch-up. Each commit is a segment, and every query pays
@@ -38,6 +40,7 @@ WRITER_MB = 512
 TAG_SEPARATOR = "\x1f"
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
+BodyOf = Callable[[int], str]  # a paper id -> its PDF's extracted text ("" if none)
 
 
 class IndexBusy(Exception):
@@ -54,10 +57,20 @@ def make_schema() -> Schema:
         authors=TEXT(analyzer=name_analyzer(), field_boost=1.5),
         tags=KEYWORD(commas=True, lowercase=True, scorable=True),
         notes=TEXT(analyzer=text_analyzer()),
+        body=TEXT(analyzer=text_analyzer()),  # a PDF's text (query.LESSER_FIELDS)
         cat=KEYWORD(lowercase=True),
         arxiv=ID(),
         year=NUMERIC(int),
         **{"is": KEYWORD(lowercase=True)},
+    )
+
+
+def schema_signature(schema: Schema) -> tuple[tuple[str, str, float], ...]:
+    """What an index's schema must match for this version to search it: field names,
+    types and boosts (an index with other fields is rebuilt, as for another codec)."""
+    return tuple(
+        (name, type(field).__name__, float(getattr(field, "field_boost", 1.0)))
+        for name, field in sorted(schema.items())
     )
 
 
@@ -67,7 +80,7 @@ class Marker:
     max_id: int = 0  # papers above this id were never added (add, not update)
 
 
-def document(row: sqlite3.Row) -> dict[str, object]:
+def document(row: sqlite3.Row, body: str = "") -> dict[str, object]:
     """The index document for one ``papers`` row (with ``tag_names`` joined in)."""
     import json
 
@@ -88,11 +101,20 @@ def document(row: sqlite3.Row) -> dict[str, object]:
         doc["arxiv"] = row["arxiv_id"]
     if row["year"] is not None:
         doc["year"] = row["year"]
+    if body:
+        doc["body"] = body
     return doc
 
 
+@dataclass
+class IndexHit:
+    paper_id: int
+    score: float
+    lesser_only: bool = False  # matched only with the help of a PDF's text
+
+
 class OldFormat(Exception):
-    """The index was written by an earlier version's codec; it is rebuilt."""
+    """The index was written by an earlier version's codec or schema; it is rebuilt."""
 
 
 class SearchIndex:
@@ -110,6 +132,8 @@ class SearchIndex:
             if self._storage.index_exists():
                 self.ix = self._storage.open_index()
                 if not all(written_here(s.codec()) for s in self.ix._segments()):
+                    raise OldFormat(path)
+                if schema_signature(self.ix.schema) != schema_signature(make_schema()):
                     raise OldFormat(path)
             else:
                 self.ix = self._storage.create_index(make_schema())
@@ -165,11 +189,13 @@ class SearchIndex:
         progress: ProgressCallback | None = None,
         cancelled: Callable[[], bool] = lambda: False,
         timeout: float = 30.0,
+        body_of: BodyOf | None = None,
     ) -> int:
         """Index every paper changed after the marker, in committed chunks; return how many.
 
         ``changed_since(rev, after_rev, after_id, limit)`` pages through the store's
-        changed rows in (rev, id) order, up to ``store_rev`` (a snapshot of the counter).
+        changed rows in (rev, id) order, up to ``store_rev`` (a snapshot of the counter);
+        a row whose ``has_body`` is set gets its body from ``body_of`` as it is indexed.
         """
         marker = self.marker()
         if marker.rev > store_rev:  # the index is ahead of the truth (a restored library)
@@ -186,7 +212,9 @@ class SearchIndex:
             cursor = (rows[-1]["rev"], rows[-1]["id"])
             # Everything below the last row's rev is complete; its own rev may continue.
             reached = store_rev if last_chunk else cursor[0] - 1
-            written = self._write(rows, marker, max(reached, marker.rev), timeout, cancelled)
+            written = self._write(
+                rows, marker, max(reached, marker.rev), timeout, cancelled, body_of
+            )
             if written is None:
                 return done
             marker = written
@@ -208,6 +236,7 @@ class SearchIndex:
         rev: int,
         timeout: float,
         cancelled: Callable[[], bool] = lambda: False,
+        body_of: BodyOf | None = None,
     ) -> Marker | None:
         """Index rows and move the marker in one commit; None (nothing written) if cancelled,
         which is asked every ``CANCEL_EVERY`` rows, before the costly commit."""
@@ -217,11 +246,14 @@ class SearchIndex:
             raise IndexBusy("the search index is being written by another process") from None
         try:
             max_id = marker.max_id
+            # (``keys()``: a Row's ``in`` looks at its values)
+            bodies = body_of is not None and bool(rows) and "has_body" in rows[0].keys()  # noqa: SIM118
             for n, row in enumerate(rows):
                 if n % CANCEL_EVERY == 0 and n and cancelled():
                     writer.cancel()
                     return None
-                doc = document(row)
+                body = body_of(row["id"]) if bodies and row["has_body"] else ""
+                doc = document(row, body)
                 if row["id"] > marker.max_id:
                     writer.add_document(**doc)
                 else:
@@ -263,25 +295,47 @@ class SearchIndex:
         self, query: Query, limit: int, filter_query: Query | None = None
     ) -> tuple[list[tuple[int, float]], int]:
         """Top ``limit`` (paper id, score) pairs and an estimate of all matches."""
+        hits, total = self.search_hits(query, limit, filter_query)
+        return [(h.paper_id, h.score) for h in hits], total
+
+    def search_hits(
+        self, query: Query, limit: int, filter_query: Query | None = None
+    ) -> tuple[list[IndexHit], int]:
+        """Top ``limit`` hits, those matching only with a PDF's text after all the others,
+        and an estimate of all matches."""
         with self._search_lock:  # a Whoosh searcher is not safe to share between threads
             return self._search(query, limit, filter_query)
 
     def _search(
         self, query: Query, limit: int, filter_query: Query | None
-    ) -> tuple[list[tuple[int, float]], int]:
+    ) -> tuple[list[IndexHit], int]:
         searcher = self.searcher()
         # The marker has no text, so only a pure NOT query can match it: skip it here
         # rather than with a mask, which costs 10x on every query.
-        found = top_documents(self._segment_cache(), query, limit + 1, filter_query)
+        cache = self._segment_cache()
+        found = top_documents(cache, query, limit + 1, filter_query, LESSER_FIELDS)
         if found is None:  # a shape the array evaluator leaves to Whoosh
             results = searcher.search(query, limit=limit + 1, filter=filter_query)
-            scored = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+            scored = self._tiered(query, [(h.docnum, float(h.score or 0.0)) for h in results])
             total = results.estimated_length()
         else:
             scored, total = found
         hits = []
-        for docnum, score in scored:
+        for docnum, score, lesser_only in scored:
             paper_id = searcher.stored_fields(docnum)["id"]
             if paper_id != MARKER_ID:
-                hits.append((int(paper_id), score))
+                hits.append(IndexHit(int(paper_id), score, lesser_only))
         return hits[:limit], max(len(hits), total)
+
+    def _tiered(self, query: Query, scored: list[tuple[int, float]]) -> list[Hit]:
+        """Whoosh's hits with those matching only through the lesser fields put last (among
+        these hits only: the evaluator, which most queries take, ranks them over all)."""
+        if not scored:
+            return []
+        primary = without_fields(query, LESSER_FIELDS)
+        found: set[int] = set()
+        if primary is not NullQuery:
+            docnums = {d for d, _ in scored}
+            found = {h.docnum for h in self.searcher().search(primary, limit=None, filter=docnums)}
+        first = [(d, s, False) for d, s in scored if d in found]
+        return first + [(d, s, True) for d, s in scored if d not in found]

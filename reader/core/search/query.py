@@ -1,8 +1,9 @@
 """The researcher's query language, translated to Whoosh queries; never a traceback.
 
 Syntax: words (all must match), "quoted phrases", ``author:``, ``tag:``, ``cat:``,
-``title:``, ``abstract:``, ``arxiv:``, ``year:2023``, ``year:2020..2023``,
-``is:bookmarked``, ``is:unread`` / ``is:read``, OR / NOT / parentheses, ``prefix*``.
+``title:``, ``abstract:``, ``body:`` / ``fulltext:`` (a PDF's text), ``arxiv:``,
+``year:2023``, ``year:2020..2023``, ``is:bookmarked``, ``is:unread`` / ``is:read``,
+OR / NOT / parentheses, ``prefix*``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from whoosh import qparser
 from whoosh.fields import Schema
 from whoosh.matching import Matcher, NullMatcher
-from whoosh.query import NullQuery, Or, Prefix, Query, Term
+from whoosh.query import And, Not, NullQuery, Or, Prefix, Query, Term
 from whoosh.searching import Searcher
 
 from reader.core.identity import normalise_arxiv_id
@@ -22,9 +23,13 @@ from reader.core.views import View
 
 # Bare words search the text fields (all have positions, so phrases work in each);
 # tags, categories and arXiv ids are matched through their own syntax.
-SEARCH_FIELDS = ["title", "abstract", "authors", "notes"]
-FIELD_BOOSTS = {"title": 3.0, "authors": 1.5}
+SEARCH_FIELDS = ["title", "abstract", "authors", "notes", "body"]
+# A PDF's text is long and says everything somewhere: it counts for little, and a paper that
+# matches only with its help ranks after every paper that matches without it (LESSER_FIELDS).
+FIELD_BOOSTS = {"title": 3.0, "authors": 1.5, "body": 0.2}
+LESSER_FIELDS = frozenset({"body"})
 ALIASES = {
+    "body": ["fulltext"],
     "authors": ["author", "au", "by"],
     "tags": ["tag"],
     "cat": ["category", "categories"],
@@ -107,6 +112,24 @@ def _check(query: Query) -> None:
         if isinstance(sub, Every):  # a bare "*" would scan the whole library
             raise QueryParserError("match-all")
         stack.extend(sub.children())
+
+
+def without_fields(query: Query, fields: frozenset[str]) -> Query:
+    """What ``query`` matches if ``fields`` held nothing (NullQuery: nothing at all). A NOT
+    is kept whole: an excluded word excludes wherever it is."""
+    if isinstance(query, Not):
+        return query
+    children = list(query.children())
+    if not children:
+        return NullQuery if getattr(query, "fieldname", None) in fields else query
+    kept = [without_fields(c, fields) for c in children]
+    if isinstance(query, Or):
+        if all(k is NullQuery for k in kept):
+            return NullQuery
+    elif any(k is NullQuery for k in kept) and isinstance(query, And):
+        return NullQuery
+    replaced = iter(kept)
+    return query.apply(lambda _child: next(replaced))
 
 
 def prepare(text: str) -> str:

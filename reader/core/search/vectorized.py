@@ -8,6 +8,12 @@ them at once, and boolean structure becomes array operations: the same scores Wh
 computes, same matches. Per query, the cost that remains is per segment and term (a
 term-table lookup each), which is why the index is written in few, large segments.
 
+Some fields are lesser (a PDF's full text): a document that matches only with their help
+ranks below every document that matches without them, whatever the scores, and is marked
+so. Each sub-result carries a second mask, the documents it matches without the lesser
+fields; it is None (the same as the match mask) wherever no lesser field took part, so an
+index without full text pays nothing for it.
+
 Phrases are candidate-then-verify: a phrase's Whoosh score is the sum of its words' scores
 in the field, so the docs having all the words, ranked by that sum (an upper bound of the
 final score), are checked against the positions in rank order until the top N is certain.
@@ -160,15 +166,21 @@ def _read_postings(segment: _Segment, fieldname: str, terminfo: Any) -> _Posting
 
 @dataclass
 class _Dense:
-    """A sub-query's result in one segment: which documents match, with what score."""
+    """A sub-query's result in one segment: which documents match, with what score, and
+    which of them match without the lesser fields (None: all of them)."""
 
     mask: np.ndarray
     score: np.ndarray
+    primary: np.ndarray | None = None
+
+    def primary_mask(self) -> np.ndarray:
+        return self.mask if self.primary is None else self.primary
 
 
 class _Evaluator:
-    def __init__(self, cache: SegmentCache) -> None:
+    def __init__(self, cache: SegmentCache, lesser: frozenset[str] = frozenset()) -> None:
         self.cache = cache
+        self.lesser = lesser
         self.searcher = cache.searcher
         weighting = self.searcher.weighting
         if type(weighting) is not BM25F:
@@ -219,6 +231,8 @@ class _Evaluator:
             result.score[postings.ids] = (
                 self._bm25(fieldname, postings.ids, postings.weights, idf, index) * boost
             )
+            if fieldname in self.lesser:
+                result.primary = np.zeros_like(result.mask)
         return result
 
     def idf(self, fieldname: str, btext: bytes) -> float:
@@ -254,6 +268,8 @@ class _Evaluator:
             scores = self._bm25(query.fieldname, ids, tf, idf, index) * query.boost
             result.mask[ids] = True
             result.score += np.bincount(ids, weights=scores, minlength=len(result.score))
+            if query.fieldname in self.lesser:
+                result.primary = np.zeros_like(result.mask)
         return result
 
     def expansion(self, fieldname: str, text: str) -> list[list[tuple[bytes, _Postings]]]:
@@ -289,18 +305,35 @@ class _Evaluator:
             raise Unsupported("NOT outside an AND")
         if not positive:
             raise Unsupported("only negative clauses")
+        is_and = type(query) is And
+        if not is_and:  # a word's OR over the fields: skip the fields this segment lacks
+            fields = self.cache.segments[index].fields
+            positive = [c for c in positive if not _absent(c, fields)] or positive[:1]
         parts = [self.dense(c, index) for c in positive]
+        primary = None
+        if any(p.primary is not None for p in parts):
+            primary = parts[0].primary_mask().copy()
+            for part in parts[1:]:
+                if is_and:
+                    primary &= part.primary_mask()
+                else:
+                    primary |= part.primary_mask()
         result = parts[0]
         for part in parts[1:]:
-            if type(query) is And:
+            if is_and:
                 result.mask &= part.mask
             else:
                 result.mask |= part.mask
             result.score += part.score
         for excluded in negative:
-            result.mask &= ~self.dense(excluded, index).mask
+            # an excluded word excludes wherever it is, the lesser fields too
+            outside = ~self.dense(excluded, index).mask
+            result.mask &= outside
+            if primary is not None:
+                primary &= outside
             result.score += 1.0  # Whoosh intersects with an InverseMatcher, which scores 1
         result.score[~result.mask] = 0.0
+        result.primary = primary
         return result
 
     def leaf(self, query: Query, index: int) -> _Dense:
@@ -313,7 +346,14 @@ class _Evaluator:
             result.mask[docnum] = True
             result.score[docnum] = matcher.score()
             matcher.next()
+        if getattr(query, "fieldname", None) in self.lesser:
+            result.primary = np.zeros_like(result.mask)
         return result
+
+
+def _absent(query: Query, fields: frozenset[str]) -> bool:
+    """A term or prefix of a field without a single term in the segment: it matches nothing."""
+    return isinstance(query, Term | Prefix) and query.fieldname not in fields
 
 
 @dataclass
@@ -325,6 +365,7 @@ class _PhraseField:
     slop: int
     mask: np.ndarray
     score: np.ndarray
+    lesser: bool = False  # the field is one of the lesser fields
 
     def verify(self, docnum: int) -> bool:
         if not self.mask[docnum]:
@@ -373,22 +414,33 @@ def _phrase_groups(query: Query) -> tuple[list[list[Phrase]], list[Query]]:
     return groups, others
 
 
+Hit = tuple[int, float, bool]  # (docnum, score, matched only with the lesser fields' help)
+
+
 def top_documents(
-    cache: SegmentCache, query: Query, limit: int, filter_query: Query | None = None
-) -> tuple[list[tuple[int, float]], int] | None:
-    """The top ``limit`` (docnum, score) pairs and the number of matches (estimated for
-    phrases), or None when the query has a shape this module does not evaluate."""
+    cache: SegmentCache,
+    query: Query,
+    limit: int,
+    filter_query: Query | None = None,
+    lesser: frozenset[str] = frozenset(),
+) -> tuple[list[Hit], int] | None:
+    """The top ``limit`` hits and the number of matches (estimated for phrases), or None
+    when the query has a shape this module does not evaluate. Documents matching only with
+    the help of the ``lesser`` fields rank after all the others (see the module doc)."""
     try:
-        evaluator = _Evaluator(cache)
+        evaluator = _Evaluator(cache, lesser)
         groups, others = _phrase_groups(query)
         found: list[_Candidates] = []
         for index, segment in enumerate(cache.segments):
             mask = segment.live.copy()
             score = np.zeros(segment.size)
+            primary = None
             for clause in others:
                 part = evaluator.dense(clause, index)
                 mask &= part.mask
                 score += part.score
+                if part.primary is not None:
+                    primary = part.primary if primary is None else primary & part.primary
             if filter_query is not None:  # restricts, never scores
                 mask &= evaluator.dense(filter_query, index).mask
             bound = score.copy()
@@ -403,7 +455,8 @@ def top_documents(
                 fields.append(group)
             docs = np.flatnonzero(mask)
             if len(docs):
-                found.append(_Candidates(index, docs, score[docs], bound[docs], fields))
+                first = np.ones(len(docs), dtype=bool) if primary is None else primary[docs]
+                found.append(_Candidates(index, docs, score[docs], bound[docs], fields, first))
     except Unsupported:
         return None
     if not groups:
@@ -420,6 +473,7 @@ class _Candidates:
     fixed: np.ndarray  # the score of everything but the phrases
     bound: np.ndarray  # the score if every phrase field verifies
     phrases: list[list[_PhraseField]]
+    primary: np.ndarray  # everything but the phrases matches without the lesser fields
 
 
 def _phrase_field(evaluator: _Evaluator, phrase: Phrase, index: int) -> _PhraseField | None:
@@ -443,44 +497,59 @@ def _phrase_field(evaluator: _Evaluator, phrase: Phrase, index: int) -> _PhraseF
         score += part.score
         postings.append(found)
     score[~mask] = 0.0
-    return _PhraseField(phrase.fieldname, postings, phrase.slop, mask, score)
+    lesser = phrase.fieldname in evaluator.lesser
+    return _PhraseField(phrase.fieldname, postings, phrase.slop, mask, score, lesser)
 
 
 def _flat(
     cache: SegmentCache, found: list[_Candidates]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """All candidates as (segment index, global docnum, fixed score, bound) arrays."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All candidates as (segment index, global docnum, fixed score, bound, primary) arrays."""
     if not found:
         none = np.zeros(0, dtype=np.int64)
-        return none, none, np.zeros(0), np.zeros(0)
+        return none, none, np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
     segs = np.concatenate([np.full(len(c.docs), c.index, dtype=np.int64) for c in found])
     docs = np.concatenate([c.docs + cache.segments[c.index].offset for c in found])
     fixed = np.concatenate([c.fixed for c in found])
     bound = np.concatenate([c.bound for c in found])
-    return segs, docs, fixed, bound
+    primary = np.concatenate([c.primary for c in found])
+    return segs, docs, fixed, bound, primary
 
 
-def _top_exact(
-    cache: SegmentCache, found: list[_Candidates], limit: int
-) -> tuple[list[tuple[int, float]], int]:
-    _, docs, scores, _ = _flat(cache, found)
-    total = len(docs)
-    if 0 < limit < total:  # sort only the best (and everything tied with the last of them)
+def _best(docs: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the ``limit`` best, in Whoosh's order: score, then docnum."""
+    if 0 < limit < len(docs):  # sort only the best (and everything tied with the last)
         threshold = scores[np.argpartition(-scores, limit - 1)[:limit]].min()
         keep = np.flatnonzero(scores >= threshold)
-        docs, scores = docs[keep], scores[keep]
-    order = np.lexsort((docs, -scores))[:limit]  # Whoosh's order: score, then docnum
-    return [(int(docs[i]), float(scores[i])) for i in order], total
+        return keep[np.lexsort((docs[keep], -scores[keep]))[:limit]]
+    return np.lexsort((docs, -scores))[:limit]
+
+
+def _top_exact(cache: SegmentCache, found: list[_Candidates], limit: int) -> tuple[list[Hit], int]:
+    _, docs, scores, _, primary = _flat(cache, found)
+    total = len(docs)
+    if primary.all():
+        order = _best(docs, scores, limit)
+        return [(int(docs[i]), float(scores[i]), False) for i in order], total
+    hits: list[Hit] = []
+    for tier, lesser_only in ((np.flatnonzero(primary), False), (np.flatnonzero(~primary), True)):
+        chosen = tier[_best(docs[tier], scores[tier], limit - len(hits))]
+        hits += [(int(docs[i]), float(scores[i]), lesser_only) for i in chosen]
+        if len(hits) >= limit:
+            break
+    return hits, total
 
 
 def _top_verified(
     cache: SegmentCache, found: list[_Candidates], limit: int
-) -> tuple[list[tuple[int, float]], int]:
+) -> tuple[list[Hit], int]:
     """Check candidates in order of their upper-bound score until no unchecked one can
-    beat the ``limit``-th verified score."""
+    beat the ``limit``-th verified score (of those matching without the lesser fields,
+    which rank first; so with fewer of them than ``limit``, every candidate is checked)."""
     phrases = {c.index: c.phrases for c in found}
-    segs, docs, fixed, bounds = _flat(cache, found)
-    best: list[tuple[float, int]] = []  # min-heap of (score, -docnum)
+    segs, docs, fixed, bounds, primaries = _flat(cache, found)
+    best: list[tuple[float, int]] = []  # min-heaps of (score, -docnum): primary matches
+    lesser: list[tuple[float, int]] = []  # and those that needed the lesser fields
     checked = matched = 0
     for i in np.lexsort((docs, -bounds)):
         if len(best) >= limit and (bounds[i], -docs[i]) < best[0]:
@@ -489,19 +558,25 @@ def _top_verified(
         index = int(segs[i])
         local = int(docs[i]) - cache.segments[index].offset
         score = float(fixed[i])
+        primary = bool(primaries[i])
         for group in phrases[index]:
-            verified = [float(f.score[local]) for f in group if f.verify(local)]
+            verified = [f for f in group if f.verify(local)]
             if not verified:
                 break
-            score += sum(verified)
+            score += sum(float(f.score[local]) for f in verified)
+            primary = primary and not all(f.lesser for f in verified)
         else:
             matched += 1
-            item = (score, -int(docs[i]))
-            if len(best) < limit:
-                heapq.heappush(best, item)
-            elif item > best[0]:
-                heapq.heapreplace(best, item)
+            _keep(best if primary else lesser, (score, -int(docs[i])), limit)
     total = len(docs)
     estimate = matched if checked == total else round(total * matched / max(checked, 1))
-    ranked = sorted(best, reverse=True)
-    return [(-negdoc, score) for score, negdoc in ranked], max(estimate, len(ranked))
+    ranked = [(-negdoc, score, False) for score, negdoc in sorted(best, reverse=True)]
+    ranked += [(-negdoc, score, True) for score, negdoc in sorted(lesser, reverse=True)]
+    return ranked[:limit], max(estimate, len(ranked[:limit]))
+
+
+def _keep(heap: list[tuple[float, int]], item: tuple[float, int], limit: int) -> None:
+    if len(heap) < limit:
+        heapq.heappush(heap, item)
+    elif item > heap[0]:
+        heapq.heapreplace(heap, item)
