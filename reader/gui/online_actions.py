@@ -11,7 +11,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from reader.core.library import ImportReport
-from reader.gui.controllers.fetching import FetchController, PdfDownloadController
+from reader.gui.controllers.fetching import (
+    EnrichController,
+    FetchController,
+    PdfDownloadController,
+)
 from reader.gui.controllers.imports import report_from_json
 from reader.gui.widgets.fetch_dialog import FetchDialog, fetch_today_args
 from reader.gui.widgets.preferences import FETCH_ON_START_KEY, FETCH_SOURCES_KEY
@@ -34,9 +38,12 @@ class OnlineActions(QObject):
         self.window = window
         self.fetcher = FetchController(window, window.library)
         self.downloader = PdfDownloadController(window, window.library)
+        self.enricher = EnrichController(window, window.library)
         status = window.statusBar()
-        status.addPermanentWidget(self.fetcher.widget)
-        status.addPermanentWidget(self.downloader.widget)
+        for task in (self.fetcher, self.downloader, self.enricher):
+            status.addPermanentWidget(task.widget)
+        self.enricher.progressed.connect(window._import_progressed)
+        self.enricher.finished.connect(lambda _: window._import_finished(ImportReport()))
         self.fetcher.progressed.connect(window._import_progressed)
         self.fetcher.finished.connect(self._fetched)
         self.downloader.finished.connect(self._downloaded)
@@ -52,6 +59,9 @@ class OnlineActions(QObject):
         action.setToolTip("Today's Hugging Face Daily Papers (goes online)")
         menu.addAction(action)
         menu.addAction(self._action("Fetch &papers…", None, self.choose_fetch))
+        menu.addAction(
+            self._action("Complete missing details from arXiv", None, lambda: self.enrich([]))
+        )
 
     def paper_actions(self) -> list[QAction]:
         """For the Paper menu and the list's right-click menu (they act on the selection)."""
@@ -62,7 +72,15 @@ class OnlineActions(QObject):
         self.system_viewer_action = self._action(
             "Open PDF in system viewer", None, self.open_in_system_viewer
         )
-        return [self.read_action, self.offline_action, self.system_viewer_action]
+        self.lookup_action = self._action(
+            "Look up on arXiv", None, lambda: self.enrich(self.window.selected_ids())
+        )
+        return [
+            self.read_action,
+            self.offline_action,
+            self.system_viewer_action,
+            self.lookup_action,
+        ]
 
     def sidebar_actions(self, view: View) -> list[QAction]:
         """What the sidebar's right-click menu offers for a tag or the bookmarks."""
@@ -135,6 +153,13 @@ class OnlineActions(QObject):
         if self._pending:
             self.fetch(self._pending.pop(0), quiet=self.fetcher.quiet)
 
+    def enrich(self, ids: list[int]) -> None:
+        """Look papers up on arXiv by title (``ids``; none: every paper missing details)."""
+        if self.enricher.running:
+            self.window.statusBar().showMessage("A look-up on arXiv is already running", 5000)
+            return
+        self.enricher.start(["enrich", *(map(str, ids) if ids else ["--all"])])
+
     # -- PDFs ------------------------------------------------------------------------------
 
     def offline_selection(self) -> None:
@@ -206,7 +231,7 @@ class OnlineActions(QObject):
     def close(self) -> None:
         self._start_timer.stop()
         self._pending.clear()
-        for task in (self.fetcher, self.downloader):
+        for task in (self.fetcher, self.downloader, self.enricher):
             task.cancel()
-        for task in (self.fetcher, self.downloader):
+        for task in (self.fetcher, self.downloader, self.enricher):
             task.wait()

@@ -101,3 +101,26 @@ def test_read_pdf_downloads_opens_a_tab_and_reopens_at_the_last_page(
     reopened = window.reader_tabs.currentWidget()
     qtbot.waitUntil(lambda: reopened.page == 3, timeout=WAIT_MS)
     assert len(server.log) == 1  # read from the cache the second time
+
+
+def test_completing_details_from_arxiv_fills_the_sample_librarys_authors(
+    seeded, server: HTTPServer, qtbot
+):
+    from tests.core.online import arxiv_search
+
+    server.expect_request("/api/query").respond_with_handler(
+        arxiv_search.handler(arxiv_search.corpus_search())
+    )
+    window, library = seeded.window, seeded.library
+    assert library.store.query("SELECT count(*) FROM papers WHERE authors = '[]'")[0][0] > 300
+    window.online.enrich([])  # File ▸ Complete missing details from arXiv
+    assert window.online.enricher.running
+    qtbot.waitUntil(lambda: not window.online.enricher.running, timeout=120_000)
+    summary = window.online.enricher.last_summary
+    assert summary is not None and summary["resolved"] >= 50  # 56 are in the recorded data
+    assert f"Looked up on arXiv: {summary['resolved']:,} completed" in (
+        window.statusBar().currentMessage()
+    )
+    with_authors = library.store.query("SELECT count(*) FROM papers WHERE authors <> '[]'")[0][0]
+    assert with_authors >= summary["resolved"]
+    qtbot.waitUntil(lambda: window.detail.paper is not None, timeout=WAIT_MS)

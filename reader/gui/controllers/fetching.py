@@ -81,9 +81,15 @@ class FetchController(ChildTask):
             if not self.quiet:
                 QMessageBox.warning(self.window, "Fetch failed", self.last_error)
         else:
-            self.last_error = "; ".join(summary.get("failed", []))
-            self.window.statusBar().showMessage(fetch_status(summary), 20_000)
+            self.last_error = self.problems(summary)
+            self.window.statusBar().showMessage(self.status_text(summary), 20_000)
         self.finished.emit(summary)
+
+    def status_text(self, summary: dict[str, Any]) -> str:
+        return fetch_status(summary)
+
+    def problems(self, summary: dict[str, Any]) -> str:
+        return "; ".join(summary.get("failed", []))
 
     def on_failed_to_start(self) -> None:
         self._refresh.stop()
@@ -102,6 +108,26 @@ def fetch_status(summary: dict[str, Any]) -> str:
     if summary.get("failed"):
         text += f" — {len(summary['failed'])} failed: {summary['failed'][0]}"
     return text
+
+
+class EnrichController(FetchController):
+    """``paper-reader enrich …``: papers without authors or an arXiv id looked up by title."""
+
+    WHAT = "arXiv look-up"
+
+    def status_text(self, summary: dict[str, Any]) -> str:
+        text = (
+            f"Looked up on arXiv: {summary['resolved']:,} completed,"
+            f" {summary['ambiguous']:,} ambiguous (left alone), {summary['not_found']:,} not found"
+        )
+        if summary.get("merged"):
+            text += f", {summary['merged']:,} merged with a paper already here"
+        if summary.get("cancelled"):
+            text += " (cancelled)"
+        return text + (f" — {summary['unreachable']}" if summary.get("unreachable") else "")
+
+    def problems(self, summary: dict[str, Any]) -> str:
+        return summary.get("unreachable") or ""
 
 
 class PdfDownloadController(ChildTask):
