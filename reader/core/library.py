@@ -997,14 +997,17 @@ class Library:
         self.store.set_notes(paper_id, notes)
         self._follow_index()
 
-    def extract_fulltext(self, paper_id: int, pdf_path: Path) -> int:
+    def extract_fulltext(self, paper_id: int, pdf_path: Path, index: bool = True) -> int:
         """Make a paper's PDF searchable: its text goes to the store (the index's body
-        field follows); the pages read. ``fulltext.NoText`` says why a file has none."""
+        field follows, unless ``index`` is False: a batch indexes once at its end, as every
+        catch-up commits a segment); the pages read. ``fulltext.NoText`` says why a file
+        has none."""
         from reader.core.fulltext import extract_text
 
         extracted = extract_text(pdf_path)
         self.store.set_fulltext(paper_id, extracted.body, extracted.pages, extracted.truncated)
-        self._follow_index()
+        if index:
+            self._follow_index()
         return extracted.pages
 
     def delete_fulltext(self, ids: Iterable[int]) -> int:

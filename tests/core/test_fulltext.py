@@ -223,3 +223,14 @@ def test_cli_search_says_in_full_text(library: Library, tmp_path: Path, capsys):
     assert hit["id"] == 3 and hit["in_fulltext"] is True and "heliotrope" in hit["snippet"]
     assert main(["--library", str(folder), "search", "--json", "structure"]) == 0
     assert [h["in_fulltext"] for h in json.loads(capsys.readouterr().out)] == [False]
+
+
+def test_a_batch_of_texts_is_indexed_once_at_its_end(library: Library, tmp_path: Path):
+    segments = len(library.index.ix._segments())
+    for paper_id in (1, 3):
+        pdf = write_pdf(tmp_path / f"{paper_id}.pdf", [f"{FILLER} heliotrope{paper_id}"])
+        library.extract_fulltext(paper_id, pdf, index=False)
+    assert library.search("heliotrope3").hits == [] and library.check().behind == 2
+    library.catch_up_index()
+    assert sorted(h.paper.id for h in library.search("heliotrope1 OR heliotrope3").hits) == [1, 3]
+    assert len(library.index.ix._segments()) == segments + 1
