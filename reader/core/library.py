@@ -102,6 +102,7 @@ class SearchResults:
     degraded: bool = False  # the query's syntax was malformed; searched as words
     terms: frozenset[str] = frozenset()  # matched terms, for highlighting elsewhere
     fallback: bool = False  # the index is rebuilding: simple title matches (FALLBACK_NOTE)
+    body_terms: frozenset[str] = frozenset()  # matched terms in PDF text (``in_fulltext`` hits)
 
 
 @dataclass
@@ -716,7 +717,9 @@ class Library:
         terms = highlight.query_terms(parsed.query, searcher, ("title", "abstract"))
         in_body = [h.paper_id for h in hits if h.lesser_only]
         bodies = self.store.fulltext(in_body) if snippets and in_body else {}
-        body_terms = highlight.query_terms(parsed.query, searcher, ("body",)) if bodies else terms
+        body_terms = (
+            highlight.query_terms(parsed.query, searcher, ("body",)) if in_body else frozenset()
+        )
         results = []
         for hit in hits:
             paper = papers.get(hit.paper_id)
@@ -728,7 +731,9 @@ class Library:
             elif snippets:
                 snippet = highlight.marked_snippet(paper.abstract, terms)
             results.append(SearchHit(paper, hit.score, snippet, hit.lesser_only))
-        return SearchResults(text, results, total, corrected, parsed.degraded, terms)
+        return SearchResults(
+            text, results, total, corrected, parsed.degraded, terms, body_terms=body_terms
+        )
 
     def _simple_search(
         self, text: str, limit: int, snippets: bool, within: View | None
@@ -1009,6 +1014,12 @@ class Library:
         if index:
             self._follow_index()
         return extracted.pages
+
+    def fulltext_snippet(self, paper_id: int, terms: frozenset[str]) -> str:
+        """Where a search's ``terms`` occur in a paper's PDF text (marked as snippets are)."""
+        from reader.core.search.highlight import body_snippet
+
+        return body_snippet(self._body_of(paper_id), terms)
 
     def delete_fulltext(self, ids: Iterable[int]) -> int:
         """Forget the papers' PDF text (their body words leave the index); how many had one."""

@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         self.history: list[int] = []
         self.history_pos = -1
         self._seen_rev = library.store.rev()
+        self.fulltext_hits: set[int] = set()  # the search's hits found only in their PDF text
+        self.body_terms: frozenset[str] = frozenset()  # what the search matched in PDF text
         self._rebuilding = False  # a background index repair / catch-up is running
         self._rebuild_again = False  # asked for meanwhile: run once more when it ends
         self._when_listed: list[Callable[[], None]] = []  # see after_list_lands
@@ -585,6 +587,7 @@ class MainWindow(QMainWindow):
         self.query = text
         self._show_sort()
         if not text:
+            self.fulltext_hits = set()
             self._highlight(frozenset())
             self.refresh_list(select_id=self.current_id)
             return
@@ -612,6 +615,8 @@ class MainWindow(QMainWindow):
         def show(found: tuple[SearchResults, set[int] | None, int, int]) -> None:
             results, allowed, vectors, papers = found
             hits = [h for h in results.hits if allowed is None or h.paper.id in allowed]
+            self.fulltext_hits = {h.paper.id for h in hits if h.in_fulltext}
+            self.body_terms = results.body_terms
             self._highlight(results.terms)
             self.model.set_ids([h.paper.id for h in hits], {h.paper.id: h.score for h in hits})
             self.search_bar.set_status(
@@ -679,8 +684,11 @@ class MainWindow(QMainWindow):
             return
         library, paper_id, terms = self.library, self.current_id, self.terms
 
-        def load() -> tuple[Paper, PdfInfo | None]:
-            return library.store.paper(paper_id), library.pdfs.info(paper_id)
+        in_body, body_terms = paper_id in self.fulltext_hits, self.body_terms
+
+        def load() -> tuple[Paper, PdfInfo | None, str]:
+            snippet = library.fulltext_snippet(paper_id, body_terms) if in_body else ""
+            return library.store.paper(paper_id), library.pdfs.info(paper_id), snippet
 
         self.runner.submit(
             load,
@@ -711,9 +719,11 @@ class MainWindow(QMainWindow):
             title="Finding related papers",
         )
 
-    def _paper_loaded(self, paper: Paper, pdf: PdfInfo | None, terms: frozenset[str]) -> None:
+    def _paper_loaded(
+        self, paper: Paper, pdf: PdfInfo | None, body_snippet: str, terms: frozenset[str]
+    ) -> None:
         if paper.id == self.current_id:
-            self.detail.show_paper(paper, terms)
+            self.detail.show_paper(paper, terms, body_snippet)
             downloadable = bool(paper.arxiv_id or (paper.pdf_url or "").startswith("http"))
             self.detail.show_offline(paper.id, pdf, downloadable)
 

@@ -101,6 +101,18 @@ def test_read_pdf_downloads_opens_a_tab_and_reopens_at_the_last_page(
     reopened = window.reader_tabs.currentWidget()
     qtbot.waitUntil(lambda: reopened.page == 3, timeout=WAIT_MS)
     assert len(server.log) == 1  # read from the cache the second time
+    # a word only in the PDF's body: found, and said to be found there
+    window.reader_tabs.setCurrentIndex(0)
+    window.search_bar.edit.setText("zyzzyva")
+    qtbot.waitUntil(
+        lambda: window.model.rowCount() == 1 and window.model.id_at(0) == paper_id,
+        timeout=WAIT_MS,
+    )
+    window.show_paper(paper_id)
+    qtbot.waitUntil(
+        lambda: "Found in the full text" in window.detail.browser.toPlainText(), timeout=WAIT_MS
+    )
+    assert "zyzzyva" in window.detail.browser.toPlainText().split("Found in the full text")[1]
 
 
 def test_completing_details_from_arxiv_fills_the_sample_librarys_authors(

@@ -63,6 +63,7 @@ class DetailPane(QWidget):
         super().__init__()
         self.paper: Paper | None = None
         self.terms: frozenset[str] = frozenset()  # the search terms highlighted
+        self.body_snippet = ""  # where the search found the paper in its PDF's text
         self.browser = SafeTextBrowser()
         self.browser.setAccessibleName("Paper details")
         self.bookmark = _toggle("☆ Bookmark", "Bookmark this paper (B)")
@@ -113,13 +114,17 @@ class DetailPane(QWidget):
         # Links take their colour from the palette when the HTML is parsed: after a theme
         # change they would stay in the old one (dark blue on the dark theme's background).
         if event.type() == QEvent.Type.PaletteChange and self.paper is not None:
-            self.browser.setHtml(paper_html(self.paper, self.terms))
+            self.browser.setHtml(paper_html(self.paper, self.terms, self.body_snippet))
         super().changeEvent(event)
 
     def set_known_tags(self, tags: list[str]) -> None:
         self.completer.model().setStringList(tags)  # type: ignore[attr-defined]
 
-    def show_paper(self, paper: Paper | None, terms: frozenset[str] = frozenset()) -> None:
+    def show_paper(
+        self, paper: Paper | None, terms: frozenset[str] = frozenset(), body_snippet: str = ""
+    ) -> None:
+        """Show a paper (None: the placeholder); ``body_snippet``: the search matched it only
+        in its PDF's text, there (marked)."""
         if self._notes_timer.isActive():
             self._notes_timer.stop()
             self._save_notes()
@@ -137,7 +142,8 @@ class DetailPane(QWidget):
         self.placeholder.setVisible(paper is None)
         if paper is None:
             return
-        self.browser.setHtml(paper_html(paper, terms))
+        self.body_snippet = body_snippet
+        self.browser.setHtml(paper_html(paper, terms, body_snippet))
         for widget, value in ((self.bookmark, paper.bookmarked), (self.read, paper.read)):
             widget.blockSignals(True)
             widget.setChecked(value)
@@ -171,8 +177,10 @@ class DetailPane(QWidget):
         """Highlight other search terms (none: the search was cleared) in the paper shown."""
         if self.paper is not None and terms != self.terms:
             self.terms = terms
+            if not terms:
+                self.body_snippet = ""
             scroll = self.browser.verticalScrollBar().value()
-            self.browser.setHtml(paper_html(self.paper, terms))
+            self.browser.setHtml(paper_html(self.paper, terms, self.body_snippet))
             self.browser.verticalScrollBar().setValue(scroll)
 
     def _label_toggles(self) -> None:
@@ -214,7 +222,7 @@ def _toggle(text: str, tip: str) -> QToolButton:
     return button
 
 
-def paper_html(paper: Paper, terms: frozenset[str] = frozenset()) -> str:
+def paper_html(paper: Paper, terms: frozenset[str] = frozenset(), body_snippet: str = "") -> str:
     """The detail pane's HTML; every piece of imported text is escaped."""
     esc = html.escape
     title = as_html(mark_all(readable(paper.title), terms))
@@ -254,6 +262,11 @@ def paper_html(paper: Paper, terms: frozenset[str] = frozenset()) -> str:
         f"<p class='meta'>{' — '.join(facts)}</p>"
         f"<p>{' · '.join(links)}</p>"
         + (f"<p class='meta'>Listed in {esc('; '.join(listed))}</p>" if listed else "")
+        + (
+            f"<p class='meta'>Found in the full text (PDF): …{as_html(body_snippet)}…</p>"
+            if body_snippet
+            else ""
+        )
         + (abstract or "<p><i>No abstract.</i></p>")
         + "".join(extra)
     )
