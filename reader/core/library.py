@@ -1103,6 +1103,7 @@ class Library:
         cache = self.pdfs
         info = cache.download(self.store.paper(paper_id), cancelled)
         self._after_pdf(paper_id, info.path)
+        self._follow_index()
         cache.evict(keep={paper_id})
         return info
 
@@ -1126,16 +1127,19 @@ class Library:
             cache.pin(pin)
             ids = sorted(cache.pin_members(pin))
         papers = self.store.papers(list(ids))
-        return make_available(cache, papers, self._after_pdf, progress, cancelled)
+        try:
+            return make_available(cache, papers, self._after_pdf, progress, cancelled)
+        finally:
+            self._follow_index()
 
     def _after_pdf(self, paper_id: int, path: Path) -> None:
-        """A new PDF's text goes to the store (and so to the index's body field)."""
+        """A new PDF's text goes to the store; the index's body field follows once the
+        downloads are done (one catch-up, one segment, for a whole tag)."""
         from reader.core.fulltext import NoText
 
         # a scanned or odd PDF: readable in the reader, just not searchable
         with contextlib.suppress(NoText):
-            self.extract_fulltext(paper_id, path)
-        self._follow_index()
+            self.extract_fulltext(paper_id, path, index=False)
 
     # -- export -----------------------------------------------------------------------------------
 

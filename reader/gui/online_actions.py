@@ -212,7 +212,7 @@ class OnlineActions(QObject):
         self.window.model.refresh_rows()  # the offline marks
         self.window.refresh_sidebar()
         self.window.reload_paper()
-        self.window.rebuild_derived()  # the PDFs' text joins the index (a catch-up)
+        # (the child indexed the PDFs' text itself)
         waiting, self._read_after_download = self._read_after_download, None
         if waiting is not None and waiting == self.window.current_id and report:
             if report["downloaded"]:
