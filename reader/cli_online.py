@@ -142,11 +142,22 @@ def _progress(args: argparse.Namespace) -> Any:
 
         def show(p: Any) -> None:
             of = f"/{p.total}" if p.total else ""
-            sys.stderr.write(f"\r{p.service}: {p.stage} {p.done}{of}, {p.added} new papers   ")
+            done = "new papers" if p.stage == "fetching" else "done"
+            sys.stderr.write(f"\r{p.service}: {p.stage} {p.done}{of}, {p.added} {done}   ")
             sys.stderr.flush()
 
         return show
     return None
+
+
+def _counter(args: argparse.Namespace, service: str, stage: str) -> Any:
+    """A ``progress(done, total, added)`` callback printing as ``fetch`` does (or None)."""
+    from reader.core.online.fetch import FetchProgress
+
+    show = _progress(args)
+    if show is None:
+        return None
+    return lambda done, total, added: show(FetchProgress(service, done, total, added, stage))
 
 
 def _finish(report: FetchReport, as_json: bool) -> int:
@@ -204,16 +215,7 @@ def cmd_offline(library: Library, args: argparse.Namespace) -> int:
     from reader.cli import _stop_on_sigterm
 
     stop = _stop_on_sigterm()
-
-    def progress(done: int, total: int, downloaded: int) -> None:
-        if args.progress:
-            line = {"service": "PDFs", "done": done, "total": total, "added": downloaded,
-                    "stage": "downloading"}  # fmt: skip
-            sys.stderr.write(json.dumps({"progress": line}) + "\n")
-            sys.stderr.flush()
-        elif sys.stderr.isatty() and not args.json:
-            sys.stderr.write(f"\rPDFs: {done}/{total}, {downloaded} downloaded   ")
-
+    progress = _counter(args, "PDFs", "downloading")
     ids = [library.resolve(ref) for ref in args.ids] if args.ids else None
     report = library.make_offline(
         tag=args.tag, bookmarked=args.bookmarked, ids=ids, progress=progress, cancelled=stop.is_set
@@ -244,16 +246,7 @@ def cmd_enrich(library: Library, args: argparse.Namespace) -> int:
         raise UsageError("name papers to enrich (IDs) or --all")
     ids = None if args.all else [library.resolve(ref) for ref in args.ids]
     stop = _stop_on_sigterm()
-
-    def progress(done: int, total: int, resolved: int) -> None:
-        if args.progress:
-            line = {"service": "arXiv API", "done": done, "total": total, "added": resolved,
-                    "stage": "enriching"}  # fmt: skip
-            sys.stderr.write(json.dumps({"progress": line}) + "\n")
-            sys.stderr.flush()
-        elif sys.stderr.isatty() and not args.json:
-            sys.stderr.write(f"\rarXiv API: {done}/{total}, {resolved} resolved   ")
-
+    progress = _counter(args, "arXiv API", "looking up")
     report = library.enrich(ids, progress=progress, cancelled=stop.is_set)
     if args.json:
         json.dump(report.as_dict(), sys.stdout, ensure_ascii=False, indent=2)

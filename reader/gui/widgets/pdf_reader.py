@@ -8,6 +8,7 @@ Renders answer only the newest request (turning pages fast skips the pages in be
 
 from __future__ import annotations
 
+import atexit
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QThread, QUrl, Signal, Slot
@@ -156,6 +157,7 @@ def _shared_worker() -> tuple[_PdfWorker, _Requests]:
         app = QGuiApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(_stop_worker)
+        atexit.register(_stop_worker)  # a QThread destroyed while it runs aborts the process
     return _worker, _requests
 
 
