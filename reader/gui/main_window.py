@@ -592,7 +592,7 @@ class MainWindow(QMainWindow):
             self.refresh_list(select_id=self.current_id)
             return
         view, library = self.view, self.library
-        post_filter = view.kind in ("source", "recent", "for_you")
+        post_filter = view.kind in ("source", "recent", "for_you", "offline")
         views = self.views
         mode = self.search_bar.mode_for(text)
 

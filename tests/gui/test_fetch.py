@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 
 from reader.gui.widgets.fetch_dialog import FetchDialog, fetch_today_args
 from tests.core.online import recorded
-from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, wait_for_list
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, sidebar_texts, wait_for_list
 
 TODAY = QDate(2026, 8, 21)
 
@@ -92,6 +92,9 @@ def test_read_pdf_downloads_opens_a_tab_and_reopens_at_the_last_page(
     qtbot.waitUntil(lambda: reader.page_total == 5, timeout=WAIT_MS)
     assert window.reader_tabs.tabText(1) == "A Paper To Read On The Train"
     assert "Available offline — 5 pages" in window.detail.offline.text()
+    qtbot.waitUntil(
+        lambda: "Available offline (1)" in sidebar_texts(window)["Library"], timeout=WAIT_MS
+    )
     reader.go_to(3)
     qtbot.waitUntil(lambda: library.pdfs.info(paper_id).last_page == 3, timeout=WAIT_MS)
     window.reader_tabs.close_current()

@@ -78,6 +78,7 @@ def describe(
         ("All papers", "all"),
         ("Unread", "unread"),
         ("Bookmarked", "bookmarked"),
+        ("Available offline", "offline"),
         ("Recently added", "recent"),
     ):
         count = counts.get(kind)
