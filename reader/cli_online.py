@@ -48,7 +48,13 @@ def add_parsers(commands: Any) -> None:
 
     p = sources.add_parser("oai", help="arXiv OAI-PMH: harvest a set, resumable")
     p.add_argument("--set", dest="set_spec", required=True, help="a set, e.g. cs or physics:hep-th")
-    p.add_argument("--from", dest="first", type=_day, metavar="D", help="records changed since")
+    p.add_argument(
+        "--from",
+        dest="first",
+        type=_day,
+        metavar="D",
+        help="records changed since (default: where the set's last harvest ended, or a week ago)",
+    )
     p.add_argument("--until", dest="last", type=_day, metavar="D", help="records changed until")
     _common(p)
 

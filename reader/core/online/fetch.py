@@ -34,6 +34,7 @@ ARXIV_PAGE = 100  # entries per Atom request (arXiv allows up to 2,000; 100 keep
 ARXIV_MAX = 2_000  # a query fetches at most this many papers unless --max says more
 ARXIV_MAX_LIMIT = 30_000  # arXiv's own cap on a query's results
 OAI_MAX_PAGES = 10_000  # a harvest that never ends (a looping token) stops here
+FIRST_HARVEST_DAYS = 7  # a set's first harvest without a start day takes its last week
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -238,11 +239,13 @@ def harvest_oai(
     The token is saved in SQLite after each page is stored: a harvest that was interrupted
     (killed, cancelled, a failed page) resumes from it when run again with the same range.
     Without ``from_date``, a set harvested before continues from where its last complete
-    harvest ended (incremental harvesting)."""
+    harvest ended (incremental harvesting); a set never harvested starts a week back."""
     harvests = Harvests(library)
     state = harvests.get(set_spec)
     if from_date is None and state and state.token is None and state.finished_on:
         from_date = date.fromisoformat(state.finished_on)
+    elif from_date is None and state is None:  # a first harvest: not the whole set's history
+        from_date = date.today() - timedelta(days=FIRST_HARVEST_DAYS)
     wanted = (_iso(from_date), _iso(until_date))
     resume = state is not None and state.token and (state.from_date, state.until_date) == wanted
     fetch = _Fetch(library, ARXIV_OAI, progress, cancelled)

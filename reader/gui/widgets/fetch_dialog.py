@@ -35,6 +35,7 @@ class FetchDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, today: QDate | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Fetch papers")
+        self.setMinimumWidth(560)
         today = today or QDate.currentDate()
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("What to fetch")
@@ -65,7 +66,7 @@ class FetchDialog(QDialog):
         self.set_spec.setAccessibleName("arXiv set")
         self.since = _date_edit(today.addDays(-7), "Records changed since")
         self.until = _date_edit(today, "Records changed until")
-        self.continue_last = QCheckBox("Continue from the last harvest of this set")
+        self.continue_last = QCheckBox("Continue from the last harvest (first time: a week back)")
         self.continue_last.setChecked(True)
         self.continue_last.toggled.connect(lambda on: self.since.setEnabled(not on))
         self.since.setEnabled(False)

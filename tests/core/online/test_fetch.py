@@ -187,3 +187,19 @@ def test_a_resumption_token_that_never_ends_stops_the_harvest(
     assert code == 2
     assert "same resumption token" in summary["failed"][0]
     assert summary["requests"] == 2 and summary["added"] == 1000
+
+
+def test_a_sets_first_harvest_takes_a_week_and_the_next_one_continues_where_it_ended(
+    server: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from datetime import date, timedelta
+
+    requests: list[dict[str, str]] = []
+    server.expect_request("/oai").respond_with_handler(recorded.oai_handler(requests))
+    code, _ = fetch(capsys, tmp_path, "oai", "--set", "math", "--until", "2026-08-21")
+    assert code == 0
+    assert requests[0]["from"] == (date.today() - timedelta(days=7)).isoformat()
+    requests.clear()
+    code, summary = fetch(capsys, tmp_path, "oai", "--set", "math")
+    assert requests[0]["from"] == "2026-08-21"  # the last harvest's end
+    assert summary["unchanged"] == 2265 and summary["added"] == 0
