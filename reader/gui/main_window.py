@@ -1,4 +1,7 @@
-"""The main window: layout, menus and shortcuts, wired to the Library through the job runner."""
+"""The main window: its panes and what they show, wired to the Library through the job runner.
+
+Its menus and shortcuts are built by ``menus.Menus``; the search index's and the vectors'
+upkeep is ``controllers/derived.py``'s."""
 
 from __future__ import annotations
 
@@ -9,19 +12,11 @@ from PySide6.QtCore import (
     QByteArray,
     QItemSelectionModel,
     QModelIndex,
-    QPoint,
     QSettings,
     Qt,
     QTimer,
 )
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-)
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -29,7 +24,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -47,10 +41,12 @@ from reader.core.library import (
 from reader.core.model import Paper
 from reader.core.pdfs import PdfInfo
 from reader.core.views import SORT_COLUMNS, View
+from reader.gui.controllers.derived import DerivedDataController
 from reader.gui.controllers.embedding import EmbedController
 from reader.gui.controllers.imports import ImportController
 from reader.gui.controllers.indexing import IndexController
-from reader.gui.jobs import BULK, JobRunner
+from reader.gui.jobs import JobRunner
+from reader.gui.menus import Menus
 from reader.gui.models.paper_table import (
     AUTHOR,
     COLUMNS,
@@ -79,11 +75,6 @@ POLL_MS = 2000  # how often the window looks for changes made by another process
 # Related papers are looked up once the selection rests this long: holding J down would
 # otherwise start a Python-heavy lookup per paper passed, each slowing the window's paints.
 RELATED_DELAY_MS = 120
-# The upkeep of an opened library starts this long after its list landed: its index checks
-# hold the GIL for hundreds of ms, and beside the first screen's paints (rows, the paper, its
-# related papers) they stalled the window 367 ms. Cold start to first paint is 0.5-0.6 s.
-UPKEEP_DELAY_MS = 1000
-REBUILDING_MESSAGE = "Rebuilding the search index — searches show simple matches meanwhile"
 # The list's column widths and order, per column layout: Qt can crash restoring a header
 # state saved with another number of columns (e.g. by an older or newer version).
 COLUMNS_KEY = f"columns/{len(COLUMNS)}"
@@ -102,8 +93,6 @@ class MainWindow(QMainWindow):
         self._seen_rev = library.store.rev()
         self.fulltext_hits: set[int] = set()  # the search's hits found only in their PDF text
         self.body_terms: frozenset[str] = frozenset()  # what the search matched in PDF text
-        self._rebuilding = False  # a background index repair / catch-up is running
-        self._rebuild_again = False  # asked for meanwhile: run once more when it ends
         self._when_listed: list[Callable[[], None]] = []  # see after_list_lands
         self.views = library.open_views()  # read by jobs only, one connection per thread
         library.follow_limit = FALLBACK_BEHIND  # bigger changes are indexed by a child
@@ -121,9 +110,10 @@ class MainWindow(QMainWindow):
         self.importer = ImportController(self, library)
         self.embedder = EmbedController(self, library)
         self.indexer = IndexController(self, library)
+        self.derived = DerivedDataController(
+            self, library, runner, settings, (self.importer, self.indexer, self.embedder)
+        )
         self.online = OnlineActions(self)
-        self._reloading_vectors = False
-        self._embed_after_reload = False  # embed_missing() was called during a reload
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.detail)
@@ -152,7 +142,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1380, 860)
         self.setWindowIcon(app_icon())  # dialogs inherit it
-        self._make_menus()
+        self.menus = Menus(self)
         self._connect()
         self._restore_settings()
         self._poll = QTimer(self, interval=POLL_MS)
@@ -160,8 +150,6 @@ class MainWindow(QMainWindow):
         self._poll.start()
         self._related_timer = QTimer(self, singleShot=True, interval=RELATED_DELAY_MS)
         self._related_timer.timeout.connect(lambda: self._load_related(self.current_id))
-        self._upkeep_timer = QTimer(self, singleShot=True, interval=UPKEEP_DELAY_MS)
-        self._upkeep_timer.timeout.connect(self._upkeep)
 
     # -- construction ------------------------------------------------------------------------
 
@@ -200,93 +188,8 @@ class MainWindow(QMainWindow):
             table.setColumnWidth(column, width)
         return table
 
-    def _action(self, text: str, shortcut: str | QKeySequence | None, slot, menu) -> QAction:  # type: ignore[no-untyped-def]
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _make_menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action("&Import…", "Ctrl+I", self.choose_import, file)
-        self.online.add_file_actions(file)
-        file.addSeparator()
-        export_bibtex = self._action(
-            "Export selection as &BibTeX…", None, lambda: self.export("bibtex"), file
-        )
-        export_csl = self._action(
-            "Export selection as &CSL-JSON…", None, lambda: self.export("csl-json"), file
-        )
-        self._action(
-            "Export the list as BibTeX…", None, lambda: self.export("bibtex", whole_list=True), file
-        )
-        self._action(
-            "Export the list as CSL-JSON…",
-            None,
-            lambda: self.export("csl-json", whole_list=True),
-            file,
-        )
-        file.addSeparator()
-        self._action("&Preferences…", QKeySequence.StandardKey.Preferences, self.preferences, file)
-        file.addSeparator()
-        self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file)
-        edit = bar.addMenu("&Edit")
-        self._action("&Find", "Ctrl+F", self.focus_search, edit)
-        self._action("Find (/)", "/", self.focus_search, edit)
-        copy_bibtex = self._action("Copy &BibTeX", "Ctrl+Shift+C", self.copy_bibtex, edit)
-        edit.addSeparator()
-        self._action("&Save search…", "Ctrl+S", self.save_search, edit)
-        self.delete_search_action = self._action(
-            "Delete saved search", None, self.delete_saved_search, edit
-        )
-        self.delete_search_action.setEnabled(False)  # until a saved search is selected
-        paper = bar.addMenu("&Paper")
-        self._action("&Next", "J", lambda: self.move_selection(1), paper)
-        self._action("&Previous", "K", lambda: self.move_selection(-1), paper)
-        on_selection = [
-            self._action("Toggle &bookmark", "B", self.toggle_bookmark, paper),
-            self._action("Toggle &read", "R", self.toggle_read, paper),
-            self._action("&Tag…", "T", self.tag_selection, paper),
-        ]
-        paper.addSeparator()
-        reading = self.online.paper_actions()
-        paper.addActions(reading)
-        self._action("&Close PDF tab", "Ctrl+W", self.reader_tabs.close_current, paper)
-        paper.addSeparator()
-        self._action("Back", "Alt+Left", lambda: self.navigate_history(-1), paper)
-        self._action("Forward", "Alt+Right", lambda: self.navigate_history(1), paper)
-        # right-clicking the list offers what applies to the papers selected
-        separator = QAction(self)
-        separator.setSeparator(True)
-        self.table.addActions(
-            [*on_selection, separator, *reading[:2], copy_bibtex, export_bibtex, export_csl]
-        )
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        view = bar.addMenu("&View")
-        themes = QActionGroup(self)  # one checked: the theme in use
-        self.theme_actions: dict[str, QAction] = {}
-        for theme in ("system", "light", "dark"):
-            action = self._action(
-                f"{theme.title()} theme", None, lambda _=False, t=theme: self.set_theme(t), view
-            )
-            action.setCheckable(True)
-            themes.addAction(action)
-            self.theme_actions[theme] = action
-        self._check_theme()
-        view.addSeparator()
-        self._action("Larger text", "Ctrl++", lambda: self.change_font(1), view)
-        self._action("Smaller text", "Ctrl+-", lambda: self.change_font(-1), view)
-        help_menu = bar.addMenu("&Help")
-        self._action("Search syntax", None, self.show_syntax, help_menu)
-        self._action("&About Paper Reader", None, self.show_about, help_menu)
-
     def _connect(self) -> None:
         self.sidebar.selectionModel().currentChanged.connect(self._sidebar_changed)
-        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.horizontalHeader().sectionClicked.connect(self._sort_clicked)
         self.table.verticalScrollBar().valueChanged.connect(self._list_scrolled)
@@ -308,9 +211,9 @@ class MainWindow(QMainWindow):
             lambda i, text: self._write(lambda: self.library.set_notes(i, text), refresh=False)
         )
         self.importer.finished.connect(self._import_finished)
-        self.embedder.finished.connect(self._vectors_landed)
-        self.indexer.finished.connect(self._rebuilt)
         self.importer.progressed.connect(self._import_progressed)
+        self.derived.index_ready.connect(self._index_ready)
+        self.derived.vectors_loaded.connect(self._vectors_loaded)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -328,15 +231,7 @@ class MainWindow(QMainWindow):
 
             self.start_import(sample_library_files(), title="Importing the sample library")
         else:
-            self._upkeep_timer.start()
-
-    def _upkeep(self) -> None:
-        """Catch the index up with changes it missed (or rebuild damaged derived data),
-        compute missing vectors, and take the scheduled backup."""
-        self.rebuild_derived()
-        self.embed_missing()
-        # its own connection and the online backup API: no need to hold up the user's writes
-        self.runner.submit(self.library.backup_if_due, priority=BULK, title="Backing up")
+            self.derived.schedule_upkeep()
 
     def after_list_lands(self, *work: Callable[[], None]) -> None:
         """Run ``work`` when the list next shows its papers (whichever listing or search
@@ -350,97 +245,16 @@ class MainWindow(QMainWindow):
         for fn in work:
             fn()
 
-    def rebuild_derived(self) -> None:
-        """Bring the index up to date in the background; searches meanwhile fall back to
-        simple matches (labelled), and the current search is re-run when it is done.
-
-        A small lag is caught up here; a repair (an unreadable index, one far behind) runs
-        in a child process (``IndexController``). Not while an import runs: its child
-        indexes what it stores, and its end calls this again. (Seeing the store far ahead of
-        the index mid-import, this window used to re-index the import's papers itself.)"""
-        if self.importer.running:
-            return
-        if self._rebuilding:  # one is under way; it may miss what changed since: go again
-            self._rebuild_again = True
-            return
-        self._rebuilding, self._rebuild_again = True, False
-        library, bar = self.library, self.statusBar()
-
-        def announce(status: str) -> None:
-            if status != "ready" and self._rebuilding:
-                bar.showMessage(REBUILDING_MESSAGE)
-
-        self.runner.submit(library.index_status, announce, title="Checking the search index")
-
-        def import_started() -> bool:  # then leave indexing to the import (if not yet done)
-            return self.importer.running or library.import_running()
-
-        def catch_up() -> bool:
-            return False if import_started() else library.catch_up_derived(import_started)
-
-        def decided(repair: bool) -> None:
-            if repair and not self.importer.running:
-                self.indexer.start()  # its end calls _rebuilt
-            else:
-                self._rebuilt()
-
-        def failed(error: Exception) -> None:
-            self._rebuilding = False
-            self.statusBar().showMessage(f"Rebuilding the search index failed: {error}", 15_000)
-
-        self.runner.submit(catch_up, decided, failed, priority=BULK, title="Indexing", lane="write")
-
-    def _rebuilt(self, _repaired: bool = True) -> None:
-        self._rebuilding = False
-        self.library.index_error = None  # a repair child rewrote the files: read them again
-        if self.statusBar().currentMessage() == REBUILDING_MESSAGE:
-            self.statusBar().clearMessage()
+    def _index_ready(self) -> None:
+        """The index caught up or was repaired: the current search runs on it again."""
         if self.query:
             self.run_search(self.query)
-        if self._rebuild_again and not self.indexer.cancelling:
-            self.rebuild_derived()
 
-    # -- meaning vectors ---------------------------------------------------------------------
-
-    def auto_embed(self) -> bool:
-        """Whether missing meaning vectors are computed in the background (Preferences)."""
-        return bool(self.settings.value("auto_embed", True, bool))
-
-    def embed_missing(self) -> None:
-        """Compute missing meaning vectors in a child process, unless an import is running."""
-        if self._reloading_vectors:  # asked again once the last run's vectors are read
-            self._embed_after_reload = True
-            return
-        if not self.auto_embed() or self.embedder.running or self.importer.running:
-            return
-        library = self.library
-
-        def needed() -> bool:
-            # Opens the vector store here, before the child starts appending to it.
-            related = library.related_papers
-            return related.model_name() is not None and not related.up_to_date()
-
-        def start(needed: bool) -> None:
-            if needed and not self.importer.running:
-                self.embedder.start()
-
-        self.runner.submit(needed, start, channel="embed", priority=BULK, title="Checking vectors")
-
-    def _vectors_landed(self, _complete: bool) -> None:
-        """Read the vectors the child wrote, then refresh what they improve."""
-        self._reloading_vectors = True
-        library = self.library
-
-        def refresh(_: object) -> None:
-            self._reloading_vectors = False
-            if self._embed_after_reload:
-                self._embed_after_reload = False
-                self.embed_missing()
-            self._load_related(self.current_id)
-            if self.query and self.search_bar.mode_for(self.query) != "keyword":
-                self.run_search(self.query)
-
-        self.runner.submit(library.reload_vectors, refresh, title="Loading vectors")
+    def _vectors_loaded(self) -> None:
+        """New meaning vectors were read: refresh the related papers and a meaning search."""
+        self._load_related(self.current_id)
+        if self.query and self.search_bar.mode_for(self.query) != "keyword":
+            self.run_search(self.query)
 
     # -- list and sidebar --------------------------------------------------------------------
 
@@ -482,7 +296,7 @@ class MainWindow(QMainWindow):
 
     def _sidebar_changed(self, index: QModelIndex) -> None:
         view = index.data(VIEW_ROLE)
-        self.delete_search_action.setEnabled(view is not None and view.kind == "saved")
+        self.menus.delete_search_action.setEnabled(view is not None and view.kind == "saved")
         if view is None:
             return
         if view.kind == "saved":  # a saved search runs over the whole library
@@ -623,10 +437,10 @@ class MainWindow(QMainWindow):
                 self._search_status(results, len(hits), mode, vectors, papers)
             )
             if results.fallback:  # the index is damaged or behind: repair it
-                self.rebuild_derived()
+                self.derived.rebuild()
             self._reselect(None)
             if mode != "keyword" and vectors < papers:
-                self.embed_missing()
+                self.derived.embed_missing()
             self._list_landed()
 
         self.search_bar.set_status(f"{mode} search…")
@@ -642,7 +456,7 @@ class MainWindow(QMainWindow):
             else f"top {shown:,} of about {results.total:,}"
         )
         if mode != "keyword" and not vectors:
-            computing = "computing…" if self.auto_embed() else "turn them on in Preferences"
+            computing = "computing…" if self.derived.auto_embed() else "turn them on in Preferences"
             return (
                 f"meaning search needs related-paper vectors: {computing}"
                 f" — papers sharing its words · {count}"
@@ -823,7 +637,7 @@ class MainWindow(QMainWindow):
                 self.model.refresh_rows()
                 self.refresh_sidebar()
             if self.library.index_deferred:  # many papers changed: a child indexes them
-                self.rebuild_derived()
+                self.derived.rebuild()
             if then is not None:
                 then()
 
@@ -843,7 +657,7 @@ class MainWindow(QMainWindow):
                     self.refresh_list(keep_scroll=True)
                 # The other process normally indexed its change itself; if it could not (the
                 # index was busy), this window's index follows.
-                self.rebuild_derived()
+                self.derived.rebuild()
 
         self.runner.submit(self.views.rev, changed, channel="rev", title="Looking for changes")
 
@@ -890,9 +704,9 @@ class MainWindow(QMainWindow):
             self.refresh_list(keep_scroll=True)
         if self.current_id is not None:  # shown mid-import: its neighbours have just arrived
             self.after_list_lands(self.load_related)
-        self.after_list_lands(self.rebuild_derived)  # a cancelled import leaves papers to index
+        self.after_list_lands(self.derived.rebuild)  # a cancelled import leaves papers to index
         if not report.cancelled:
-            self.after_list_lands(self.embed_missing)
+            self.after_list_lands(self.derived.embed_missing)
 
     def _set_seen_rev(self, rev: int) -> None:
         self._seen_rev = rev
@@ -926,11 +740,7 @@ class MainWindow(QMainWindow):
 
         apply_theme(theme, self.settings.value("font_size", 0, int))
         self.settings.setValue("theme", theme)
-        self._check_theme()
-
-    def _check_theme(self) -> None:
-        theme = self.settings.value("theme", "system", str)
-        self.theme_actions.get(theme, self.theme_actions["system"]).setChecked(True)
+        self.menus.check_theme()
 
     def change_font(self, step: int) -> None:
         from reader.gui.theme import apply_theme, current_font_size
@@ -954,20 +764,6 @@ class MainWindow(QMainWindow):
             name = self.sidebar.currentIndex().data()
             self._write(lambda: self.library.delete_saved_search(name))
 
-    def _sidebar_menu(self, position: QPoint) -> None:
-        index = self.sidebar.indexAt(position)
-        view = index.data(VIEW_ROLE)
-        if view is None:
-            return
-        actions = self.online.sidebar_actions(view)
-        if view.kind == "saved":
-            self.sidebar.setCurrentIndex(index)  # what Delete acts on
-            actions.append(self.delete_search_action)
-        if actions:
-            menu = QMenu(self)
-            menu.addActions(actions)
-            menu.exec(self.sidebar.viewport().mapToGlobal(position))
-
     def preferences(self) -> None:
         from reader.gui.theme import apply_theme
         from reader.gui.widgets.preferences import PreferencesDialog
@@ -981,12 +777,12 @@ class MainWindow(QMainWindow):
                 chosen = dialog.pdf_cap.value()
                 self._write(lambda: self.library.pdfs.set_cap_mb(chosen), refresh=False)
             apply_theme(dialog.chosen_theme(), dialog.font_size.value())
-            self._check_theme()
+            self.menus.check_theme()
             backups = dialog.chosen_backups()
             if backups != old_backups:
                 self._write(lambda: self.library.set_backup_policy(backups), refresh=False)
-            if self.auto_embed():
-                self.embed_missing()
+            if self.derived.auto_embed():
+                self.derived.embed_missing()
             else:
                 self.embedder.cancel()
 
@@ -1027,7 +823,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("descending", self.view.descending)
         if self.current_id is not None:
             self.settings.setValue("last_paper", self.current_id)
-        for timer in (self._poll, self._related_timer, self._upkeep_timer):
+        for timer in (self._poll, self._related_timer, self.derived.upkeep_timer):
             timer.stop()  # nothing starts on a closed library
         self.runner.close()
         self.views.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QObject, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from reader.core.library import ImportReport
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from reader.core.pdfs import PdfInfo
     from reader.core.views import View
     from reader.gui.main_window import MainWindow
+    from reader.gui.menus import Menus
 
 LAST_FETCH_KEY = "last_fetch_day"  # the Daily Papers are fetched from this day on at start
 FETCH_ON_START_DELAY_MS = 3000  # after the list and the start-up upkeep
@@ -54,33 +55,32 @@ class OnlineActions(QObject):
 
     # -- menus -----------------------------------------------------------------------------
 
-    def add_file_actions(self, menu: QMenu) -> None:
-        action = self._action("Fetch &today's papers", "Ctrl+Shift+F", self.fetch_today)
-        action.setToolTip("Today's Hugging Face Daily Papers (goes online)")
-        menu.addAction(action)
-        menu.addAction(self._action("Fetch &papers…", None, self.choose_fetch))
-        menu.addAction(
-            self._action("Complete missing details from arXiv", None, lambda: self.enrich([]))
+    def add_file_actions(self, menus: Menus, menu: QMenu) -> None:
+        """Fetch and complete papers, in the File menu's last group."""
+        actions = menus.add(
+            menu,
+            ("Fetch &today's papers", self.fetch_today, "Ctrl+Shift+F"),
+            ("Fetch &papers…", self.choose_fetch, None),
+            ("Complete missing details from arXiv", lambda: self.enrich([]), None),
         )
+        actions[0].setToolTip("Today's Hugging Face Daily Papers (goes online)")
+        self.window.addActions(actions)  # their shortcuts work wherever the focus is
 
-    def paper_actions(self) -> list[QAction]:
-        """For the Paper menu and the list's right-click menu (they act on the selection)."""
-        self.read_action = self._action("Read &PDF", "O", self.read_pdf)
-        self.offline_action = self._action(
-            "Make available &offline", "Ctrl+Shift+O", self.offline_selection
+    def add_paper_actions(self, menus: Menus, menu: QMenu) -> list[QAction]:
+        """A group of the Paper menu (they act on the selection); the list's right-click
+        menu offers the first two too."""
+        actions = menus.group(
+            menu,
+            ("Read &PDF", self.read_pdf, "O"),
+            ("Make available &offline", self.offline_selection, "Ctrl+Shift+O"),
+            ("Open PDF in system viewer", self.open_in_system_viewer, None),
+            ("Look up on arXiv", lambda: self.enrich(self.window.selected_ids()), None),
         )
-        self.system_viewer_action = self._action(
-            "Open PDF in system viewer", None, self.open_in_system_viewer
+        self.read_action, self.offline_action, self.system_viewer_action, self.lookup_action = (
+            actions
         )
-        self.lookup_action = self._action(
-            "Look up on arXiv", None, lambda: self.enrich(self.window.selected_ids())
-        )
-        return [
-            self.read_action,
-            self.offline_action,
-            self.system_viewer_action,
-            self.lookup_action,
-        ]
+        self.window.addActions(actions)  # their shortcuts work wherever the focus is
+        return actions
 
     def sidebar_actions(self, view: View) -> list[QAction]:
         """What the sidebar's right-click menu offers for a tag or the bookmarks."""
@@ -93,14 +93,6 @@ class OnlineActions(QObject):
         action = QAction(label, self.window)
         action.triggered.connect(lambda: self.make_offline(args, label.removeprefix("Make ")))
         return [action]
-
-    def _action(self, text: str, shortcut: str | None, slot) -> QAction:  # type: ignore[no-untyped-def]
-        action = QAction(text, self.window)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        self.window.addAction(action)  # its shortcut works wherever the focus is
-        return action
 
     # -- fetching ----------------------------------------------------------------------------
 

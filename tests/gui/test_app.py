@@ -77,7 +77,7 @@ def test_dark_theme_darkens_the_window_palette(seeded, qtbot):
         next(a for a in menu.actions() if a.text() == "Dark theme").trigger()
         assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
         assert seeded.window.settings.value("theme") == "dark"
-        checked = [t for t, a in seeded.window.theme_actions.items() if a.isChecked()]
+        checked = [t for t, a in seeded.window.menus.theme_actions.items() if a.isChecked()]
         assert checked == ["dark"]  # the menu shows the theme in use
         # the paper shown is redrawn: its links take the dark palette's (light) link colour
         assert anchor_colours(detail.browser.document()) == [app.palette().link().color()]

@@ -87,6 +87,6 @@ def test_cancelled_embedding_stops_and_resumes_later(open_app, small_library, qt
     assert not window.embedder.widget.isVisible()
     assert "failed" not in window.statusBar().currentMessage()
 
-    window.embed_missing()  # what the next start does
+    window.derived.embed_missing()  # what the next start does
     qtbot.waitUntil(lambda: window.embedder.running, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: session.library.vector_count() == 20, timeout=EMBED_WAIT_MS)

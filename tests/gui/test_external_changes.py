@@ -64,7 +64,7 @@ def test_a_deleted_index_is_rebuilt_in_the_background_at_start(open_app, seeded_
     qtbot.waitUntil(lambda: window.indexer.running, timeout=WAIT_MS)
     assert window.indexer.widget.isVisible()
     qtbot.waitUntil(lambda: session.library.index_status() == "ready", timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not window._rebuilding, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.derived.rebuilding, timeout=WAIT_MS)
     assert session.library.check().consistent
     type_query(qtbot, window, "speculative decoding")  # the window's searches use it
     assert not wait_for_results(qtbot, window, "speculative decoding").startswith(FALLBACK_NOTE)

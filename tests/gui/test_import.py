@@ -109,9 +109,9 @@ def test_the_window_leaves_indexing_to_a_running_import_then_catches_up(
     window.importer.show_summary = False
     window.start_import([papers])
     qtbot.waitUntil(lambda: window.importer.running, timeout=WAIT_MS)
-    window.rebuild_derived()  # as a search falling back mid-import asks
+    window.derived.rebuild()  # as a search falling back mid-import asks
     qtbot.waitUntil(lambda: not window.importer.running, timeout=120_000)
-    qtbot.waitUntil(lambda: bool(rebuilds) and not window._rebuilding, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(rebuilds) and not window.derived.rebuilding, timeout=WAIT_MS)
     assert rebuilds and not any(rebuilds)
     report = library.check()
     assert report.consistent and report.indexed == SAMPLE_PAPERS + 3000

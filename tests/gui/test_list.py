@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from reader.gui.controllers.derived import UPKEEP_DELAY_MS
 from reader.gui.jobs import JobRunner
-from reader.gui.main_window import UPKEEP_DELAY_MS
 from reader.gui.models.paper_table import AUTHOR, LISTED, PUBLISHED, TAGS, TITLE, UPVOTES
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, cell, click_row, drain, wait_for_list
 

@@ -188,14 +188,14 @@ def test_a_saved_search_appears_in_the_sidebar_runs_when_chosen_and_can_be_delet
 
     type_query(qtbot, window, "")
     qtbot.waitUntil(lambda: window.model.rowCount() == SAMPLE_PAPERS, timeout=WAIT_MS)
-    assert not window.delete_search_action.isEnabled()  # nothing to delete is selected
+    assert not window.menus.delete_search_action.isEnabled()  # nothing to delete is selected
     saved = sidebar_index(window, "Saved searches", "Spec dec")
     window.sidebar.setCurrentIndex(saved)
     assert window.search_bar.edit.text() == "speculative decoding"
     wait_for_results(qtbot, window, "speculative decoding")
     assert window.model.rowCount() == hits
-    assert window.delete_search_action.isEnabled()
+    assert window.menus.delete_search_action.isEnabled()
 
-    window.delete_search_action.trigger()
+    window.menus.delete_search_action.trigger()
     qtbot.waitUntil(lambda: sidebar_texts(window)["Saved searches"] == [], timeout=WAIT_MS)
     assert saved_searches(library) == []
