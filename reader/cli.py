@@ -408,7 +408,12 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_tag(library: Library, args: argparse.Namespace) -> int:
-    library.add_tags([library.resolve(args.id)], args.tags)
+    from reader.core.library import InvalidTag
+
+    try:
+        library.add_tags([library.resolve(args.id)], args.tags)
+    except InvalidTag as e:
+        raise UsageError(str(e)) from None
     return EXIT_OK
 
 
@@ -615,6 +620,8 @@ def _print_search(results: SearchResults) -> None:
         print(f"({FALLBACK_NOTE}; run: paper-reader check --repair)")
     if results.degraded:
         print("(the query's syntax was not understood; searched for its words)")
+    if results.shortened:
+        print(f"(a long query: {results.shortened})")
     if results.corrected:
         print(f"showing results for: {results.corrected}")
     if not results.hits:

@@ -58,3 +58,23 @@ def readable(text: str) -> str:
     text = _INLINE_MATH.sub(r"\1", text)
     text = text.replace("``", "“").replace("''", "”")
     return _ESCAPED.sub(r"\1", text)
+
+
+BREAK_AFTER = 40  # characters of a word without a place to wrap
+ZERO_WIDTH_SPACE = "\u200b"
+_LONG_WORD = re.compile(rf"\S{{{BREAK_AFTER + 1},}}")
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after every ``BREAK_AFTER`` characters of a longer
+    word. Text layout is quadratic in a word's length (Qt took 0.9 s to lay out a
+    100k-character word, 37 ms with these places to wrap); a word that long is never prose.
+    """
+    if len(text) <= BREAK_AFTER:
+        return text
+    return _LONG_WORD.sub(lambda m: _split(m.group(0)), text)
+
+
+def _split(word: str) -> str:
+    pieces = (word[i : i + BREAK_AFTER] for i in range(0, len(word), BREAK_AFTER))
+    return ZERO_WIDTH_SPACE.join(pieces)

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from reader.core.backup import DB_NAME, BackupPolicy, RestoreReport
 from reader.core.identity import title_key
+from reader.core.importing import import_file
 from reader.core.locks import LOCKS_WORK, LockTimeout, file_lock
-from reader.core.model import Paper, PaperRecord, ParsedRecord, RecordError, SourcePosition
+from reader.core.model import Paper, ParsedRecord, RecordError, SourcePosition
 from reader.core.store import PaperNotFound, Store
+from reader.core.vetting import MAX_NOTES
 from reader.core.views import View, Views
 
 if TYPE_CHECKING:
@@ -40,8 +42,8 @@ __all__ = [
     "SearchResults",
 ]
 
-BATCH_SIZE = 2000  # records per store transaction
-MAX_ERRORS_KEPT = 1000  # per file, in the import record; the count is always exact
+MAX_TAG_DEPTH = 10  # levels of a hierarchical tag ("ml/nlp/parsing" has 3)
+MAX_TAG_LENGTH = 200
 RESCUE_BELOW = 3  # a plain-word query with fewer hits than this gets typo correction
 INDEX_LOCK = "index.lock"  # beside the index: one process writes the index at a time
 IMPORTS_LOCK = "imports.lock"  # held shared by every running import, in any process
@@ -103,6 +105,7 @@ class SearchResults:
     terms: frozenset[str] = frozenset()  # matched terms, for highlighting elsewhere
     fallback: bool = False  # the index is rebuilding: simple title matches (FALLBACK_NOTE)
     body_terms: frozenset[str] = frozenset()  # matched terms in PDF text (``in_fulltext`` hits)
+    shortened: str = ""  # the query was too long: what was searched ("searched the first …")
 
 
 @dataclass
@@ -369,49 +372,16 @@ class Library:
         tick: Callable[[int, int], None],
         cancelled: Cancelled,
     ) -> None:
-        batch_id = self.store.start_batch(name, file_format)
-        counts = {"added": 0, "merged": 0, "unchanged": 0, "rejected": 0}
-        errors: list[RecordError] = []
-        pending: list[PaperRecord] = []
-        read = 0
-        fatal = False
-
-        def flush() -> None:
-            outcome = self.store.write_records(pending, batch_id)
-            counts["added"] += outcome.added
-            counts["merged"] += outcome.merged
-            counts["unchanged"] += outcome.unchanged
-            pending.clear()
-            tick(read, counts["added"])
-
-        for result in results:
-            if isinstance(result, RecordError):
-                errors.append(result)
-                if result.fatal:
-                    fatal = True
-                elif not result.warning:
-                    counts["rejected"] += 1
-                continue
-            read += 1
-            pending.append(result.record)
-            if len(pending) >= BATCH_SIZE:
-                flush()
-                if cancelled():
-                    report.cancelled = True
-                    break
-        if pending:
-            flush()
-        status = "cancelled" if report.cancelled else ("failed" if fatal and not read else "done")
-        if fatal and not read:
+        outcome = import_file(self.store, name, file_format, results, tick, cancelled)
+        if outcome.cancelled:
+            report.cancelled = True
+        elif outcome.fatal and not outcome.read:
             report.failed_files.append(name)
-        self.store.finish_batch(
-            batch_id, status, counts, [e.as_dict() for e in errors[:MAX_ERRORS_KEPT]]
-        )
-        report.added += counts["added"]
-        report.merged += counts["merged"]
-        report.unchanged += counts["unchanged"]
-        report.rejected += counts["rejected"]
-        report.errors.extend(errors)
+        report.added += outcome.added
+        report.merged += outcome.merged
+        report.unchanged += outcome.unchanged
+        report.rejected += outcome.rejected
+        report.errors.extend(outcome.errors)
 
     def finish_import(self, report: ImportReport, cancelled: Cancelled = lambda: False) -> None:
         """After ``import_files(..., index=False)`` calls (a fetch's responses): index what
@@ -681,8 +651,19 @@ class Library:
         """Ranked full-text search; ``within`` restricts it to a bookmark/unread/tag view.
 
         ``mode``: "keyword" (Whoosh), "meaning" (the query's embedding against the vectors) or
-        "hybrid" (reciprocal rank fusion of both rankings).
+        "hybrid" (reciprocal rank fusion of both rankings). A pasted page of text is cut
+        to its first words (``results.shortened`` says so).
         """
+        from reader.core.search.query import shortened
+
+        text, note = shortened(text)
+        results = self._search(text, limit, snippets, within, mode)
+        results.shortened = note
+        return results
+
+    def _search(
+        self, text: str, limit: int, snippets: bool, within: View | None, mode: str
+    ) -> SearchResults:
         if mode != "keyword":
             return self._search_meaning(text, limit, snippets, within, mode)
         if self.index_status() != "ready":
@@ -999,6 +980,11 @@ class Library:
         self._follow_index()
 
     def set_notes(self, paper_id: int, notes: str) -> None:
+        """Save a paper's notes; ``ValueError`` (nothing saved) beyond ``MAX_NOTES``."""
+        if len(notes) > MAX_NOTES:
+            raise ValueError(
+                f"notes of {len(notes):,} characters are too long to save; at most {MAX_NOTES:,}"
+            )
         self.store.set_notes(paper_id, notes)
         self._follow_index()
 
@@ -1029,7 +1015,8 @@ class Library:
         return deleted
 
     def add_tags(self, ids: Iterable[int], tags: Iterable[str]) -> None:
-        self.store.add_tags(ids, [clean_tag(t) for t in tags])
+        """Tag the papers; ``InvalidTag`` (before any change) for a tag too deep or long."""
+        self.store.add_tags(ids, [new_tag(t) for t in tags])
         self._follow_index()
 
     def remove_tags(self, ids: Iterable[int], tags: Iterable[str]) -> None:
@@ -1187,3 +1174,24 @@ def like_escape(text: str) -> str:
 def clean_tag(tag: str) -> str:
     """Tags are trimmed, commas are separators, and hierarchy uses '/' without blanks."""
     return "/".join(part.strip() for part in tag.replace(",", " ").split("/") if part.strip())
+
+
+class InvalidTag(ValueError):
+    """A tag the library does not take; the message says why."""
+
+
+def new_tag(tag: str) -> str:
+    """``clean_tag(tag)``, refused (``InvalidTag``) beyond the depth and length a tag may
+    have: a tag nested hundreds of levels is a paste gone wrong, not a hierarchy."""
+    cleaned = clean_tag(tag)
+    shown = cleaned if len(cleaned) <= 40 else cleaned[:39] + "…"
+    depth = cleaned.count("/") + 1
+    if depth > MAX_TAG_DEPTH:
+        raise InvalidTag(
+            f"tag {shown!r} is nested {depth} levels deep; tags nest at most {MAX_TAG_DEPTH}"
+        )
+    if len(cleaned) > MAX_TAG_LENGTH:
+        raise InvalidTag(
+            f"tag {shown!r} is {len(cleaned):,} characters long; at most {MAX_TAG_LENGTH}"
+        )
+    return cleaned

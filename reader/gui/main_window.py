@@ -35,11 +35,14 @@ from reader.core.library import (
     FALLBACK_BEHIND,
     FALLBACK_NOTE,
     ImportReport,
+    InvalidTag,
     Library,
     SearchResults,
+    new_tag,
 )
 from reader.core.model import Paper
 from reader.core.pdfs import PdfInfo
+from reader.core.search.query import shortened
 from reader.core.views import SORT_COLUMNS, View
 from reader.gui.controllers.derived import DerivedDataController
 from reader.gui.controllers.embedding import EmbedController
@@ -413,13 +416,15 @@ class MainWindow(QMainWindow):
         def search() -> tuple[SearchResults, set[int] | None, int, int]:
             vectors = library.vector_count() if mode != "keyword" else 0
             papers = views.counts()["all"] if mode != "keyword" else 0
+            query, cut = shortened(text)
             if mode == "keyword" or vectors:
                 results = library.search(
-                    text, limit=SEARCH_LIMIT, snippets=False, within=view, mode=mode
+                    query, limit=SEARCH_LIMIT, snippets=False, within=view, mode=mode
                 )
             else:  # meaning needs vectors: rank by shared words meanwhile
-                words = any_word_query(text)
+                words = any_word_query(query)
                 results = library.search(words, limit=SEARCH_LIMIT, snippets=False, within=view)
+            results.shortened = cut
             if view.kind == "for_you":
                 allowed = {p.id for p, _ in library.for_you(limit=FOR_YOU_LIMIT)}
             else:
@@ -449,7 +454,14 @@ class MainWindow(QMainWindow):
     def _search_status(
         self, results: SearchResults, shown: int, mode: str, vectors: int, papers: int
     ) -> str:
-        """'hybrid · 42 results', with what the mode could not do (no vectors yet)."""
+        """'hybrid · 42 results', with what the mode could not do (no vectors yet) and what
+        was cut from a long query."""
+        status = self._mode_status(results, shown, mode, vectors, papers)
+        return f"a long query: {results.shortened} — {status}" if results.shortened else status
+
+    def _mode_status(
+        self, results: SearchResults, shown: int, mode: str, vectors: int, papers: int
+    ) -> str:
         count = (
             f"{shown:,} results"
             if shown < SEARCH_LIMIT or mode != "keyword"
@@ -609,6 +621,14 @@ class MainWindow(QMainWindow):
             self._write(lambda: self.library.add_tags(ids, tags), then=self.reload_paper)
 
     def _set_tags(self, paper_id: int, tags: list[str]) -> None:
+        try:
+            for tag in tags:
+                new_tag(tag)
+        except InvalidTag as e:
+            QMessageBox.warning(self, "Tags not saved", f"{str(e)[:1].upper()}{str(e)[1:]}.")
+            self.reload_paper()  # the tags as they are
+            return
+
         def apply() -> None:
             old = self.library.store.paper(paper_id).tags
             removed = [t for t in old if t.lower() not in {n.lower() for n in tags}]

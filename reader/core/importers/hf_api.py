@@ -29,7 +29,21 @@ SOURCE_NAME = "Daily Papers"
 _DAY_FILE = re.compile(r"(\d{4}-\d{2}-\d{2})\.json(?:\.gz)?", re.IGNORECASE)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder(strict=False)  # tolerate raw control characters inside strings
+# Whole numbers longer than Python converts (4,300 digits) would raise mid-array and end the
+# file; they decode to a marker instead, and only their item is rejected.
+MAX_DIGITS = 4_000
+
+
+class _HugeNumber(int):
+    """A JSON whole number too long to convert; its value is its digit count."""
+
+
+def _whole_number(digits: str) -> int:
+    return int(digits) if len(digits) <= MAX_DIGITS else _HugeNumber(len(digits))
+
+
+# strict=False tolerates raw control characters inside strings
+_DECODER = json.JSONDecoder(strict=False, parse_int=_whole_number)
 
 
 def sniff(name: str, head: bytes) -> float:
@@ -133,6 +147,8 @@ def _iso_day(value: object) -> str | None:
 
 
 def _kind(value: object) -> str:
+    if isinstance(value, _HugeNumber):
+        return f"a number of {int(value):,} digits"
     kinds = {dict: "an object", list: "a list", str: "text", bool: "true/false", int: "a number"}
     return kinds.get(type(value), "null" if value is None else f"a {type(value).__name__}")
 
@@ -168,6 +184,8 @@ def _record(value: object) -> tuple[PaperRecord, dict[str, object]]:
     if not all(isinstance(name, str) for name in names):
         raise _BadItem('an author is not an object with a "name"')
     upvotes = paper.get("upvotes")
+    if isinstance(upvotes, _HugeNumber):
+        raise _BadItem(f'"upvotes" is {_kind(upvotes)}, beyond 64 bits')
     if upvotes is not None and (isinstance(upvotes, bool) or not isinstance(upvotes, int)):
         raise _BadItem(f'"upvotes" is {_kind(upvotes)}, not a whole number')
     raw_id = one_line(_text(paper, "id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import zlib
 from collections.abc import Collection, Iterator
@@ -20,6 +21,11 @@ from reader.core.model import RecordError
 _NO_ELEMENTS = expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+
+# The encodings expat reads itself; a declaration naming any other that Python knows (Shift_JIS,
+# EUC-JP, GB2312, UTF-7, ...) is read through Python's codec and handed to expat as UTF-8.
+_EXPAT_ENCODINGS = {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "iso8859-1", "ascii"}
+_DECLARATION = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\1""")
 
 READ_SIZE = 64 * 1024  # bytes handed to the XML parser at a time, while elements keep coming
 MAX_READ_SIZE = 16 * 1024 * 1024
@@ -64,6 +70,53 @@ class _GrowingReads:
         return b"".join(parts)
 
 
+class _Transcoding:
+    """A binary file in another encoding, read as UTF-8 (its declaration rewritten to say so).
+
+    Expat reads only UTF-8, UTF-16, Latin-1 and ASCII itself; the multi-byte encodings a
+    declaration may name made it raise "multi-byte encodings are not supported", and the
+    file's papers were lost. Newlines pass through unchanged, so error lines still match.
+    """
+
+    def __init__(self, f: BinaryIO, encoding: str, declaration: re.Match[bytes]) -> None:
+        self._f = f
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self._declaration = declaration
+        self._first = True
+        self._done = False
+
+    def read(self, size: int = READ_SIZE) -> bytes:
+        while not self._done:
+            raw = self._f.read(size if size > 0 else READ_SIZE)
+            if self._first:  # the declaration is ASCII in every encoding that names itself
+                self._first = False
+                d = self._declaration
+                head = raw[: d.start(2)] + b"UTF-8" + raw[d.end(2) : d.end()]
+                rest = raw[d.end() :]
+                return head + self._decoder.decode(rest, final=not rest).encode()
+            self._done = not raw
+            text = self._decoder.decode(raw, final=self._done)
+            if text or self._done:
+                return text.encode()
+        return b""
+
+
+def _transcoded(f: BinaryIO) -> BinaryIO | _Transcoding:
+    """``f``, or ``f`` read through Python's codec if its declaration names an encoding that
+    expat cannot read itself (an unknown name is left to expat, which reports it)."""
+    head = f.peek(256)[:256] if hasattr(f, "peek") else b""
+    declaration = _DECLARATION.match(head)
+    if declaration is None:
+        return f
+    try:
+        encoding = codecs.lookup(declaration[2].decode("ascii")).name
+    except LookupError:
+        return f
+    if encoding in _EXPAT_ENCODINGS:
+        return f
+    return _Transcoding(f, encoding, declaration)
+
+
 def iter_elements(
     path: Path, root: str, tags: Collection[str], kind: str
 ) -> Iterator[Element | RecordError]:
@@ -79,7 +132,7 @@ def iter_elements(
     try:
         with open_binary(path) as f:
             match: Element | None = None
-            reads = _GrowingReads(f)
+            reads = _GrowingReads(_transcoded(f))
             for event, elem in iterparse(
                 reads,
                 events=("start", "end"),
@@ -119,6 +172,10 @@ def iter_elements(
         )
     except LookupError as e:  # the XML declaration names an encoding Python does not know
         yield file_error(path, f"cannot read the file's text: {e} (in its XML declaration)", 1)
+    except UnicodeDecodeError as e:  # not in the encoding its declaration names
+        yield file_error(path, f"cannot read the file's text: {e}")
+    except ValueError as e:  # any other encoding expat refuses
+        yield file_error(path, f"cannot read the file's text: {e}", 1)
     except (OSError, EOFError, zlib.error) as e:
         yield file_error(path, f"cannot read the file: {e}")
 

@@ -45,6 +45,30 @@ _QUOTED_OR_WORD = re.compile(r'"[^"]*"?|\S+')
 _FIELD_SYNTAX = re.compile(r'\w+:|["()*?]|\b(?:AND|OR|NOT)\b')
 
 
+# A query longer than this is a paste (an abstract, a page), not a search: it is cut, and the
+# results say so. Parsing, typo correction and matching all grow with the terms (a pasted
+# 10,000-word query took minutes); 64 words and 2,000 characters take tens of milliseconds.
+MAX_QUERY_WORDS = 64
+MAX_QUERY_CHARS = 2_000
+
+
+def shortened(text: str) -> tuple[str, str]:
+    """``text`` cut to ``MAX_QUERY_WORDS`` words and ``MAX_QUERY_CHARS`` characters, and a
+    note saying what was cut ("" when nothing was)."""
+    words = text.split()
+    if len(words) <= MAX_QUERY_WORDS and len(text) <= MAX_QUERY_CHARS:
+        return text, ""
+    kept = " ".join(words[:MAX_QUERY_WORDS])
+    if len(kept) > MAX_QUERY_CHARS:  # cut at the last whole word (or inside a lone long one)
+        kept = kept[: MAX_QUERY_CHARS + 1].rsplit(" ", 1)[0][:MAX_QUERY_CHARS]
+    kept_words = len(kept.split())
+    if kept_words < len(words):
+        note = f"searched the first {kept_words:,} of its {len(words):,} words"
+    else:  # a few very long words
+        note = f"searched the first {len(kept):,} of its {len(text):,} characters"
+    return kept, note
+
+
 @dataclass
 class ParsedQuery:
     text: str  # what the user typed

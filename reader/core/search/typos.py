@@ -13,17 +13,23 @@ from reader.core.search.analysis import WORD, fold, text_analyzer
 FIELDS = ("title", "abstract")
 MIN_LENGTH = 4  # shorter words have too many neighbours to guess from
 MAX_SUFFIX = 4  # letters a misspelt suffix may add to a stem ('specul' + 'atve')
+# Each correction walks the term dictionary with an edit-distance automaton, whose cost grows
+# with the word: a query of many words, or a word longer than any real one, is not a typo.
+MAX_WORDS = 8
+MAX_LENGTH = 30
 _ANALYZER = text_analyzer()
 
 
 def correct_words(text: str, searcher: Searcher, text_of: Callable[[int], str]) -> str | None:
     """``text`` with unknown words replaced, or None when nothing could be corrected."""
+    if len(text.split()) > MAX_WORDS:
+        return None
     reader = searcher.reader()
     changed = False
     words = []
     for word in text.split():
         replacement = None
-        if WORD.fullmatch(word) and len(word) >= MIN_LENGTH:
+        if WORD.fullmatch(word) and MIN_LENGTH <= len(word) <= MAX_LENGTH:
             term = _ANALYZER.term(word)
             if not any(reader.doc_frequency(f, term) for f in FIELDS):
                 replacement = _closest(searcher, word, term, text_of)

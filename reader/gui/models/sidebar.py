@@ -32,9 +32,6 @@ class Node:
     tooltip: str = ""
     children: list[Node] = field(default_factory=list)
 
-    def shape(self) -> tuple:  # type: ignore[type-arg]
-        return (self.view, tuple(child.shape() for child in self.children))
-
 
 class SidebarModel(QStandardItemModel):
     def __init__(self) -> None:
@@ -55,15 +52,14 @@ class SidebarModel(QStandardItemModel):
         texts in place keeps the selection, the expanded nodes and the scroll position.
         """
         nodes = describe(counts, days, tags, saved)
-        shape = tuple(node.shape() for node in nodes)
+        shape = _shape(nodes)
         if shape == self._shape:
             _update(self.invisibleRootItem(), nodes)
             return
         self._shape = shape
         self.clear()
         self.setHorizontalHeaderLabels(["Library"])
-        for node in nodes:
-            self.appendRow(_build(node))
+        _build(self.invisibleRootItem(), nodes)
 
 
 def describe(
@@ -118,7 +114,31 @@ def describe(
     return [library, sources, tag_group, searches]
 
 
-def _build(node: Node) -> QStandardItem:
+# The tree is walked with explicit stacks, not recursion: a tag nested deeper than Python's
+# recursion limit (from an older library or another machine) must not stop the sidebar.
+
+
+def _shape(nodes: list[Node]) -> tuple:  # type: ignore[type-arg]
+    """The entries' views and nesting, in tree order: equal when only the texts differ."""
+    shape = []
+    stack = [(node, 0) for node in reversed(nodes)]
+    while stack:
+        node, depth = stack.pop()
+        shape.append((depth, node.view))
+        stack.extend((child, depth + 1) for child in reversed(node.children))
+    return tuple(shape)
+
+
+def _build(root: QStandardItem, nodes: list[Node]) -> None:
+    stack = [(root, node) for node in reversed(nodes)]
+    while stack:
+        parent, node = stack.pop()
+        item = _item(node)
+        parent.appendRow(item)
+        stack.extend((item, child) for child in reversed(node.children))
+
+
+def _item(node: Node) -> QStandardItem:
     item = QStandardItem(node.text)
     item.setEditable(False)
     if node.view is None:  # a group heading
@@ -131,15 +151,16 @@ def _build(node: Node) -> QStandardItem:
         item.setAccessibleText(node.text)
     if node.tooltip:
         item.setToolTip(node.tooltip)
-    for child in node.children:
-        item.appendRow(_build(child))
     return item
 
 
-def _update(parent: QStandardItem, nodes: list[Node]) -> None:
-    for row, node in enumerate(nodes):
-        item = parent.child(row)
-        if item.text() != node.text:
-            item.setText(node.text)
-            item.setAccessibleText(node.text)
-        _update(item, node.children)
+def _update(root: QStandardItem, nodes: list[Node]) -> None:
+    stack = [(root, nodes)]
+    while stack:
+        parent, children = stack.pop()
+        for row, node in enumerate(children):
+            item = parent.child(row)
+            if item.text() != node.text:
+                item.setText(node.text)
+                item.setAccessibleText(node.text)
+            stack.append((item, node.children))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCompleter,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reader.core.display import readable
+from reader.core.display import ZERO_WIDTH_SPACE, breakable, readable
 from reader.core.model import Paper
 from reader.core.pdfs import PdfInfo
 from reader.core.search.highlight import as_html, mark_all
@@ -44,6 +44,12 @@ class SafeTextBrowser(QTextBrowser):
 
     def loadResource(self, kind: int, url: QUrl | str) -> object:
         return None
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """Copied text without the places to wrap ``breakable`` put in long words."""
+        data = QMimeData()
+        data.setText(self.textCursor().selection().toPlainText().replace(ZERO_WIDTH_SPACE, ""))
+        return data
 
 
 def open_if_web_link(url: QUrl) -> bool:
@@ -224,8 +230,14 @@ def _toggle(text: str, tip: str) -> QToolButton:
 
 def paper_html(paper: Paper, terms: frozenset[str] = frozenset(), body_snippet: str = "") -> str:
     """The detail pane's HTML; every piece of imported text is escaped."""
-    esc = html.escape
-    title = as_html(mark_all(readable(paper.title), terms))
+
+    def esc(text: str) -> str:
+        return html.escape(breakable(text))
+
+    def marked(text: str) -> str:
+        return as_html(breakable(mark_all(text, terms)))
+
+    title = marked(readable(paper.title))
     authors = esc(", ".join(paper.authors)) or "<i>no authors listed</i>"
     facts = []
     if paper.published:
@@ -247,10 +259,11 @@ def paper_html(paper: Paper, terms: frozenset[str] = frozenset(), body_snippet: 
         ),
     ):
         if url and url.startswith(("http://", "https://")):
-            links.append(f'<a href="{esc(url, quote=True)}">{esc(label)}</a>')
+            links.append(f'<a href="{html.escape(url, quote=True)}">{esc(label)}</a>')
     listed = sorted({f"{li.source}, {day_label(li.listed_on)}" for li in paper.listings})
     abstract_paragraphs = readable(paper.abstract).split("\n\n") if paper.abstract else []
-    abstract = "".join(f"<p>{as_html(mark_all(p, terms))}</p>" for p in abstract_paragraphs)
+    abstract = "".join(f"<p>{marked(p)}</p>" for p in abstract_paragraphs)
+    marked_snippet = as_html(breakable(body_snippet))
     extra = []
     if paper.comments:
         extra.append(f"<p class='meta'>Comments: {esc(paper.comments)}</p>")
@@ -263,7 +276,7 @@ def paper_html(paper: Paper, terms: frozenset[str] = frozenset(), body_snippet: 
         f"<p>{' · '.join(links)}</p>"
         + (f"<p class='meta'>Listed in {esc('; '.join(listed))}</p>" if listed else "")
         + (
-            f"<p class='meta'>Found in the full text (PDF): …{as_html(body_snippet)}…</p>"
+            f"<p class='meta'>Found in the full text (PDF): …{marked_snippet}…</p>"
             if body_snippet
             else ""
         )

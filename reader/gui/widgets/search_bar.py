@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from reader.core.search.query import is_simple
+from reader.core.search.query import MAX_QUERY_WORDS, is_simple
 
 DEBOUNCE_MS = 180
 AUTO = "auto"
@@ -40,7 +40,8 @@ def auto_mode(text: str) -> str:
 def any_word_query(text: str) -> str:
     """Papers sharing any of the words, best first: a sentence's stand-in for meaning search
     while there are no vectors (all of a sentence's words rarely occur in one abstract)."""
-    return " OR ".join(text.split()) if is_simple(text) else text
+    words = text.split()[: MAX_QUERY_WORDS // 2]  # with the ORs, within a query's words
+    return " OR ".join(words) if is_simple(text) else text
 
 
 class SearchEdit(QLineEdit):

@@ -1,0 +1,139 @@
+"""One file's records into the store: in batches, each record vetted, one bad record costing
+only itself and a parser's unexpected failure ending only its own file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from reader.core.model import ParsedRecord, RecordError, SourcePosition
+from reader.core.store import Store, WriteOutcome
+from reader.core.vetting import Unstorable, vet
+
+BATCH_SIZE = 2000  # records per store transaction
+MAX_ERRORS_KEPT = 1000  # per file, in the import record; the count is always exact
+
+# What a value SQLite cannot bind raises. A batch failing so is written again one record at
+# a time, so that only the record that holds it is rejected. (Anything else, such as a full
+# disk, ends the import: the batches before it are whole.)
+UNSTORABLE_ERRORS = (
+    UnicodeError,
+    OverflowError,
+    sqlite3.InterfaceError,
+    sqlite3.DataError,
+    sqlite3.IntegrityError,
+)
+
+
+@dataclass
+class FileOutcome:
+    """What importing one file did."""
+
+    added: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    read: int = 0
+    fatal: bool = False  # reading stopped early (or never started)
+    cancelled: bool = False
+    errors: list[RecordError] = field(default_factory=list)
+
+    def count(self, outcome: WriteOutcome) -> None:
+        self.added += outcome.added
+        self.merged += outcome.merged
+        self.unchanged += outcome.unchanged
+
+
+def import_file(
+    store: Store,
+    name: str,
+    file_format: str,
+    results: Iterable[ParsedRecord | RecordError],
+    tick: Callable[[int, int], None],
+    cancelled: Callable[[], bool],
+) -> FileOutcome:
+    """Store the records ``results`` holds (an importer's parse of the file ``name``) in
+    batches of ``BATCH_SIZE``, recorded as one import batch of the store."""
+    batch_id = store.start_batch(name, file_format)
+    outcome = FileOutcome()
+    pending: list[ParsedRecord] = []
+
+    def flush() -> None:
+        _write(store, pending, batch_id, outcome)
+        pending.clear()
+        tick(outcome.read, outcome.added)
+
+    for result in _guarded(results, name):
+        if isinstance(result, RecordError):
+            outcome.errors.append(result)
+            if result.fatal:
+                outcome.fatal = True
+            elif not result.warning:
+                outcome.rejected += 1
+            continue
+        outcome.read += 1
+        try:
+            cuts = vet(result.record)
+        except Unstorable as e:
+            outcome.errors.append(RecordError(str(e), result.position))
+            outcome.rejected += 1
+            continue
+        outcome.errors.extend(
+            RecordError(cut.describe(), result.position, warning=True) for cut in cuts
+        )
+        pending.append(result)
+        if len(pending) >= BATCH_SIZE:
+            flush()
+            if cancelled():
+                outcome.cancelled = True
+                break
+    if pending:
+        flush()
+    if outcome.cancelled:
+        status = "cancelled"
+    else:
+        status = "failed" if outcome.fatal and not outcome.read else "done"
+    counts = {
+        "added": outcome.added,
+        "merged": outcome.merged,
+        "unchanged": outcome.unchanged,
+        "rejected": outcome.rejected,
+    }
+    kept = [e.as_dict() for e in outcome.errors[:MAX_ERRORS_KEPT]]
+    store.finish_batch(batch_id, status, counts, kept)
+    return outcome
+
+
+def _write(store: Store, pending: list[ParsedRecord], batch_id: int, outcome: FileOutcome) -> None:
+    """Write a batch in one transaction; if one of its values cannot be stored, write its
+    records one at a time and reject the ones that fail."""
+    try:
+        outcome.count(store.write_records([p.record for p in pending], batch_id))
+        return
+    except UNSTORABLE_ERRORS:
+        pass  # the transaction rolled back: nothing of this batch is stored
+    for parsed in pending:
+        try:
+            outcome.count(store.write_records([parsed.record], batch_id))
+        except UNSTORABLE_ERRORS as e:
+            outcome.errors.append(RecordError(f"the library cannot store it: {e}", parsed.position))
+            outcome.rejected += 1
+
+
+def _guarded(
+    results: Iterable[ParsedRecord | RecordError], name: str
+) -> Iterator[ParsedRecord | RecordError]:
+    """The importer's results; if reading raises anyway (a problem no importer foresaw),
+    one fatal error for this file instead, so the files after it still import."""
+    iterator = iter(results)
+    while True:
+        try:
+            result = next(iterator)
+        except StopIteration:
+            return
+        except Exception as e:  # any parser failure ends this file only
+            message = f"stopped reading the file: {e}" if str(e) else type(e).__name__
+            yield RecordError(message, SourcePosition(name), fatal=True)
+            return
+        yield result
