@@ -5,13 +5,15 @@ signal on the GUI thread. Jobs in a *channel* (e.g. "search") supersede each oth
 newer job of the channel was submitted, an older job's result is dropped, so a keystroke's
 search never paints over the next one. Interactive work gets a higher priority than bulk
 work. Jobs run in *lanes*, each a thread pool: writes (a bookmark, a tag, notes) one at a
-time in the order they were made; the list's row fetches one at a time too, so a fast
-scroll's fetches queue and those of rows scrolled past are skipped, not run side by side.
+time in the order they were made (``_OrderedLane``); the list's row fetches one at a time
+too, so a fast scroll's fetches queue and those of rows scrolled past are skipped, not run
+side by side.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
 import sys
 import threading
 import traceback
@@ -63,6 +65,28 @@ class _Callbacks:
     title: str
 
 
+class _OrderedLane:
+    """The jobs waiting for a one-thread lane, run by priority and then in the order they
+    were submitted. QThreadPool does not keep that order: under load two writes submitted
+    a millisecond apart ran reversed, and the reader's last page was saved as the first.
+    Each job handed to the pool runs whichever waiting job is due, so the pool's own order
+    does not matter."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[int, int, Callable[[], None]]] = []  # a heap
+
+    def add(self, job: Callable[[], None], priority: int, serial: int) -> Callable[[], None]:
+        with self._lock:
+            heapq.heappush(self._waiting, (-priority, serial, job))
+        return self._run_next
+
+    def _run_next(self) -> None:
+        with self._lock:
+            _, _, job = heapq.heappop(self._waiting)
+        job()
+
+
 def _run(fn: Callable[..., Any], relay: _Relay, serial: int, progress: bool) -> None:
     """A job's body on its pool thread (a plain callable: a Python QRunnable subclass per job
     was one more wrapper object for the cyclic GC to walk)."""
@@ -86,6 +110,7 @@ class JobRunner(QObject):
             pool = self.pools[lane] = QThreadPool(self)
             pool.setMaxThreadCount(threads)
             pool.setExpiryTimeout(-1)  # threads live on: each keeps its own SQLite connection
+        self._ordered = {lane: _OrderedLane() for lane, threads in LANES.items() if threads == 1}
         self._latest: dict[str, int] = {}
         self._in_flight: Counter[str] = Counter()
         sys.setswitchinterval(GIL_SWITCH_S)
@@ -117,6 +142,8 @@ class JobRunner(QObject):
             self._in_flight[channel] += 1
         self._jobs[serial] = _Callbacks(channel, on_done, on_error, on_progress, title)
         job = functools.partial(_run, fn, self._relay, serial, on_progress is not None)
+        if lane in self._ordered:
+            job = self._ordered[lane].add(job, priority, serial)
         self.pools[lane].start(job, priority)
 
     def busy(self, channel: str) -> bool:

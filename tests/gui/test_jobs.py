@@ -3,6 +3,7 @@ results are dropped; jobs leave nothing behind."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
@@ -62,3 +63,28 @@ def test_views_keep_one_connection_per_pool_thread(qtbot, tmp_path: Path):
     drain(runner)
     assert len(views._conns) <= LANES["any"] + LANES["rows"]
     views.close()
+
+
+def test_writes_run_one_at_a_time_in_the_order_they_were_made(qtbot):
+    """By priority, then in order, however busy the machine (the pool alone reordered two
+    writes made a millisecond apart: the reader's last page was saved as its first)."""
+    from reader.gui.jobs import BULK
+
+    runner = JobRunner()
+    ran: list[object] = []
+    running = threading.Lock()
+    release = threading.Event()
+
+    def write(value: object) -> None:
+        assert running.acquire(blocking=False), "two writes ran at once"
+        ran.append(value)
+        running.release()
+
+    runner.submit(lambda: release.wait(10), lane="write")
+    runner.submit(lambda: write("bulk"), priority=BULK, lane="write")
+    for i in range(300):
+        runner.submit(functools.partial(write, i), lane="write")
+    release.set()
+    qtbot.waitUntil(lambda: len(ran) == 301, timeout=WAIT_MS)
+    assert ran == [*range(300), "bulk"]
+    drain(runner)
