@@ -229,7 +229,7 @@ def open_window(app, library: Path, tracer: Tracer | None = None):  # type: igno
 def settled(window, runner) -> bool:  # type: ignore[no-untyped-def]
     """The restored paper's related papers shown, the start-up upkeep done, no job running:
     when a user would start doing something."""
-    pending = (window._related_timer, window._upkeep_timer)
+    pending = (window._related_timer, window.derived.upkeep_timer)
     return not any(t.isActive() for t in pending) and runner.wait(0)
 
 
