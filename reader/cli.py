@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("bibtex", "csl-json"), default="bibtex")
     p.add_argument("--query", help="export only this search's results")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    p.add_argument("--force", action="store_true", help="replace the output file if it exists")
 
     p = commands.add_parser("check", help="compare the search index with the store")
     p.add_argument("--repair", action="store_true", help="rebuild what disagrees")
@@ -432,11 +433,15 @@ def _flag_command(flag: str, value: bool):  # type: ignore[no-untyped-def]
 
 
 def cmd_export(library: Library, args: argparse.Namespace) -> int:
-    text = library.export(args.format, query=args.query)
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    from reader.core.output import RefusedOutput
+
+    if not args.output:
+        sys.stdout.write(library.export(args.format, query=args.query))
+        return EXIT_OK
+    try:
+        library.export_to_file(args.output, args.format, query=args.query, overwrite=args.force)
+    except RefusedOutput as e:
+        raise UsageError(str(e)) from None
     return EXIT_OK
 
 

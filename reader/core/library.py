@@ -1148,6 +1148,24 @@ class Library:
             return to_csl_json(papers)
         raise ValueError(f"unknown export format {fmt!r}; choose bibtex or csl-json")
 
+    def export_to_file(
+        self,
+        path: Path,
+        fmt: str,
+        query: str | None = None,
+        ids: Sequence[int] | None = None,
+        overwrite: bool = False,
+    ) -> int:
+        """Write ``export(...)`` to ``path``, atomically; ``RefusedOutput`` (before anything
+        is written) for a path inside the library folder, or an existing file unless
+        ``overwrite``. Returns the characters written."""
+        from reader.core.output import check_output, write_atomically
+
+        target = check_output(path, self.folder, overwrite)
+        text = self.export(fmt, query=query, ids=ids)
+        write_atomically(target, text)
+        return len(text)
+
 
 def _renamed(
     result: ParsedRecord | RecordError, path: str, name: str

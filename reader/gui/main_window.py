@@ -41,6 +41,7 @@ from reader.core.library import (
     new_tag,
 )
 from reader.core.model import Paper
+from reader.core.output import RefusedOutput, check_output
 from reader.core.pdfs import PdfInfo
 from reader.core.search.query import shortened
 from reader.core.views import SORT_COLUMNS, View
@@ -737,12 +738,19 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Export", "Select the papers to export first.")
             return
         suffix = "bib" if fmt == "bibtex" else "json"
+        # the dialog has asked before replacing a file; the library folder is refused here
         name, _ = QFileDialog.getSaveFileName(self, "Export", f"papers.{suffix}")
-        if name:
-            self._write(
-                lambda: Path(name).write_text(self.library.export(fmt, ids=ids), encoding="utf-8"),
-                refresh=False,
-            )
+        if not name:
+            return
+        try:
+            target = check_output(Path(name), self.library.folder, overwrite=True)
+        except RefusedOutput as e:
+            QMessageBox.warning(self, "Export", f"Not exported: {e}.")
+            return
+        self._write(
+            lambda: self.library.export_to_file(target, fmt, ids=ids, overwrite=True),
+            refresh=False,
+        )
 
     def copy_bibtex(self) -> None:
         ids, library = self.selected_ids(), self.library

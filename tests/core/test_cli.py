@@ -332,6 +332,34 @@ def test_export_csl_json_parses_and_query_restricts_it(capsys, cli_library: Path
     assert [item["title"] for item in json.loads(out)] == [SNAPSHOT_LINES[0]["title"]]
 
 
+def test_export_never_writes_into_the_library_folder(capsys, private_library: Path, tmp_path: Path):
+    """``export -o LIBRARY/library.sqlite`` replaced the live database with BibTeX text."""
+    database = private_library / "library.sqlite"
+    before = database.read_bytes()
+    link = tmp_path / "looks-elsewhere"
+    link.symlink_to(private_library)
+    for target in (database, private_library / "new.bib", link / "library.sqlite", link):
+        code, _, err = run(capsys, private_library, "export", "--force", "-o", str(target))
+        assert code == 2 and err.count("\n") == 1
+        assert "inside the library folder" in err
+    assert database.read_bytes() == before
+    assert not (private_library / "new.bib").exists()
+    assert run_json(capsys, private_library, "stats")["papers"] == SEED_PAPERS + 2
+
+
+def test_export_replaces_an_existing_file_only_with_force(
+    capsys, cli_library: Path, tmp_path: Path
+):
+    out_file = tmp_path / "mine.bib"
+    out_file.write_text("my own notes\n")
+    code, _, err = run(capsys, cli_library, "export", "-o", str(out_file))
+    assert code == 2 and "already exists (use --force" in err
+    assert out_file.read_text() == "my own notes\n"
+    assert run(capsys, cli_library, "export", "--force", "-o", str(out_file))[0] == 0
+    assert len(bibtexparser.parse_string(out_file.read_text()).entries) == SEED_PAPERS + 2
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.bib"]  # no temporary file left
+
+
 # -- check and reindex ---------------------------------------------------------------------------
 
 

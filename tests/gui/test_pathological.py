@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from reader.core.display import BREAK_AFTER, ZERO_WIDTH_SPACE
 from reader.core.search.query import MAX_QUERY_WORDS
 from tests.core.conftest import record
-from tests.gui.conftest import WAIT_MS, sidebar_texts
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, sidebar_texts
 
 LONG_WORD = "x" * 200_000
 
@@ -72,3 +72,25 @@ def test_a_pasted_page_as_a_query_is_cut_and_the_status_says_so(seeded, qtbot):
     status = window.search_bar.status
     qtbot.waitUntil(lambda: "a long query" in status.text(), timeout=WAIT_MS)
     assert f"searched the first {MAX_QUERY_WORDS} of its" in status.text()
+
+
+def test_export_refuses_the_library_folder_and_writes_elsewhere(
+    seeded, seeded_folder, qtbot, monkeypatch, tmp_path
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = seeded.window
+    database = seeded_folder / "library.sqlite"
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    chosen = [str(database)]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (chosen[0], ""))
+    window.export("bibtex", whole_list=True)
+    assert warnings and "inside the library folder" in warnings[0]
+    assert database.read_bytes().startswith(b"SQLite format 3\x00")
+    assert seeded.library.store.count() == SAMPLE_PAPERS
+
+    chosen[0] = str(tmp_path / "papers.bib")
+    window.export("bibtex", whole_list=True)
+    qtbot.waitUntil(lambda: (tmp_path / "papers.bib").exists(), timeout=WAIT_MS)
+    assert (tmp_path / "papers.bib").read_text(encoding="utf-8").count("@") >= 300
