@@ -3,6 +3,9 @@ levels deep, notes the size of a book, a word without a place to wrap."""
 
 from __future__ import annotations
 
+import ast
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reader.cli import main
+from reader.core import text as clean
 from reader.core.display import BREAK_AFTER, ZERO_WIDTH_SPACE, breakable
+from reader.core.importers.pyrepr import repr_as_json
 from reader.core.library import MAX_TAG_DEPTH, InvalidTag, Library
 from reader.core.search import typos
 from reader.core.search.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, shortened
@@ -96,3 +101,33 @@ def test_breakable_text_reads_the_same_and_wraps_often(text: str):
     shown = breakable(text)
     assert shown.replace(ZERO_WIDTH_SPACE, "") == text
     assert all(len(run) <= BREAK_AFTER for run in shown.replace(ZERO_WIDTH_SPACE, " ").split())
+
+
+@given(st.text(st.sampled_from("ab \t\n\r\x01") | st.characters(), max_size=300))
+def test_whitespace_collapsed_a_slice_at_a_time_is_collapsed_as_a_whole(text: str):
+    """The slices (tiny here) change nothing: the words and paragraph breaks come out as
+    joining every word at once would give them."""
+    control = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    whole = control.sub("", text)
+    paragraphs = re.split(r"\n[ \t]*\n\s*", whole.replace("\r\n", "\n").replace("\r", "\n").strip())
+    expected_unfold = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.split())
+    original = clean._SLICE
+    clean._SLICE = 3
+    try:
+        assert clean.one_line(text) == " ".join(whole.split())
+        assert clean.unfold(text) == expected_unfold
+    finally:
+        clean._SLICE = original
+
+
+def test_a_repr_item_reads_as_literal_eval_reads_it():
+    item = {
+        "paper": {"id": "2412.01234", "title": 'It\'s "quoted"\n\tand ünïcode \\ \x00', "n": -3},
+        "ok": True,
+        "none": None,
+        "x": [1.5, 2e-05, [], {}],
+    }
+    assert json.loads(repr_as_json(repr(item))) == ast.literal_eval(repr(item)) == item
+    for bad in ("(1, 2)", "{'a': open('x')}", "{'a': b'bytes'}", "[1, 2", "{1, 2}"):
+        with pytest.raises(ValueError):
+            json.loads(repr_as_json(bad))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from reader.core.identity import normalise_arxiv_id
 from reader.core.importers.base import ImportOptions, file_error, whole_text
+from reader.core.importers.pyrepr import repr_as_json
 from reader.core.importers.textio import decode
 from reader.core.model import (
     Listing,
@@ -164,8 +164,8 @@ def _record(value: object) -> tuple[PaperRecord, dict[str, object]]:
     """The paper in one item (an object or its Python repr), and the item itself."""
     if isinstance(value, str):
         try:
-            value = ast.literal_eval(value)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            value = _DECODER.decode(repr_as_json(value))
+        except (ValueError, RecursionError):
             raise _BadItem("text that is not the Python repr of an item") from None
     if not isinstance(value, dict):
         raise _BadItem(f"expected an object, got {_kind(value)}")

@@ -112,12 +112,20 @@ class WholeText:
     legacy_encoding: bool
 
 
+READ_CHUNK_BYTES = 1 << 20
+
+
 def read_whole_text(path: Path, limit: int = MAX_WHOLE_FILE_BYTES) -> WholeText:
     """Read a whole (possibly gzipped) file as text with newlines normalised."""
-    with open_binary(path) as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise FileTooLarge(f"file is larger than {limit // (1024 * 1024)} MB")
+    chunks, size = [], 0
+    with open_binary(path) as f:  # in pieces: read(limit + 1) reserves the limit up front
+        while chunk := f.read(READ_CHUNK_BYTES):
+            size += len(chunk)
+            if size > limit:
+                raise FileTooLarge(f"file is larger than {limit // (1024 * 1024)} MB")
+            chunks.append(chunk)
+    data = b"".join(chunks)
+    del chunks
     text, legacy = decode(data)
     return WholeText(normalise_newlines(text), legacy)
 
