@@ -196,9 +196,13 @@ def migrate(conn: sqlite3.Connection, before_migration: Callable[[int], None] | 
     """Bring the schema to ``SCHEMA_VERSION``, one transaction per step; return the old version.
 
     ``before_migration(old_version)`` runs first when an existing library needs upgrading
-    (the library takes a backup there).
+    (the library takes a backup there). A library holding a trigger or view this app did not
+    create is refused first (``InvalidLibraryFile``): it would run inside our own writes.
     """
+    from reader.core.schema_check import refuse_foreign_objects  # it imports this module
+
     current = refuse_if_too_new(conn)
+    refuse_foreign_objects(conn, current)
     if current < SCHEMA_VERSION and current > 0 and before_migration is not None:
         before_migration(current)
     for version in range(current, SCHEMA_VERSION):
