@@ -5,6 +5,7 @@
         [--diagnose | --trace]
     python benchmarks/bench_gui.py paint --library LIB [--seconds 30]
     python benchmarks/bench_gui.py mark-all-read --library LIB [--seconds 600]
+    python benchmarks/bench_gui.py pathological --library LIB
 
 Prints one JSON object per measurement. ``startup`` launches the app (this checkout, or an
 installed binary with ``--app``) as a fresh process per run and reports the wall time from
@@ -24,7 +25,9 @@ event the GUI thread handles and every job result it is handed, and prints, for 
 little). ``paint`` times the list's paints beside Python-heavy jobs, the list's own view
 against a plain QTableView in the same process (see ``paint``). ``mark-all-read`` selects
 every paper of a copy of LIB and presses R, and reports the gaps until the write and the
-index's catch-up are done.
+index's catch-up are done. ``pathological`` times what used to freeze the window: a paper
+whose abstract is one huge word (against the same paper without places to wrap), a pasted
+10,000-word query, a sidebar with a tag nested 1,500 levels deep.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 STALL_SAMPLE_S = 0.02  # --diagnose: a tick this late counts as a stall and is sampled
@@ -498,6 +502,93 @@ def mark_all_read(library: Path, seconds: float) -> dict[str, object]:
     }
 
 
+def pathological(library: Path) -> dict[str, object]:
+    """On a copy of LIB: the GUI thread's time to show a paper whose abstract is one word
+    (100k characters, the import cap, and 1 MB, as a library from before the caps may hold),
+    against the same paper shown without places to wrap (100k only: 1 MB takes minutes);
+    the time from a pasted 10,000-word query to its results in the list; the sidebar's
+    refresh with a tag nested 1,500 levels deep."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()
+    import shutil
+
+    from PySide6.QtWidgets import QApplication
+
+    from reader.core.model import PaperRecord
+    from reader.gui.app import prepare_qt_environment
+    from reader.gui.widgets import detail
+
+    copy = Path(tempfile.mkdtemp()) / "library"
+    shutil.copytree(library, copy)
+    prepare_qt_environment()
+    app = QApplication(sys.argv[:1])
+    lib, runner, window = open_window(app, copy)
+    words = {100_000: "x" * 100_000, 1_000_000: "y" * 1_000_000}
+    records = {
+        n: PaperRecord(
+            title=f"One long word of {n:,}",
+            abstract=f"Starts. {w} ends.",
+            arxiv_id=f"2699.{len(str(n)):05}",
+        )
+        for n, w in words.items()
+    }
+    lib.store.write_records(list(records.values()), None)
+    papers = {n: lib.store.paper(lib.resolve(f"2699.{len(str(n)):05}")) for n in words}
+
+    def show_ms(paper: object) -> float:
+        start = time.perf_counter()
+        window.detail.show_paper(paper)
+        window.detail.browser.document().size()  # the layout a paint needs
+        app.processEvents()
+        return round((time.perf_counter() - start) * 1000, 1)
+
+    def wait_until(done: Callable[[], bool], seconds: float) -> None:
+        """Run the event loop until ``done()`` (asked every ms; one quit, or the next loop
+        would start with a pending one)."""
+        deadline = time.perf_counter() + seconds
+        while not done() and time.perf_counter() < deadline:
+            app.processEvents()
+            time.sleep(0.001)
+
+    result: dict[str, object] = {"bench": "gui_pathological", "library": str(library)}
+    wait_until(lambda: settled(window, runner), 120)
+    result["show_100k_word_ms"] = min(show_ms(papers[100_000]) for _ in range(3))
+    result["show_1m_word_ms"] = min(show_ms(papers[1_000_000]) for _ in range(3))
+    breakable = detail.breakable
+    detail.breakable = lambda text: text  # as before the fix, in the same process
+    result["baseline_show_100k_word_ms"] = show_ms(papers[100_000])
+    detail.breakable = breakable
+    result["show_ratio_vs_baseline"] = round(
+        result["show_100k_word_ms"] / result["baseline_show_100k_word_ms"], 3
+    )
+
+    status = window.search_bar.status
+    start = [time.perf_counter()]
+    window.search_bar.edit.setText("language model")  # the first search opens the index
+    window.search_bar._now()
+    wait_until(lambda: "results" in status.text(), 60)
+    result["first_query_ms"] = round((time.perf_counter() - start[0]) * 1000, 1)
+    start[0] = time.perf_counter()
+    window.search_bar.edit.setText(" ".join(f"language{i}" for i in range(10_000)))
+    result["query_paste_ms"] = round((time.perf_counter() - start[0]) * 1000, 1)
+    window.search_bar._now()  # as Enter does: no typing delay in the figure
+
+    wait_until(lambda: "a long query" in status.text(), 60)
+    result["query_10k_words_ms"] = round((time.perf_counter() - start[0]) * 1000, 1)
+    result["query_status"] = status.text()
+    deep = "/".join(f"t{i}" for i in range(1_500))
+    lib.store.add_tags([papers[100_000].id], [deep])
+    start[0] = time.perf_counter()
+    window.refresh_sidebar()
+    wait_until(lambda: not runner.busy("sidebar"), 60)
+    result["sidebar_deep_tag_ms"] = round((time.perf_counter() - start[0]) * 1000, 1)
+    result.update(target_show_ms=50, target_query_ms=200)
+    window.close()
+    lib.close()
+    shutil.rmtree(copy.parent)
+    return result
+
+
 def summary(samples: list[float], name: str) -> dict[str, float]:
     ordered = sorted(samples) or [0.0]
     return {
@@ -553,6 +644,8 @@ def main() -> None:
     p = sub.add_parser("mark-all-read")
     p.add_argument("--library", type=Path, required=True)
     p.add_argument("--seconds", type=float, default=600)
+    p = sub.add_parser("pathological")
+    p.add_argument("--library", type=Path, required=True)
     p = sub.add_parser("stalls")
     p.add_argument("--library", type=Path, required=True)
     p.add_argument("--import", dest="import_file", type=Path, required=True)
@@ -566,6 +659,8 @@ def main() -> None:
         print(json.dumps(floor(args.seconds)))
     elif args.what == "paint":
         print(json.dumps(paint(args.library, args.seconds)))
+    elif args.what == "pathological":
+        print(json.dumps(pathological(args.library)))
     elif args.what == "mark-all-read":
         print(json.dumps(mark_all_read(args.library, args.seconds)))
     else:

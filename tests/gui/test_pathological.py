@@ -10,10 +10,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from reader.core.display import BREAK_AFTER, ZERO_WIDTH_SPACE
 from reader.core.search.query import MAX_QUERY_WORDS
+from reader.core.vetting import MAX_ABSTRACT
 from tests.core.conftest import record
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, sidebar_texts
 
-LONG_WORD = "x" * 200_000
+LONG_WORD = "x" * 50_000
 
 
 def test_a_paper_with_a_huge_word_is_shown_with_places_to_wrap(seeded, qtbot):
@@ -39,6 +40,18 @@ def test_a_paper_with_a_huge_word_is_shown_with_places_to_wrap(seeded, qtbot):
     browser.copy()  # what a user copies is the text as imported
     assert LONG_WORD in QGuiApplication.clipboard().text()
     assert ZERO_WIDTH_SPACE not in QGuiApplication.clipboard().text()
+
+
+def test_an_abstract_longer_than_the_cap_shows_its_start(seeded, qtbot):
+    """A library from before the caps may hold a 1 MB abstract: the pane shows the cap."""
+    window, library = seeded.window, seeded.library
+    abstract = "word " * (MAX_ABSTRACT // 5) + "y" * 1_000_000
+    library.store.write_records([record("Huge", abstract=abstract, arxiv_id="2601.00002")], None)
+    window.show_paper(library.resolve("2601.00002"))
+    browser = window.detail.browser
+    qtbot.waitUntil(lambda: "more characters not shown" in browser.toPlainText(), timeout=WAIT_MS)
+    assert "1,000,000 more characters not shown" in browser.toPlainText()
+    assert "yyyy" not in browser.toPlainText()  # the part past the cap
 
 
 def test_a_tag_nested_past_the_recursion_limit_still_shows_the_sidebar(seeded, qtbot):

@@ -28,6 +28,7 @@ from reader.core.display import ZERO_WIDTH_SPACE, breakable, readable
 from reader.core.model import Paper
 from reader.core.pdfs import PdfInfo
 from reader.core.search.highlight import as_html, mark_all
+from reader.core.vetting import MAX_ABSTRACT, MAX_TITLE
 from reader.gui.models.sidebar import day_label
 
 NOTES_SAVE_DELAY_MS = 800
@@ -237,7 +238,7 @@ def paper_html(paper: Paper, terms: frozenset[str] = frozenset(), body_snippet: 
     def marked(text: str) -> str:
         return as_html(breakable(mark_all(text, terms)))
 
-    title = marked(readable(paper.title))
+    title = marked(readable(paper.title[:MAX_TITLE]))
     authors = esc(", ".join(paper.authors)) or "<i>no authors listed</i>"
     facts = []
     if paper.published:
@@ -261,8 +262,12 @@ def paper_html(paper: Paper, terms: frozenset[str] = frozenset(), body_snippet: 
         if url and url.startswith(("http://", "https://")):
             links.append(f'<a href="{html.escape(url, quote=True)}">{esc(label)}</a>')
     listed = sorted({f"{li.source}, {day_label(li.listed_on)}" for li in paper.listings})
-    abstract_paragraphs = readable(paper.abstract).split("\n\n") if paper.abstract else []
+    shown_abstract = paper.abstract[:MAX_ABSTRACT]  # longer only in a library from before the cap
+    abstract_paragraphs = readable(shown_abstract).split("\n\n") if shown_abstract else []
     abstract = "".join(f"<p>{marked(p)}</p>" for p in abstract_paragraphs)
+    if len(paper.abstract) > MAX_ABSTRACT:
+        hidden = len(paper.abstract) - MAX_ABSTRACT
+        abstract += f"<p class='meta'>… {hidden:,} more characters not shown</p>"
     marked_snippet = as_html(breakable(body_snippet))
     extra = []
     if paper.comments:
