@@ -121,7 +121,11 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         if not readonly:
             hook = None if before_migration is None else partial(before_migration, self.conn)
-            migrate(self.conn, hook)
+            try:
+                migrate(self.conn, hook)
+            except BaseException:  # a refused or failed upgrade: let go of the file now
+                self.conn.close()
+                raise
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('rev', '0')")
 
     @property
