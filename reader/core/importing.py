@@ -27,22 +27,31 @@ UNSTORABLE_ERRORS = (
 
 
 @dataclass
-class FileOutcome:
-    """What importing one file did."""
+class ImportCounts:
+    """What an import did to the library: of one file, or of a whole command."""
 
     added: int = 0
     merged: int = 0
     unchanged: int = 0
     rejected: int = 0
-    read: int = 0
-    fatal: bool = False  # reading stopped early (or never started)
-    cancelled: bool = False
     errors: list[RecordError] = field(default_factory=list)
 
-    def count(self, outcome: WriteOutcome) -> None:
+    def count(self, outcome: WriteOutcome | ImportCounts) -> None:
         self.added += outcome.added
         self.merged += outcome.merged
         self.unchanged += outcome.unchanged
+        if isinstance(outcome, ImportCounts):
+            self.rejected += outcome.rejected
+            self.errors.extend(outcome.errors)
+
+
+@dataclass
+class FileOutcome(ImportCounts):
+    """What importing one file did."""
+
+    read: int = 0
+    fatal: bool = False  # reading stopped early (or never started)
+    cancelled: bool = False
 
 
 def import_file(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from reader.core.backup import DB_NAME, BackupPolicy, RestoreReport
 from reader.core.identity import title_key
-from reader.core.importing import import_file
+from reader.core.importing import ImportCounts, import_file
 from reader.core.locks import LOCKS_WORK, LockTimeout, file_lock
 from reader.core.model import Paper, ParsedRecord, RecordError, SourcePosition
 from reader.core.store import PaperNotFound, Store
@@ -66,12 +66,7 @@ class ImportProgress:
 
 
 @dataclass
-class ImportReport:
-    added: int = 0
-    merged: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    errors: list[RecordError] = field(default_factory=list)
+class ImportReport(ImportCounts):
     failed_files: list[str] = field(default_factory=list)  # files nothing could be read from
     cancelled: bool = False
 
@@ -377,11 +372,7 @@ class Library:
             report.cancelled = True
         elif outcome.fatal and not outcome.read:
             report.failed_files.append(name)
-        report.added += outcome.added
-        report.merged += outcome.merged
-        report.unchanged += outcome.unchanged
-        report.rejected += outcome.rejected
-        report.errors.extend(outcome.errors)
+        report.count(outcome)
 
     def finish_import(self, report: ImportReport, cancelled: Cancelled = lambda: False) -> None:
         """After ``import_files(..., index=False)`` calls (a fetch's responses): index what
