@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,13 @@ class Response:
     body: bytes
 
 
+# When each service was last asked, for all the clients of this process (a fetch and the
+# enrichment after it are two clients of the arXiv API: the interval holds between them too).
+# Keyed by the clock as well, so that tests with their own clocks stay apart.
+_LAST_REQUESTS: dict[tuple[str, Callable[[], float]], float] = {}
+_LAST_REQUESTS_LOCK = threading.Lock()
+
+
 class HttpClient:
     """GETs with retries and caps for one service (its name is in every error message).
 
@@ -92,7 +100,6 @@ class HttpClient:
         self.clock = clock
         self._sleep = sleep or self._cancellable_sleep
         self.requests = 0  # sent, retries included (the fetch summary reports it)
-        self._last_request: float | None = None
         self._client = httpx.Client(
             headers={"User-Agent": user_agent()},
             timeout=httpx.Timeout(read_timeout, connect=CONNECT_TIMEOUT),
@@ -220,11 +227,15 @@ class HttpClient:
         """Keep ``interval`` seconds between requests to this service."""
         if self.cancelled():
             raise FetchCancelled()
-        if self._last_request is not None and self.interval:
-            wait = self._last_request + self.interval - self.clock()
+        key = (self.service, self.clock)
+        with _LAST_REQUESTS_LOCK:
+            last = _LAST_REQUESTS.get(key)
+        if last is not None and self.interval:
+            wait = last + self.interval - self.clock()
             if wait > 0:
                 self._pause(wait)
-        self._last_request = self.clock()
+        with _LAST_REQUESTS_LOCK:
+            _LAST_REQUESTS[key] = self.clock()
 
     def _pause(self, seconds: float) -> None:
         self._sleep(seconds)

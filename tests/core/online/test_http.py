@@ -95,6 +95,29 @@ def test_requests_keep_the_services_interval_apart(server: HTTPServer):
     assert waits == [2.5, 2.5]
 
 
+def test_the_interval_holds_between_two_clients_of_a_service(server: HTTPServer):
+    """A fetch from arXiv and the enrichment right after it are two clients."""
+    server.expect_request("/page").respond_with_data("ok")
+    now = [100.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    def clock() -> float:
+        return now[0]
+
+    with client(interval=3.0, clock=clock, sleep=sleep) as fetch:
+        fetch.get(server.url_for("/page"))
+    now[0] += 1.0
+    with client(interval=3.0, clock=clock, sleep=sleep) as enrich:
+        enrich.get(server.url_for("/page"))
+    with HttpClient("Another service", interval=3.0, clock=clock, sleep=sleep) as other:
+        other.get(server.url_for("/page"))
+    assert waits == [2.0]
+
+
 def test_a_declared_2_gb_body_is_refused_before_reading(server: HTTPServer):
     def handle(request: Request) -> Response:
         response = Response(b"%PDF-1.7 tiny")
