@@ -167,11 +167,12 @@ class Menus(QObject):
         view = index.data(VIEW_ROLE)
         if view is None:
             return
-        actions = self.window.online.sidebar_actions(view)
+        menu = QMenu(self.window)
+        actions = self.window.online.sidebar_actions(view, menu)
         if view.kind == "saved":
             sidebar.setCurrentIndex(index)  # what Delete acts on
             actions.append(self.delete_search_action)
         if actions:
-            menu = QMenu(self.window)
             menu.addActions(actions)
             menu.exec(sidebar.viewport().mapToGlobal(position))
+        menu.deleteLater()  # with its own actions (each right-click made a new menu)

@@ -82,15 +82,16 @@ class OnlineActions(QObject):
         self.window.addActions(actions)  # their shortcuts work wherever the focus is
         return actions
 
-    def sidebar_actions(self, view: View) -> list[QAction]:
-        """What the sidebar's right-click menu offers for a tag or the bookmarks."""
+    def sidebar_actions(self, view: View, parent: QObject) -> list[QAction]:
+        """What the sidebar's right-click menu offers for a tag or the bookmarks (owned by
+        ``parent``: the menu, which goes when it closes)."""
         if view.kind == "tag":
             label, args = f"Make “{view.value}” available offline", ["--tag", view.value]
         elif view.kind == "bookmarked":
             label, args = "Make bookmarks available offline", ["--bookmarked"]
         else:
             return []
-        action = QAction(label, self.window)
+        action = QAction(label, parent)
         action.triggered.connect(lambda: self.make_offline(args, label.removeprefix("Make ")))
         return [action]
 

@@ -139,3 +139,37 @@ def test_completing_details_from_arxiv_fills_the_sample_librarys_authors(
     with_authors = library.store.query("SELECT count(*) FROM papers WHERE authors <> '[]'")[0][0]
     assert with_authors >= summary["resolved"]
     qtbot.waitUntil(lambda: window.detail.paper is not None, timeout=WAIT_MS)
+
+
+def test_right_click_menus_on_the_sidebar_do_not_pile_up(seeded, qtbot):
+    """Each right-click made a menu and an action that lived as long as the window."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    from tests.gui.conftest import sidebar_index
+
+    window = seeded.window
+    shown: list[list[str]] = []
+
+    def right_click() -> None:
+        def close_popup() -> None:
+            popup = QApplication.activePopupWidget()
+            shown.append([action.text() for action in popup.actions()])
+            popup.close()
+
+        QTimer.singleShot(0, close_popup)
+        window.menus._sidebar_menu(position)
+
+    def count() -> tuple[int, int]:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        return len(window.findChildren(QMenu)), len(window.findChildren(QAction))
+
+    index = sidebar_index(window, "Library", "Bookmarked (0)")
+    position = window.sidebar.visualRect(index).center()
+    right_click()
+    before = count()
+    for _ in range(5):
+        right_click()
+    assert count() == before
+    assert shown == [["Make bookmarks available offline"]] * 6
