@@ -27,6 +27,7 @@ import numpy as np
 
 FORMAT = 1
 SCAN_CHUNK = 65_536  # rows per block of a filtered exact scan
+CENTRE_MIN = 200  # rows below which the mean vector is too noisy to centre on
 
 
 def text_hash(text: str) -> int:
@@ -38,6 +39,7 @@ class VectorStore:
         self.folder = folder
         self._lock = threading.RLock()
         self._matrix: np.ndarray | None = None
+        self._sum: tuple[int, int, np.ndarray] | None = None  # (gen, rows summed, their sum)
         self.damaged = False  # rows were missing at open and have been cut off (see _load)
         self._load()
 
@@ -234,6 +236,24 @@ class VectorStore:
                         self._path("vectors"), np.float32, "r", shape=(self.rows, self.dim)
                     )
             return self._matrix
+
+    def centre(self) -> np.ndarray | None:
+        """The mean of the stored rows (None below ``CENTRE_MIN``), kept as a running sum:
+        rows are append-only within a generation, so only new rows are read. Dead rows
+        (older vectors of re-embedded papers, until ``compact``) count too: they are close to
+        their papers' current ones."""
+        with self._lock:
+            gen, rows = int(self.meta["gen"]), self.rows
+            if rows < CENTRE_MIN:
+                return None
+            if self._sum is None or self._sum[0] != gen or self._sum[1] > rows:
+                self._sum = (gen, 0, np.zeros(self.dim, np.float64))
+            _, counted, total = self._sum
+            matrix = self.matrix()
+            for start in range(counted, rows, SCAN_CHUNK):
+                total = total + matrix[start : start + SCAN_CHUNK].sum(axis=0, dtype=np.float64)
+            self._sum = (gen, rows, total)
+            return (total / rows).astype(np.float32)
 
     def vector(self, paper_id: int) -> np.ndarray | None:
         row = self._row.get(paper_id)
