@@ -86,9 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument(
         "--mode",
-        choices=("keyword", "meaning", "hybrid"),
-        default="keyword",
-        help="keyword (full text), meaning (embeddings; run embed first) or hybrid (both)",
+        choices=("auto", "keyword", "meaning", "hybrid"),
+        default="auto",
+        help="auto (keyword; a sentence or a query with few hits also by meaning), keyword"
+        " (full text only), meaning (embeddings; run embed first) or hybrid (both)",
     )
 
     p = commands.add_parser("related", help="the papers closest to one paper")
@@ -307,7 +308,12 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
     results = library.search(args.query, limit=args.limit, mode=args.mode)
     if args.json:
-        _print_json([_hit_json(h.paper, h.score, h.snippet, h.in_fulltext) for h in results.hits])
+        _print_json(
+            [
+                _hit_json(h.paper, h.score, h.snippet, h.in_fulltext) | {"by_meaning": h.by_meaning}
+                for h in results.hits
+            ]
+        )
         return EXIT_OK
     _print_search(results)
     return EXIT_OK
@@ -629,6 +635,8 @@ def _print_search(results: SearchResults) -> None:
         print(f"(a long query: {results.shortened})")
     if results.corrected:
         print(f"showing results for: {results.corrected}")
+    if results.no_vectors:
+        print("(meaning search needs vectors: run paper-reader embed; papers sharing its words)")
     if not results.hits:
         print("no results")
         return
@@ -639,12 +647,16 @@ def _print_search(results: SearchResults) -> None:
         print(f"{paper.id:>7}  {ref:<12} {(paper.published or '')[:4]:<4}  {paper.title}")
         if authors:
             print(f"{'':>22}{authors}")
+        if hit.by_meaning:
+            print(f"{'':>22}by meaning (not by its words)")
         if hit.in_fulltext:
             print(f"{'':>22}in full text" + (f": {mark(hit.snippet)}" if hit.snippet else ""))
         elif hit.snippet:
             print(f"{'':>22}{mark(hit.snippet)}")
     shown = len(results.hits)
-    print(f"-- {shown} shown of about {results.total:,} matches")
+    by_meaning = sum(h.by_meaning for h in results.hits)
+    meaning = f" ({by_meaning} by meaning)" if by_meaning else ""
+    print(f"-- {shown} shown{meaning} of about {results.total:,} matches")
 
 
 def _json_progress(p: Any) -> None:

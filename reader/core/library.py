@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from reader.core.online.enrich import EnrichReport
     from reader.core.online.fetch import FetchReport
     from reader.core.pdfs import OfflineReport, PdfCache, PdfInfo
+    from reader.core.related.explain import Reason
     from reader.core.related.service import RelatedPapers
     from reader.core.search.index import SearchIndex
     from reader.core.search.query import ParsedQuery, QueryParser
@@ -88,6 +89,7 @@ class SearchHit:
     score: float
     snippet: str  # marked with highlight.START / END
     in_fulltext: bool = False  # matched only with the PDF's text (the snippet comes from it)
+    by_meaning: bool = False  # auto search: found by meaning search, not by the query's words
 
 
 @dataclass
@@ -101,6 +103,8 @@ class SearchResults:
     fallback: bool = False  # the index is rebuilding: simple title matches (FALLBACK_NOTE)
     body_terms: frozenset[str] = frozenset()  # matched terms in PDF text (``in_fulltext`` hits)
     shortened: str = ""  # the query was too long: what was searched ("searched the first …")
+    joined: bool = False  # auto search: any-word and meaning search joined the keyword search
+    no_vectors: bool = False  # meaning search was wanted but no paper has a vector yet
 
 
 @dataclass
@@ -641,9 +645,10 @@ class Library:
     ) -> SearchResults:
         """Ranked full-text search; ``within`` restricts it to a bookmark/unread/tag view.
 
-        ``mode``: "keyword" (Whoosh), "meaning" (the query's embedding against the vectors) or
-        "hybrid" (reciprocal rank fusion of both rankings). A pasted page of text is cut
-        to its first words (``results.shortened`` says so).
+        ``mode``: "keyword" (Whoosh), "meaning" (the query's embedding against the vectors),
+        "hybrid" (reciprocal rank fusion of both rankings) or "auto" (keyword, joined by
+        meaning search for a sentence or when few papers match: ``search.blend``). A pasted
+        page of text is cut to its first words (``results.shortened`` says so).
         """
         from reader.core.search.query import shortened
 
@@ -655,6 +660,8 @@ class Library:
     def _search(
         self, text: str, limit: int, snippets: bool, within: View | None, mode: str
     ) -> SearchResults:
+        if mode == "auto":
+            return self._search_auto(text, limit, snippets, within)
         if mode != "keyword":
             return self._search_meaning(text, limit, snippets, within, mode)
         if self.index_status() != "ready":
@@ -788,6 +795,13 @@ class Library:
         ]
         return related[:limit]
 
+    def related_reasons(self, paper_id: int, related_ids: list[int]) -> dict[int, Reason]:
+        """Why each related paper is related (``related.explain``), for the pane to show."""
+        if not related_ids:
+            return {}
+        service = self.related_papers
+        return service.reasons(paper_id, related_ids, service.tfidf(self.index.searcher()))
+
     def for_you(self, tag: str | None = None, limit: int = 50) -> list[tuple[Paper, float]]:
         """Unread papers ranked by closeness (0..1) to a tag's papers, or to the bookmarks.
 
@@ -885,40 +899,117 @@ class Library:
 
             self._related.vectors = VectorStore(self.folder / "vectors")
 
-    def _search_meaning(
-        self, text: str, limit: int, snippets: bool, within: View | None, mode: str
+    def _search_auto(
+        self, text: str, limit: int, snippets: bool, within: View | None
     ) -> SearchResults:
-        from reader.core.related.service import reciprocal_rank_fusion
-        from reader.core.search import highlight
+        """Keyword search, joined by any-word and meaning search where it helps (a sentence,
+        few hits: ``search.blend``); without vectors yet, by any-word search alone."""
+        from reader.core.search import blend
 
-        if mode not in ("meaning", "hybrid"):
-            raise ValueError(f"unknown search mode {mode!r}; choose keyword, meaning or hybrid")
-        pool = max(limit, 50)
-        dense = self.related_papers.meaning(text, pool) if text.strip() else []
+        sentence = blend.as_sentence(text)
+        keyword = self._search(blend.keyword_text(text), limit, snippets, within, "keyword")
+        if (
+            sentence is None
+            or keyword.fallback
+            or not blend.wants_meaning(sentence, len(keyword.hits))
+        ):
+            return keyword
+        pool = max(limit, blend.MEANING_POOL)
+        words, word_terms = self._any_word(sentence, pool, within)
+        meaning = [i for i, _ in self._meaning(sentence, pool, within)]
+        ranked = blend.blend([h.paper.id for h in keyword.hits], words, meaning, limit)
+        found = {h.paper.id: h for h in keyword.hits}
+        terms = keyword.terms | word_terms
+        fresh = [(i, s, source == blend.MEANING) for i, s, source in ranked if i not in found]
+        made = {h.paper.id: h for h in self._hits(fresh, terms, snippets)}
+        hits = [
+            replace(found[i], score=score) if i in found else made[i]
+            for i, score, _ in ranked
+            if i in found or i in made
+        ]
+        return SearchResults(
+            text,
+            hits,
+            max(keyword.total, len(hits)),
+            keyword.corrected,
+            keyword.degraded,
+            terms,
+            body_terms=keyword.body_terms,
+            joined=True,
+            no_vectors=not meaning and not self.vector_count(),
+        )
+
+    def _any_word(
+        self, text: str, limit: int, within: View | None
+    ) -> tuple[list[int], frozenset[str]]:
+        """Papers sharing any of the words (``blend.any_word_query``), and the words."""
+        from reader.core.search import highlight
+        from reader.core.search.blend import WORD_FIELDS, any_word_query
+        from reader.core.search.query import view_filter
+
+        if self.index_status() != "ready":
+            return [], frozenset()
+        query = any_word_query(text)
+        hits, _ = self.index.search_hits(query, limit, view_filter(within) if within else None)
+        terms = highlight.query_terms(query, self.index.searcher(), WORD_FIELDS)
+        return [h.paper_id for h in hits], terms
+
+    def _meaning(self, text: str, limit: int, within: View | None) -> list[tuple[int, float]]:
+        """Meaning search's ranking (empty without vectors), kept to ``within``."""
+        dense = self.related_papers.meaning(text, limit) if text.strip() else []
         if within is not None and dense:
             allowed = self._ids_in_view([i for i, _ in dense], within)
             dense = [(i, s) for i, s in dense if i in allowed]
-        keyword = SearchResults(text, [], 0)
-        if mode == "hybrid":
-            keyword = self.search(text, limit=pool, snippets=False, within=within)
-            fused = reciprocal_rank_fusion(
-                [h.paper.id for h in keyword.hits], [i for i, _ in dense]
-            )
-        else:
-            fused = [(i, max(s, 0.0)) for i, s in dense]
-        fused = fused[:limit]
-        papers = {p.id: p for p in self.store.papers([i for i, _ in fused])}
-        hits = [
+        return dense
+
+    def _hits(
+        self, ranked: list[tuple[int, float, bool]], terms: frozenset[str], snippets: bool
+    ) -> list[SearchHit]:
+        """Search hits of (paper id, score, found by meaning) rows, for papers that exist."""
+        from reader.core.search import highlight
+
+        papers = {p.id: p for p in self.store.papers([i for i, _, _ in ranked])}
+        return [
             SearchHit(
                 papers[i],
                 score,
-                highlight.marked_snippet(papers[i].abstract, keyword.terms) if snippets else "",
+                highlight.marked_snippet(papers[i].abstract, terms) if snippets else "",
+                by_meaning=by_meaning,
             )
-            for i, score in fused
+            for i, score, by_meaning in ranked
             if i in papers
         ]
-        total = len({h.paper.id for h in keyword.hits} | {i for i, _ in dense})
-        return SearchResults(text, hits, total, keyword.corrected, keyword.degraded, keyword.terms)
+
+    def _search_meaning(
+        self, text: str, limit: int, snippets: bool, within: View | None, mode: str
+    ) -> SearchResults:
+        """Meaning or hybrid search; without vectors yet, papers sharing the query's words
+        stand in for meaning's ranking (``results.no_vectors`` says so)."""
+        from reader.core.related.service import reciprocal_rank_fusion
+
+        if mode not in ("meaning", "hybrid"):
+            raise ValueError(
+                f"unknown search mode {mode!r}; choose auto, keyword, meaning or hybrid"
+            )
+        pool = max(limit, 50)
+        no_vectors = not self.vector_count()
+        terms: frozenset[str] = frozenset()
+        if no_vectors:
+            words, terms = self._any_word(text, pool, within)
+            scored = reciprocal_rank_fusion(words)
+        else:
+            scored = [(i, max(s, 0.0)) for i, s in self._meaning(text, pool, within)]
+        dense = [i for i, _ in scored]
+        keyword = SearchResults(text, [], 0)
+        if mode == "hybrid":
+            keyword = self.search(text, limit=pool, snippets=False, within=within)
+            scored = reciprocal_rank_fusion([h.paper.id for h in keyword.hits], dense)
+        terms |= keyword.terms
+        hits = self._hits([(i, s, False) for i, s in scored[:limit]], terms, snippets)
+        total = len({h.paper.id for h in keyword.hits} | set(dense))
+        return SearchResults(
+            text, hits, total, keyword.corrected, keyword.degraded, terms, no_vectors=no_vectors
+        )
 
     def _ids_in_view(self, ids: list[int], view: View) -> set[int]:
         from whoosh.query import Or, Term

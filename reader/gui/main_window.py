@@ -43,6 +43,7 @@ from reader.core.library import (
 from reader.core.model import Paper
 from reader.core.output import RefusedOutput, check_output
 from reader.core.pdfs import PdfInfo
+from reader.core.related.explain import Reason
 from reader.core.search.query import shortened
 from reader.core.views import SORT_COLUMNS, View
 from reader.gui.controllers.derived import DerivedDataController
@@ -55,6 +56,7 @@ from reader.gui.models.paper_table import (
     AUTHOR,
     COLUMNS,
     LISTED,
+    MEANING_MARK,
     OPTIONAL,
     PUBLISHED,
     STAR,
@@ -71,7 +73,7 @@ from reader.gui.widgets.about import AboutDialog, app_icon
 from reader.gui.widgets.detail import DetailPane
 from reader.gui.widgets.reader_tabs import ReaderTabs
 from reader.gui.widgets.related import RelatedPane
-from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar, any_word_query
+from reader.gui.widgets.search_bar import SYNTAX_HELP, SearchBar
 
 SEARCH_LIMIT = 1000  # ranked hits shown for a query
 FOR_YOU_LIMIT = 200  # unread papers "For you" lists, best first
@@ -257,7 +259,7 @@ class MainWindow(QMainWindow):
     def _vectors_loaded(self) -> None:
         """New meaning vectors were read: refresh the related papers and a meaning search."""
         self._load_related(self.current_id)
-        if self.query and self.search_bar.mode_for(self.query) != "keyword":
+        if self.query and self.search_bar.chosen_mode() != "keyword":
             self.run_search(self.query)
 
     # -- list and sidebar --------------------------------------------------------------------
@@ -412,19 +414,15 @@ class MainWindow(QMainWindow):
         view, library = self.view, self.library
         post_filter = view.kind in ("source", "recent", "for_you", "offline")
         views = self.views
-        mode = self.search_bar.mode_for(text)
+        mode = self.search_bar.chosen_mode()
 
         def search() -> tuple[SearchResults, set[int] | None, int, int]:
             vectors = library.vector_count() if mode != "keyword" else 0
             papers = views.counts()["all"] if mode != "keyword" else 0
             query, cut = shortened(text)
-            if mode == "keyword" or vectors:
-                results = library.search(
-                    query, limit=SEARCH_LIMIT, snippets=False, within=view, mode=mode
-                )
-            else:  # meaning needs vectors: rank by shared words meanwhile
-                words = any_word_query(query)
-                results = library.search(words, limit=SEARCH_LIMIT, snippets=False, within=view)
+            results = library.search(
+                query, limit=SEARCH_LIMIT, snippets=False, within=view, mode=mode
+            )
             results.shortened = cut
             if view.kind == "for_you":
                 allowed = {p.id for p, _ in library.for_you(limit=FOR_YOU_LIMIT)}
@@ -438,14 +436,18 @@ class MainWindow(QMainWindow):
             self.fulltext_hits = {h.paper.id for h in hits if h.in_fulltext}
             self.body_terms = results.body_terms
             self._highlight(results.terms)
-            self.model.set_ids([h.paper.id for h in hits], {h.paper.id: h.score for h in hits})
+            self.model.set_ids(
+                [h.paper.id for h in hits],
+                {h.paper.id: h.score for h in hits},
+                {h.paper.id for h in hits if h.by_meaning},
+            )
             self.search_bar.set_status(
                 self._search_status(results, len(hits), mode, vectors, papers)
             )
             if results.fallback:  # the index is damaged or behind: repair it
                 self.derived.rebuild()
             self._reselect(None)
-            if mode != "keyword" and vectors < papers:
+            if uses_meaning(mode, results) and vectors < papers:
                 self.derived.embed_missing()
             self._list_landed()
 
@@ -463,19 +465,25 @@ class MainWindow(QMainWindow):
     def _mode_status(
         self, results: SearchResults, shown: int, mode: str, vectors: int, papers: int
     ) -> str:
+        meaning = uses_meaning(mode, results)
         count = (
             f"{shown:,} results"
-            if shown < SEARCH_LIMIT or mode != "keyword"
+            if shown < SEARCH_LIMIT or meaning
             else f"top {shown:,} of about {results.total:,}"
         )
-        if mode != "keyword" and not vectors:
+        if results.no_vectors:
             computing = "computing…" if self.derived.auto_embed() else "turn them on in Preferences"
             return (
                 f"meaning search needs related-paper vectors: {computing}"
                 f" — papers sharing its words · {count}"
             )
-        status = f"{mode} · {count}"
-        if mode != "keyword" and vectors < papers:
+        by_meaning = sum(h.by_meaning for h in results.hits)
+        if results.joined:
+            count += f", {by_meaning:,} by meaning {MEANING_MARK}" if by_meaning else ""
+            status = f"keyword + meaning · {count}"
+        else:
+            status = f"{'keyword' if mode == 'auto' else mode} · {count}"
+        if meaning and vectors < papers:
             status += f" (meaning covers {vectors:,} of {papers:,} papers so far)"
         if results.fallback:
             return f"{FALLBACK_NOTE} — {status}"
@@ -534,13 +542,16 @@ class MainWindow(QMainWindow):
             return
         library = self.library
 
-        def related() -> tuple[list[tuple[Paper, float]], bool]:
+        def related() -> tuple[list[tuple[Paper, float]], bool, dict[int, Reason]]:
             found = library.related(paper_id, limit=10)
-            return found, library.related_papers.has_vector(paper_id)
+            reasons = library.related_reasons(paper_id, [p.id for p, _ in found])
+            return found, library.related_papers.has_vector(paper_id), reasons
 
         self.runner.submit(
             related,
-            lambda found: self.related.show_related(*found, embedding=self.embedder.running),
+            lambda found: self.related.show_related(
+                found[0], found[1], embedding=self.embedder.running, reasons=found[2]
+            ),
             self.related.show_error,
             channel="related",
             title="Finding related papers",
@@ -862,6 +873,11 @@ def window_title(library_folder: Path, default_folder: Path) -> str:
     if library_folder.resolve() == default_folder.resolve():
         return "Paper Reader"
     return f"Paper Reader — {library_folder.name}"
+
+
+def uses_meaning(mode: str, results: SearchResults) -> bool:
+    """Whether the search ran (or wanted to run) meaning search."""
+    return mode in ("meaning", "hybrid") or results.joined
 
 
 def for_you_status(found: int, bookmarked: int) -> str:

@@ -189,8 +189,13 @@ def test_search_text_output_reports_corrections(capsys, cli_library: Path):
 
 
 def test_search_with_no_results_says_so(capsys, cli_library: Path):
-    code, out, _ = run(capsys, cli_library, "search", "qwxzzyq")
+    code, out, _ = run(capsys, cli_library, "search", "qwxzzyq", "--mode", "keyword")
     assert (code, out.strip()) == (0, "no results")
+    code, out, _ = run(capsys, cli_library, "search", "qwxzzyq")  # auto: also by meaning
+    assert code == 0 and out.strip().splitlines() == [
+        "(meaning search needs vectors: run paper-reader embed; papers sharing its words)",
+        "no results",
+    ]
 
 
 def test_malformed_search_exits_0(capsys, cli_library: Path):

@@ -240,3 +240,27 @@ def test_the_approximate_index_agrees_with_exact_knn_and_survives_reopening(tmp_
     ]
     assert np.mean(overlap) >= 0.95
     assert reopened.knn(v[2950], 1)[0][0] == 2951  # a row only the exact tail scan can find
+
+
+@needs_model
+def test_default_search_finds_a_paraphrased_title_by_meaning_and_says_so(
+    embedded_seed_subset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from reader.cli import main
+
+    folder = tmp_path / "lib"
+    shutil.copytree(embedded_seed_subset, folder)
+    query = "making language model generation faster with a small draft model"
+    with Library(folder) as library:
+        assert not library.search(query, mode="keyword").hits
+        results = library.search(query, limit=10, mode="auto")
+        assert results.joined and not results.no_vectors
+        titles = [h.paper.title.lower() for h in results.hits[:5]]
+        assert sum("speculative" in t or "draft" in t for t in titles) >= 3, titles
+    assert main(["--library", str(folder), "search", query, "--json", "--limit", "10"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert any("speculative" in r["title"].lower() for r in rows[:5])
+    assert any(r["by_meaning"] for r in rows)
+    assert main(["--library", str(folder), "search", query, "--limit", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "by meaning (not by its words)" in out and "by meaning) of about" in out

@@ -142,3 +142,31 @@ def test_related_papers_show_an_author_line_only_when_there_are_authors(qtbot):
     texts = [pane.list.item(i).text() for i in range(pane.list.count())]
     assert texts == ["●●●●○  Alone\n    Ada Lovelace et al.", "●●●○○  Anonymous α-paper"]
     assert [pane.list.item(i).data(ID_ROLE) for i in range(2)] == [1, 2]
+
+
+def test_related_papers_say_why_each_is_related(qtbot):
+    from reader.core.related.explain import Reason
+
+    pane = RelatedPane()
+    qtbot.addWidget(pane)
+    papers = [
+        (Paper(id=1, title="Medusa", authors=["Tianle Cai"]), 0.8),
+        (Paper(id=2, title="PaSS"), 0.5),
+        (Paper(id=3, title="Unexplained"), 0.4),
+    ]
+    reasons = {
+        1: Reason(("speculative decoding", "draft"), meaning=False),
+        2: Reason((), meaning=True),
+        3: Reason((), meaning=False),
+    }
+    pane.show_related(papers, dense=True, reasons=reasons)
+
+    texts = [pane.list.item(i).text() for i in range(pane.list.count())]
+    assert texts == [
+        "●●●●○  Medusa\n    Tianle Cai\n    ↳ speculative decoding, draft",
+        "●●○○○  PaSS\n    ↳ similar meaning",
+        "●●○○○  Unexplained",
+    ]
+    assert pane.list.item(0).toolTip() == (
+        "similarity 0.80\nrelated by: speculative decoding, draft"
+    )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from reader.gui.main_window import SEARCH_LIMIT
-from reader.gui.widgets.search_bar import auto_mode
 from tests.core.test_related import FakeEmbedder, with_embedder
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, drain, sidebar_index, sidebar_texts
 
@@ -89,25 +87,11 @@ def test_a_misspelt_query_shows_results_for_the_correction(seeded, qtbot):
         assert "transform" in f"{paper.title} {paper.abstract}".lower(), paper.title
 
 
-@pytest.mark.parametrize(
-    ("text", "mode"),
-    [
-        ("how do language models reason step by step", "hybrid"),
-        ("speculative decoding", "keyword"),
-        ('"language models" reason step by step', "keyword"),
-        ("author:hinton deep belief networks", "keyword"),
-        ("reasoning OR planning with language models", "keyword"),
-    ],
-)
-def test_auto_mode_is_hybrid_for_a_sentence_and_keyword_for_words_or_syntax(text, mode):
-    assert auto_mode(text) == mode
-
-
 def test_a_sentence_without_vectors_says_they_are_needed_and_shows_keyword_results(seeded, qtbot):
     window = seeded.window
     query = "how do language models reason step by step"
+    assert window.search_bar.chosen_mode() == "auto"  # the default
     type_query(qtbot, window, query)
-    assert window.search_bar.mode.currentText() == "Auto: hybrid"  # the mode in use, shown
     status = wait_for_results(qtbot, window, query)
 
     assert status.startswith("meaning search needs related-paper vectors"), status
@@ -129,6 +113,36 @@ def test_the_meaning_switch_routes_the_query_to_meaning_search(seeded, qtbot):
     keyword = library.search("speculative decoding", SEARCH_LIMIT, snippets=False)
     assert list(window.model.ids) == [h.paper.id for h in meaning.hits]
     assert list(window.model.ids) != [h.paper.id for h in keyword.hits]
+
+
+def test_auto_search_marks_the_papers_found_by_meaning(seeded, qtbot):
+    from reader.gui.models.paper_table import MEANING_MARK, TITLE
+
+    window, library = seeded.window, seeded.library
+    drain(seeded.runner)
+    with_embedder(library, FakeEmbedder())
+    assert library.embed() == SAMPLE_PAPERS
+    query = "making language model generation faster with a small draft model"
+    type_query(qtbot, window, query)
+    status = wait_for_results(qtbot, window, query)
+
+    expected = library.search(query, SEARCH_LIMIT, snippets=False, mode="auto")
+    assert list(window.model.ids) == [h.paper.id for h in expected.hits]
+    by_meaning = [h.paper.id for h in expected.hits if h.by_meaning]
+    assert by_meaning and status.startswith("keyword + meaning · "), status
+    assert f"{len(by_meaning)} by meaning {MEANING_MARK}" in status
+    model = window.model
+    for row in range(model.rowCount()):
+        model.data(model.index(row, TITLE))  # asks for the row's window
+        qtbot.waitUntil(lambda row=row: model.is_loaded(row), timeout=WAIT_MS)
+        title = model.data(model.index(row, TITLE))
+        marked = model.id_at(row) in by_meaning
+        assert title.startswith(f"{MEANING_MARK} ") is marked, title
+
+    type_query(qtbot, window, "author:hinton")  # syntax: keyword search as it always was
+    status = wait_for_results(qtbot, window, "author:hinton")
+    assert status.startswith("keyword · "), status
+    assert not window.model.by_meaning
 
 
 def bold_fragments(html: str) -> int:

@@ -56,6 +56,8 @@ ROLES = frozenset({DISPLAY, FONT, ALIGNMENT, TOOLTIP, R.AccessibleTextRole})
 CENTER = int(Qt.AlignmentFlag.AlignCenter)
 CENTERED = frozenset({STAR, UPVOTES})  # columns of one short value
 OFFLINE_MARK = "⤓"  # in the ★ column: the paper's PDF is in the offline cache
+MEANING_MARK = "≈"  # before a title: a search hit found by meaning, not by the query's words
+MEANING_TIP = "Found by meaning search: it does not contain the search words"
 HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 
 Index = QModelIndex | QPersistentModelIndex
@@ -80,18 +82,24 @@ class PaperTableModel(QAbstractTableModel):
         self._rows_generation = 0  # bumped when fetched rows may no longer be current
         self._ids_generation = 0  # bumped when the ids change (windows hold other ids)
         self.scores: dict[int, float] = {}  # search scores, when showing search results
+        self.by_meaning: set[int] = set()  # search hits found by meaning (MEANING_MARK)
         self._bold = QFont()
         self._bold.setBold(True)
 
     # -- content ---------------------------------------------------------------------------
 
-    def set_ids(self, ids: array | list[int], scores: dict[int, float] | None = None) -> None:
+    def set_ids(
+        self,
+        ids: array | list[int],
+        scores: dict[int, float] | None = None,
+        by_meaning: set[int] | None = None,
+    ) -> None:
         ids = ids if isinstance(ids, array) else array("q", ids)
-        scores = scores or {}
-        if ids == self.ids and scores == self.scores:
+        scores, by_meaning = scores or {}, by_meaning or set()
+        if ids == self.ids and scores == self.scores and by_meaning == self.by_meaning:
             return  # nothing moved: no reset, so no repaint and the scroll position stays
         self.beginResetModel()
-        self.ids, self.scores = ids, scores
+        self.ids, self.scores, self.by_meaning = ids, scores, by_meaning
         self._ids_generation += 1
         self._wanted.clear()
         self._fetching.clear()
@@ -215,19 +223,22 @@ class PaperTableModel(QAbstractTableModel):
             return None
         row, texts = fetched
         column = index.column()
+        meaning = column == TITLE and row.id in self.by_meaning
         if role == DISPLAY:
-            return texts[column]
+            return f"{MEANING_MARK} {texts[column]}" if meaning else texts[column]
         if role == FONT:
             return self._bold if is_bold(row, column) else None
         if role == ALIGNMENT:
             return CENTER if column in CENTERED else None
         if role == TOOLTIP:
-            return row.title if column == TITLE else None
+            if column != TITLE:
+                return None
+            return f"{row.title}\n{MEANING_TIP}" if meaning else row.title
         if column == STAR:  # accessible text
             return ", ".join(
                 s for s, on in (("bookmarked", row.bookmarked), ("offline", row.offline)) if on
             )
-        return texts[column]
+        return f"{texts[column]}. {MEANING_TIP}" if meaning else texts[column]
 
 
 def is_bold(row: Row, column: int) -> bool:
@@ -272,6 +283,8 @@ class PaperRowDelegate(QStyledItemDelegate):
         column = index.column()
         if texts[column]:
             option.text = texts[column]
+            if column == TITLE and row.id in self.model.by_meaning:
+                option.text = f"{MEANING_MARK} {option.text}"
             option.features |= HAS_DISPLAY
         if is_bold(row, column):
             option.font, option.fontMetrics = self._bold_of(option.font)

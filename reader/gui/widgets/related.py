@@ -7,8 +7,10 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 
 from reader.core.display import readable
 from reader.core.model import Paper
+from reader.core.related.explain import Reason
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+WHY_MARK = "↳"  # before the line saying why a paper is related
 
 
 def similarity_bar(score: float, width: int = 5) -> str:
@@ -57,10 +59,16 @@ class RelatedPane(QWidget):
         self.error = str(error) or type(error).__name__
 
     def show_related(
-        self, related: list[tuple[Paper, float]], dense: bool = False, embedding: bool = False
+        self,
+        related: list[tuple[Paper, float]],
+        dense: bool = False,
+        embedding: bool = False,
+        reasons: dict[int, Reason] | None = None,
     ) -> None:
         """``dense``: ranked by meaning and words; else by shared words alone (no vector yet,
-        ``embedding`` says one is being computed)."""
+        ``embedding`` says one is being computed). ``reasons``: why each paper is related
+        (shared key terms, similar meaning), shown under it."""
+        reasons = reasons or {}
         self.error = ""
         self.dense = dense
         self.list.clear()
@@ -74,12 +82,17 @@ class RelatedPane(QWidget):
             return
         self.status.setVisible(False)
         for paper, score in related:
-            item = QListWidgetItem(f"{similarity_bar(score)}  {readable(paper.title)}")
-            if paper.authors:  # a second line only when there is something to put on it
+            lines = [f"{similarity_bar(score)}  {readable(paper.title)}"]
+            if paper.authors:  # a line only when there is something to put on it
                 more = " et al." if len(paper.authors) > 1 else ""
-                item.setText(f"{item.text()}\n    {paper.authors[0]}{more}")
+                lines.append(f"    {paper.authors[0]}{more}")
+            why = reasons[paper.id].describe() if paper.id in reasons else ""
+            if why:
+                lines.append(f"    {WHY_MARK} {why}")
+            item = QListWidgetItem("\n".join(lines))
             item.setData(ID_ROLE, paper.id)
-            item.setToolTip(f"similarity {score:.2f}")
+            tip = f"similarity {score:.2f}"
+            item.setToolTip(f"{tip}\nrelated by: {why}" if why else tip)
             self.list.addItem(item)
 
     def _chosen(self, item: QListWidgetItem) -> None:
