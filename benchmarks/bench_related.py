@@ -5,14 +5,21 @@ Quality, in one run, on real data:
 - seeds: the bundled sample library (resources/sample, 317 papers); topic labels from title
   patterns (speculative decoding, diffusion, RL, ...); P@5 / P@10 over papers with one topic;
 - arxiv: ../shared/data/arxiv-daily-listings cs_ai sample, 8 primary categories x 300
-  (seeded random), P@10 of sharing the query's primary category (chance 0.125);
-- csfcube: ../shared/data/benchmark-csfcube, 50 query-facet pairs, NDCG@20 of each method's
-  ranking of the expert-graded pool (adjudicated relevance 0-3).
+  (seeded random), imported *without* their categories (the labels stay in the benchmark);
+  P@10 of sharing the query's primary category (chance 0.125);
+- csfcube: ../shared/data/benchmark-csfcube, 50 query-facet pairs, each method's ranking of
+  the expert-graded pool (adjudicated relevance 0-3): NDCG@20, and the collection's own
+  measures MAP (relevance >= 2 counts) and NDCG%20 (NDCG at 20 % of the pool);
+- scifact: ../shared/data/benchmark-scifact (CC BY-NC, evaluation only), the 300 validation
+  claims (BEIR's SciFact test queries, 339 judgements) against the 5,183 abstracts: meaning
+  *search*, nDCG@10 and Recall@100 of ``Library.search`` in each mode.
 
 Methods are the shipped code paths: ``Library.related(mode=...)`` — "lexical" (tf-idf 1–2-gram
 cosine over Whoosh key-term candidates), "dense" (exact cosine kNN of the ONNX MiniLM vectors),
-"hybrid" (``fusion.hybrid_scores`` over the 50 dense neighbours) — plus "whoosh" (the previous
-related: Whoosh key-terms ranking). CSFCube re-ranks its expert pool with the same scores.
+"hybrid" (``fusion.hybrid_scores`` over the 50 dense neighbours, the shipped related pane,
+marked ``*``) — plus "whoosh" (the first related: Whoosh key-terms ranking) and "hybrid-v1"
+(the fusion shipped before this one: raw cosines, tf-idf weight 2, over the same
+neighbours). CSFCube re-ranks its expert pool with the same scores.
 
 - foryou: "for you" on the arxiv set against arxiv-sanity-lite's per-tag linear SVM over
   tf-idf (needs scikit-learn: ``pip install -e '.[bench]'``); P@20 / P@50 of a category.
@@ -22,8 +29,8 @@ above): 8 x 150 cs listings disjoint from the arxiv set, and 6 x 150 astro-ph li
 Speed (``--speed N ... [--ann]``): kNN over synthetic unit vectors clustered around the real
 MiniLM rows of the sets above; p50/p95 over 200 queries, recall@10 of the ANN against exact.
 
-    python benchmarks/bench_related.py [--work DIR] [--sets seeds,arxiv,csfcube,foryou]
-        [--end-to-end LIB]
+    python benchmarks/bench_related.py [--work DIR]
+        [--sets seeds,arxiv,csfcube,scifact,foryou,tune] [--end-to-end LIB]
 
 Prints one JSON line per measurement on stdout, then a table. Libraries (and their vectors)
 are kept in --work, so a second run skips the embedding.
@@ -53,8 +60,7 @@ from reader.core.library import Library  # noqa: E402
 from reader.core.model import PaperRecord  # noqa: E402
 from reader.core.related.embedder import paper_text  # noqa: E402
 from reader.core.related.fusion import hybrid_scores  # noqa: E402
-from reader.core.related.lexical import whoosh_tfidf  # noqa: E402
-from reader.core.related.service import TERMS_BATCH, terms_rows  # noqa: E402
+from reader.core.related.service import DENSE_CANDIDATES, TERMS_BATCH, terms_rows  # noqa: E402
 from reader.core.related.vectors import VectorStore, text_hash  # noqa: E402
 from reader.core.resources import sample_library_files  # noqa: E402
 
@@ -62,7 +68,11 @@ DATA = ROOT.parent / "shared" / "data"
 ARXIV = DATA / "arxiv-daily-listings" / "cs_ai_listings_sample.jsonl.gz"
 ASTRO = DATA / "arxiv-daily-listings" / "astro_ph_listings.jsonl.gz"
 CSFCUBE = DATA / "benchmark-csfcube"
-MODES = ("whoosh", "lexical", "dense", "hybrid")
+MODES = ("whoosh", "lexical", "dense", "hybrid-v1", "hybrid")
+SHIPPED = "hybrid"
+SCIFACT = DATA / "benchmark-scifact" / "scifact.zip"
+SEARCH_MODES = ("keyword", "any word", "meaning", "hybrid", "auto")
+SHIPPED_SEARCH = "auto"
 
 SEED_TOPICS = {
     "speculative decoding": r"speculative|draft",
@@ -89,7 +99,29 @@ def related_ids(library: Library, paper_id: int, mode: str, k: int) -> list[int]
     if mode == "whoosh":
         paper = library.store.paper(paper_id)
         return [i for i, _ in library._key_term_hits(paper, k)]
+    if mode == "hybrid-v1":
+        service = library.related_papers
+        query = service.vectors.vector(paper_id)
+        near = [i for i, _ in service.vectors.knn(query, DENSE_CANDIDATES, {paper_id})]
+        scores = fused_scores(library, paper_id, near, v1=True)
+        return sorted(scores, key=lambda i: -scores[i])[:k]
     return [p.id for p, _ in library.related(paper_id, limit=k, mode=mode)]
+
+
+def fused_scores(library: Library, paper_id: int, candidates: list[int], v1: bool) -> dict:
+    """``fusion.hybrid_scores`` of some candidates: as shipped, or as ``hybrid-v1``."""
+    service = library.related_papers
+    query = service.vectors.vector(paper_id)
+    ids, rows = service.vectors.rows_of(candidates)
+    terms = service.paper_terms([paper_id, *ids])
+    tfidf = service.tfidf(library.index.searcher())
+    head, lexical = tfidf.batch([terms[paper_id], *(terms[i] for i in ids)]).split(1)
+    own = head.total([0])
+    if v1:
+        scores = hybrid_scores(query, rows, own, lexical, None, lexical_weight=2.0)
+    else:
+        scores = hybrid_scores(query, rows, own, lexical, service.vectors.centre())
+    return dict(zip(ids, scores.tolist(), strict=True))
 
 
 def embed(library: Library, label: str) -> None:
@@ -152,11 +184,11 @@ def listings_by_category(path: Path) -> dict[str, list[dict]]:
 
 
 def listing_record(r: dict) -> PaperRecord:
+    """A listing as a paper without its categories (they are the benchmark's labels)."""
     return PaperRecord(
         title=" ".join(r["title"].split()),
         abstract=" ".join(r["summary"].split()),
         arxiv_id=r["id"],
-        categories=r["categories"],
         authors=r["authors"],
     )
 
@@ -168,8 +200,11 @@ def arxiv_sample(by_cat: dict[str, list[dict]], per_category: int) -> list[dict]
     return [r for cat in top for r in rng.sample(by_cat[cat], per_category)]
 
 
-def tuning_records(name: str, per_category: int) -> list[PaperRecord]:
-    """tune-cs: 8 x 150 cs listings outside the arxiv set; tune-astro: 6 x 150 astro-ph."""
+def category_listings(name: str, per_category: int) -> list[dict]:
+    """arxiv: the test set; tune-cs: 8 x 150 cs listings outside it; tune-astro: 6 x 150
+    astro-ph."""
+    if name == "arxiv":
+        return arxiv_sample(listings_by_category(ARXIV), per_category)
     if name == "tune-cs":
         by_cat = listings_by_category(ARXIV)
         test = {r["id"] for r in arxiv_sample(by_cat, per_category)}
@@ -178,28 +213,27 @@ def tuning_records(name: str, per_category: int) -> list[PaperRecord]:
     else:
         by_cat, cats, rng = listings_by_category(ASTRO), 6, random.Random(3)
     top = sorted(by_cat, key=lambda c: -len(by_cat[c]))[:cats]
-    return [listing_record(r) for cat in top for r in rng.sample(by_cat[cat], 150)]
+    return [r for cat in top for r in rng.sample(by_cat[cat], 150)]
+
+
+def category_library(work: Path, name: str, per_category: int) -> tuple[Library, dict[int, str]]:
+    """A set's library (imported without categories, embedded) and each paper's primary
+    category, from the listings."""
+    listings = category_listings(name, per_category)
+    library = Library(work / f"{name}-nocat")
+    if not library.store.count():
+        library.store.write_records([listing_record(r) for r in listings], None)
+        library.catch_up_index()
+    embed(library, name)
+    primary = {r["id"]: r["categories"][0] for r in listings}
+    rows = library.store.query("SELECT id, arxiv_id FROM papers")
+    return library, {r[0]: primary[r[1]] for r in rows}
 
 
 def arxiv(
     work: Path, per_category: int, queries_per_category: int, name: str = "arxiv"
 ) -> dict[str, dict[str, float]]:
-    folder = work / name
-    library = Library(folder)
-    if not library.store.count():
-        if name == "arxiv":
-            records = [
-                listing_record(r) for r in arxiv_sample(listings_by_category(ARXIV), per_category)
-            ]
-        else:
-            records = tuning_records(name, per_category)
-        library.store.write_records(records, None)
-        library.catch_up_index()
-    embed(library, name)
-    cats = {
-        r[0]: (json.loads(r[1]) or [""])[0]
-        for r in library.store.query("SELECT id, categories FROM papers")
-    }
+    library, cats = category_library(work, name, per_category)
     by_cat_ids: dict[str, list[int]] = defaultdict(list)
     for i, c in cats.items():
         by_cat_ids[c].append(i)
@@ -236,7 +270,9 @@ def arxiv(
 # -- for you -------------------------------------------------------------------------------------
 
 
-def for_you(work: Path, tagged: int = 20, rounds: int = 5) -> dict[str, dict[str, float]]:
+def for_you(
+    work: Path, per_category: int, tagged: int = 20, rounds: int = 5
+) -> dict[str, dict[str, float]]:
     """ "For you" against arxiv-sanity-lite's recommender (a linear SVM per tag over tf-idf
     1-2-grams, its settings) on the arxiv set: ``tagged`` random papers of a category play a
     tag; each method ranks every other paper; P@20 / P@50 of the category (chance 0.125)."""
@@ -246,12 +282,11 @@ def for_you(work: Path, tagged: int = 20, rounds: int = 5) -> dict[str, dict[str
     except ImportError:
         emit({"set": "foryou", "skipped": "scikit-learn is missing: pip install '.[bench]'"})
         return {}
-    library = Library(work / "arxiv")  # built by arxiv()
-    embed(library, "arxiv")
-    rows = library.store.query("SELECT id, title, abstract, categories FROM papers ORDER BY id")
+    library, primary = category_library(work, "arxiv", per_category)
+    rows = library.store.query("SELECT id, title, abstract FROM papers ORDER BY id")
     ids = [r[0] for r in rows]
     position = {paper_id: n for n, paper_id in enumerate(ids)}
-    cats = [(json.loads(r[3]) or [""])[0] for r in rows]
+    cats = [primary[i] for i in ids]
     features = TfidfVectorizer(  # arxiv-sanity-lite's compute.py
         strip_accents="unicode",
         stop_words="english",
@@ -337,9 +372,9 @@ def csfcube(work: Path) -> dict[str, dict[str, float]]:
     with gzip.open(CSFCUBE / "corpus_from_readable_annotations.jsonl.gz", "rt") as f:
         titles = {(r := json.loads(line))["paper_id"]: r["title"] for line in f}
     pid_to_id = {pid: by_title.get(title_key(t)) for pid, t in titles.items()}
-    tfidf = whoosh_tfidf(library.index.searcher())
     service = library.related_papers
-    scores: dict[str, list[float]] = defaultdict(list)
+    tfidf = service.tfidf(library.index.searcher())
+    scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for facet in ("background", "method", "result"):
         anns = json.loads((CSFCUBE / f"test-pid2anns-csfcube-{facet}.json").read_text())
         for qpid, ann in anns.items():
@@ -352,20 +387,100 @@ def csfcube(work: Path) -> dict[str, dict[str, float]]:
             cands, rows = service.vectors.rows_of(list(rel))
             terms = service.paper_terms([q, *cands])
             head, lexical = tfidf.batch([terms[q], *(terms[c] for c in cands)]).split(1)
-            own = head.total([0])
-            hybrid = hybrid_scores(qv, rows, own, lexical).tolist()
             methods = {
-                "lexical": dict(zip(cands, lexical.dot(own).tolist(), strict=True)),
+                "lexical": dict(zip(cands, lexical.dot(head.total([0])).tolist(), strict=True)),
                 "dense": dict(zip(cands, (rows @ qv).tolist(), strict=True)),
-                "hybrid": dict(zip(cands, hybrid, strict=True)),
+                "hybrid-v1": fused_scores(library, q, cands, v1=True),
+                "hybrid": fused_scores(library, q, cands, v1=False),
             }
             for mode, s in methods.items():
-                ranked = sorted(cands, key=lambda c, s=s: -s[c])
-                scores[mode].append(ndcg([rel[c] for c in ranked], list(rel.values())))
+                ranked = [rel[c] for c in sorted(cands, key=lambda c, s=s: -s[c])]
+                scores[mode]["NDCG@20"].append(ndcg(ranked, list(rel.values())))
+                scores[mode]["NDCG%20"].append(
+                    ndcg(ranked, list(rel.values()), k=max(1, len(ranked) // 5))
+                )
+                scores[mode]["MAP"].append(average_precision([r >= 2 for r in ranked]))
     out = {}
-    for mode in ("lexical", "dense", "hybrid"):
-        out[mode] = {"NDCG@20": float(np.mean(scores[mode]))}
-        emit({"set": "csfcube", "method": mode, "queries": len(scores[mode]), **out[mode]})
+    for mode, metrics in scores.items():
+        out[mode] = {m: float(np.mean(v)) for m, v in metrics.items()}
+        emit({"set": "csfcube", "method": mode, "queries": len(metrics["MAP"]), **out[mode]})
+    library.close()
+    return out
+
+
+def average_precision(relevant: list[bool]) -> float:
+    hits, total = 0, 0.0
+    for n, is_relevant in enumerate(relevant, 1):
+        if is_relevant:
+            hits += 1
+            total += hits / n
+    return total / hits if hits else 0.0
+
+
+# -- SciFact: meaning search ---------------------------------------------------------------------
+
+
+def scifact_abstract(cell: str) -> str:
+    """The CSV's abstract is a NumPy array repr of sentences: quoted strings split by a
+    newline and a space (see the data's SOURCE.md)."""
+    body = cell.strip().removeprefix("[").removesuffix("]")
+    parts = re.split(r"""['"]\n ['"]""", body)
+    return " ".join(part.strip().strip("'\"") for part in parts)
+
+
+def scifact(work: Path, limit: int = 100) -> dict[str, dict[str, float]]:
+    """Each search mode on SciFact's 300 validation claims (BEIR's test queries)."""
+    import csv
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(SCIFACT) as archive:
+        corpus = list(csv.DictReader(io.TextIOWrapper(archive.open("corpus_train.csv"))))
+        claims = list(csv.DictReader(io.TextIOWrapper(archive.open("claims_validation.csv"))))
+    library = Library(work / "scifact")
+    if not library.store.count():
+        records = [
+            PaperRecord(title=r["title"], abstract=scifact_abstract(r["abstract"])) for r in corpus
+        ]
+        library.store.write_records(records, None)
+        library.catch_up_index()
+    embed(library, "scifact")
+    by_title = {title_key(r[1]): r[0] for r in library.store.query("SELECT id, title FROM papers")}
+    doc_to_id = {r["doc_id"]: by_title.get(title_key(r["title"])) for r in corpus}
+    relevant: dict[str, set[int]] = {}
+    text: dict[str, str] = {}
+    for r in claims:  # a claim repeats once per evidence document
+        text[r["id"]] = r["claim"]
+        cited = {doc_to_id.get(d) for d in re.findall(r"\d+", r["cited_doc_ids"])}
+        relevant.setdefault(r["id"], set()).update(cited - {None})
+    scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for mode in SEARCH_MODES:
+        for claim_id, claim in text.items():
+            start = time.perf_counter()
+            if mode == "any word":  # auto search's any-word ranking alone
+                ranked = library._any_word(claim, limit, None)[0]
+            else:
+                results = library.search(claim, limit, snippets=False, mode=mode)
+                ranked = [h.paper.id for h in results.hits]
+            seconds[mode].append(time.perf_counter() - start)
+            gains = [1.0 if i in relevant[claim_id] else 0.0 for i in ranked]
+            ideal = [1.0] * len(relevant[claim_id])
+            scores[mode]["nDCG@10"].append(ndcg(gains, ideal, k=10))
+            scores[mode]["Recall@100"].append(sum(gains) / max(len(ideal), 1))
+    out = {}
+    for mode, metrics in scores.items():
+        out[mode] = {m: float(np.mean(v)) for m, v in metrics.items()}
+        emit(
+            {
+                "set": "scifact",
+                "method": mode,
+                "queries": len(text),
+                **out[mode],
+                "ms_p50": round(1000 * float(np.median(seconds[mode])), 1),
+                "ms_p95": round(1000 * float(np.percentile(seconds[mode], 95)), 1),
+            }
+        )
     library.close()
     return out
 
@@ -375,7 +490,8 @@ def csfcube(work: Path) -> dict[str, dict[str, float]]:
 
 def real_rows(work: Path) -> np.ndarray | None:
     """The MiniLM vectors of the quality sets' libraries in --work (if embedded)."""
-    stores = [VectorStore(work / name / "vectors") for name in ("arxiv", "csfcube", "seeds")]
+    names = ("arxiv-nocat", "csfcube", "seeds")
+    stores = [VectorStore(work / name / "vectors") for name in names]
     rows = [np.asarray(s.matrix()) for s in stores if s.rows and s.dim == 384]
     return np.concatenate(rows) if rows else None
 
@@ -536,10 +652,25 @@ def timed(library: Library, paper_ids: list[int]) -> list[float]:
     return seconds
 
 
+def print_table(
+    title: str, table: dict[str, dict[str, dict[str, float]]], methods: tuple, shipped: str
+) -> None:
+    """A Markdown table of every set x metric x method; the shipped method is marked *."""
+    if not table:
+        return
+    names = [f"{m} *" if m == shipped else m for m in methods]
+    print(f"\n{title} (* shipped)\n\n| set | metric | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(methods))
+    for name, results in table.items():
+        for metric in sorted({m for r in results.values() for m in r}):
+            cells = [f"{results[m][metric]:.3f}" if m in results else "–" for m in methods]
+            print(f"| {name} | {metric} | " + " | ".join(cells) + " |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench_related")
-    ap.add_argument("--sets", default="seeds,arxiv,csfcube,foryou")
+    ap.add_argument("--sets", default="seeds,arxiv,csfcube,scifact,foryou,tune")
     ap.add_argument("--per-category", type=int, default=300)
     ap.add_argument("--queries-per-category", type=int, default=50)
     ap.add_argument("--speed", type=int, nargs="*", default=[100_000])
@@ -560,20 +691,16 @@ def main() -> int:
         table["arxiv"] = arxiv(args.work, args.per_category, args.queries_per_category)
     if "csfcube" in sets:
         table["csfcube"] = csfcube(args.work)
-    recommend = for_you(args.work) if "foryou" in sets else {}
+    searches = {"scifact": scifact(args.work)} if "scifact" in sets else {}
+    recommend = for_you(args.work, args.per_category) if "foryou" in sets else {}
     if "tune" in sets:
         for name in ("tune-cs", "tune-astro"):
             table[name] = arxiv(args.work, args.per_category, args.queries_per_category, name)
     speed = [row for n in args.speed for row in knn_speed(n, args.work, ann=args.ann)]
     whole = end_to_end(args.end_to_end, args.work) if args.end_to_end else None
 
-    print("\n| set | metric | " + " | ".join(MODES) + " |")
-    print("|---|---|" + "---|" * len(MODES))
-    for name, results in table.items():
-        metrics = sorted({m for r in results.values() for m in r})
-        for metric in metrics:
-            cells = [f"{results[m][metric]:.3f}" if m in results else "–" for m in MODES]
-            print(f"| {name} | {metric} | " + " | ".join(cells) + " |")
+    print_table("related papers", table, MODES, SHIPPED)
+    print_table("search", searches, SEARCH_MODES, SHIPPED_SEARCH)
     for method, metrics in recommend.items():
         print(f"for you (arxiv, 8 x 5 tags of 20 papers): {method}: {metrics}")
     for row in speed:
