@@ -914,10 +914,11 @@ class Library:
             or not blend.wants_meaning(sentence, len(keyword.hits))
         ):
             return keyword
-        pool = max(limit, blend.MEANING_POOL)
+        pool = blend.MEANING_POOL  # the keyword hits, then at most this many more
         words, word_terms = self._any_word(sentence, pool, within)
         meaning = [i for i, _ in self._meaning(sentence, pool, within)]
-        ranked = blend.blend([h.paper.id for h in keyword.hits], words, meaning, limit)
+        exact = [h.paper.id for h in keyword.hits]
+        ranked = blend.blend(exact, words, meaning, min(limit, len(exact) + pool))
         found = {h.paper.id: h for h in keyword.hits}
         terms = keyword.terms | word_terms
         fresh = [(i, s, source == blend.MEANING) for i, s, source in ranked if i not in found]

@@ -3,7 +3,8 @@
 A query of plain words that reads as a sentence ("making generation faster with a small
 draft model"), or that finds few papers, is also run as meaning search (its embedding
 against the papers' vectors) and as an any-word search; the papers that have every word
-come first, in keyword order, then the other two rankings fused by reciprocal rank.
+come first, in keyword order, then the other two rankings fused by reciprocal rank, at
+most ``MEANING_POOL`` of them (any-word matches most of a library: its tail says nothing).
 Search syntax (fields, quotes, operators, wildcards) keeps exact keyword behaviour.
 
 Measured on SciFact's 300 validation claims (benchmarks/bench_related.py --sets scifact),
@@ -22,7 +23,7 @@ from reader.core.search.query import ALIASES, MAX_QUERY_WORDS, SEARCH_FIELDS
 
 SENTENCE_WORDS = 4  # a query of this many plain words reads as a sentence
 FEW_HITS = 5  # fewer keyword hits than this: meaning search joins in
-MEANING_POOL = 50  # meaning (and any-word) candidates fused
+MEANING_POOL = 50  # meaning (and any-word) candidates fused: at most this many join
 RRF_K = 60
 WORD_FIELDS = ("title", "abstract")
 
