@@ -1,5 +1,5 @@
 """The commands that go online when the user runs them: ``fetch``, ``enrich``, ``pdf``,
-``offline``. Argument parsing and formatting only; the work is the Library's."""
+``offline``, ``sync``. Argument parsing and formatting only; the work is the Library's."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from reader.core.library import Library
@@ -25,6 +26,16 @@ def _day(text: str) -> date:
 
 def add_parsers(commands: Any) -> None:
     """The online commands' parsers, on the main parser's subcommands."""
+    p = commands.add_parser(
+        "sync",
+        help="sync bookmarks, tags, read state, notes, saved searches and papers",
+        description="Sync with a WebDAV server (https://user@host/path; the password from"
+        " the system keyring, PAPER_READER_SYNC_PASSWORD, or asked) or a folder that"
+        " Syncthing, Dropbox or a network drive keeps in sync. The remote is kept for next time.",
+    )
+    p.add_argument("--remote", metavar="URL", help="https://…, file://… or a folder")
+    p.add_argument("--status", action="store_true", help="the last sync, waiting changes")
+    p.add_argument("--json", action="store_true")
     fetch = commands.add_parser(
         "fetch",
         help="fetch new papers (Daily Papers, arXiv) into the library",
@@ -280,7 +291,45 @@ def cmd_enrich(library: Library, args: argparse.Namespace) -> int:
     return EXIT_SOME_REJECTED if report.count("resolved") < len(report.items) else EXIT_OK
 
 
+def cmd_sync(library: Library, args: argparse.Namespace) -> int:
+    if args.status:
+        status = library.sync_status()
+        if args.json:
+            print(json.dumps(status, indent=2))
+            return EXIT_OK
+        print(f"remote: {status['remote'] or 'none set (sync --remote URL)'}")
+        print(f"last sync: {status['last_sync'] or 'never'}")
+        print(f"changes waiting to be sent: {status['waiting']:,}")
+        print(f"notes with conflicting edits: {status['conflicts']:,}")
+        for machine in status["machines"]:  # type: ignore[attr-defined]
+            print(f"machine {machine['name']}: {machine['files_applied']:,} change files applied")
+        return EXIT_OK
+    password = None
+    remote = args.remote or library.sync_status()["remote"]
+    if isinstance(remote, str) and urlsplit(remote).username:  # WebDAV with a user
+        from reader.core.sync import credentials
+
+        if credentials.password(remote) is None and sys.stdin.isatty():
+            import getpass
+
+            password = getpass.getpass(f"password for {remote}: ")
+            credentials.remember(remote, password)
+    report = library.sync(args.remote, password)
+    if args.json:
+        keys = ("sent", "received", "conflicts", "bytes_sent", "files_sent", "warnings")
+        print(json.dumps({k: getattr(report, k) for k in keys}, indent=2))
+    else:
+        print(
+            f"synced with {report.remote}: {report.sent:,} sent, {report.received:,} received,"
+            f" {report.conflicts:,} notes with conflicting edits"
+        )
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Any] = {
+    "sync": cmd_sync,
     "fetch": cmd_fetch,
     "enrich": cmd_enrich,
     "pdf": cmd_pdf,

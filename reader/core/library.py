@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from reader.core.related.service import RelatedPapers
     from reader.core.search.index import SearchIndex
     from reader.core.search.query import ParsedQuery, QueryParser
+    from reader.core.sync.engine import SyncReport
 
 __all__ = [
     "CheckReport",
@@ -50,6 +51,9 @@ INDEX_LOCK = "index.lock"  # beside the index: one process writes the index at a
 IMPORTS_LOCK = "imports.lock"  # held shared by every running import, in any process
 INDEX_LOCK_TIMEOUT = 30.0  # a write waits this long for another process's index update
 IMPORTS_LOCK_TIMEOUT = 10.0  # only a library being opened takes it exclusively, briefly
+SYNC_LOCK = "sync.lock"  # one sync of a library at a time (a window's timer and the CLI)
+SYNC_LOCK_TIMEOUT = 120.0
+SYNC_REMOTE = "sync_remote"  # meta: where this library syncs (no credentials in it)
 FALLBACK_BEHIND = 200  # more papers than this unindexed: search falls back to simple matches
 FALLBACK_NOTE = "index rebuilding — showing simple matches"
 FALLBACK_SCAN_ABSTRACTS = 50_000  # up to this many papers, simple matches look in abstracts
@@ -208,6 +212,7 @@ class Library:
             ):
                 raise  # a damaged file or a failed migration, not the folder or the disk
             raise LibraryUnavailable(folder, storage_problem(folder, e)) from e
+        self._sync_password: str | None = None
         self._index: SearchIndex | None = None
         self._parser: QueryParser | None = None
         self._index_lock = threading.RLock()
@@ -430,6 +435,60 @@ class Library:
                 self.index_deferred = True  # `check --repair` drops them later
         self._follow_index()
         return report
+
+    # -- sync -----------------------------------------------------------------------------------
+
+    def sync(
+        self,
+        remote: str | None = None,
+        password: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> SyncReport:
+        """Sync with a WebDAV server or a folder (``sync.engine``); ``remote`` (kept for the
+        next time) or the remote set before. The password: given, the one this session used,
+        or the system keyring's."""
+        from reader.core.sync import credentials, engine
+        from reader.core.sync.remote import open_remote
+
+        spec = remote or self.store.meta(SYNC_REMOTE)
+        if not spec:
+            raise ValueError("no sync remote set: give a WebDAV address or a folder")
+        with file_lock(self.folder / SYNC_LOCK, SYNC_LOCK_TIMEOUT):
+            password = password or self._sync_password or credentials.password(spec)
+            target = open_remote(spec, password)
+            try:
+                report = engine.sync(self.store, target, progress)
+            finally:
+                target.close()
+            if remote:
+                self.store.set_meta(SYNC_REMOTE, remote)
+            self._sync_password = password  # for the session's next syncs; never written
+        if report.merged:
+            from reader.core.search.index import IndexBusy
+
+            try:
+                with self._writing_index():
+                    self.index.delete(report.merged)
+            except IndexBusy:
+                self.index_deferred = True
+        if report.received:
+            self._follow_index()
+        return report
+
+    def sync_status(self) -> dict[str, object]:
+        """The remote, the last sync, changes waiting to go, conflicts, the other machines."""
+        from reader.core.sync.engine import LAST_SYNC
+        from reader.core.sync.journal import conflicts
+
+        store = self.store
+        machines = store.query("SELECT name, applied FROM sync_peers ORDER BY name")
+        return {
+            "remote": store.meta(SYNC_REMOTE),
+            "last_sync": store.meta(LAST_SYNC),
+            "waiting": store.count("sync_outbox"),
+            "conflicts": conflicts(store.conn),
+            "machines": [{"name": r[0], "files_applied": r[1]} for r in machines],
+        }
 
     # -- the index ------------------------------------------------------------------------------
 

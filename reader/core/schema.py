@@ -168,6 +168,47 @@ MIGRATIONS: list[str] = [
         tag TEXT PRIMARY KEY COLLATE NOCASE
     );
     """,
+    # 4 -> 5: sync (reader/core/sync). ``sync_outbox``: what changed here since the last
+    # sync (a register or notes by key and field; a merge with its details as ``value``),
+    # written in the same transaction as the change. ``sync_registers``: the
+    # winning clock stamp of each last-writer-wins value (a paper's bookmark, read state, one
+    # tag; a saved search), key "p<paper id>" or "s". ``sync_notes``: every version of a
+    # paper's notes, with the versions it replaced, so concurrent edits are both kept.
+    # ``sync_peers``: how far each other machine's change files are applied. ``sync_sent``:
+    # the hash of each paper's record as last sent or received, so a record goes once.
+    """
+    CREATE TABLE sync_outbox (
+        seq INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT
+    );
+    CREATE TABLE sync_registers (
+        key TEXT NOT NULL,
+        field TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (key, field)
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_notes (
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        stamp TEXT NOT NULL,
+        parents TEXT NOT NULL,
+        node TEXT NOT NULL,
+        body TEXT NOT NULL,
+        sent INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (paper_id, stamp)
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_peers (
+        node TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied INTEGER NOT NULL
+    );
+    CREATE TABLE sync_sent (
+        paper_id INTEGER PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+        hash TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

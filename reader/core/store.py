@@ -23,9 +23,12 @@ from typing import TYPE_CHECKING, Any
 from reader.core.merge import merged_changes, record_to_row
 from reader.core.model import Listing, Paper, PaperRecord
 from reader.core.schema import migrate, refuse_if_too_new
+from reader.core.sync.journal import SAVED, paper_key, tag_field
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from reader.core.sync.journal import Journal
 
 FUZZY_THRESHOLD = 92.0  # rapidfuzz ratio at which two different titles are flagged
 FUZZY_CANDIDATES = 200  # at most this many titles compared per block
@@ -127,6 +130,35 @@ class Store:
                 self.conn.close()
                 raise
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('rev', '0')")
+        self.journal = self._open_journal()
+
+    def _open_journal(self) -> Journal | None:
+        """The sync journal, once this library has been synced (``start_journal``)."""
+        from reader.core.sync.journal import NAME_KEY, NODE_KEY, Journal
+
+        found = dict(
+            self.conn.execute(
+                "SELECT key, value FROM meta WHERE key IN (?, ?)", (NODE_KEY, NAME_KEY)
+            ).fetchall()
+        )
+        return Journal(found[NODE_KEY], found.get(NAME_KEY, "")) if NODE_KEY in found else None
+
+    def start_journal(self, node: str, name: str) -> Journal:
+        """Start recording changes for sync, with the library's state as it is now."""
+        from reader.core.sync.journal import NAME_KEY, NODE_KEY, Journal
+
+        with self.transaction():
+            if self.journal is None:
+                journal = Journal(node, name)
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (NODE_KEY, node))
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (NAME_KEY, name))
+                journal.baseline(self.conn)
+                self.journal = journal
+        return self.journal
+
+    def next_rev(self) -> int:
+        """Inside a transaction: the change number to stamp the papers it writes with."""
+        return self._bump_rev()
 
     @property
     def db(self) -> Database:
@@ -383,6 +415,8 @@ class Store:
                 f" WHERE {column} = ? AND {other} != ?",
                 (keep, old, keep),
             )
+        if self.journal:
+            self.journal.merged(self.conn, gone, keep, row)
         self.conn.execute("DELETE FROM papers WHERE id = ?", (old,))  # its leftovers cascade
         changes = merged_changes(survivor, gone)
         merged = {**survivor, **changes}
@@ -408,6 +442,8 @@ class Store:
                 f"UPDATE papers SET {column} = ?, rev = ? WHERE id = ?",
                 [(int(value), rev, i) for i in ids],
             )
+            if self.journal:
+                self.journal.set(self.conn, [(paper_key(i), column, int(value)) for i in ids])
 
     def set_notes(self, paper_id: int, notes: str) -> None:
         with self.transaction():
@@ -415,6 +451,8 @@ class Store:
             self.conn.execute(
                 "UPDATE papers SET notes = ?, rev = ? WHERE id = ?", (notes, rev, paper_id)
             )
+            if self.journal:
+                self.journal.note(self.conn, paper_id, notes)
 
     # -- full text (a PDF's extracted text; the index's body field) -------------------------
 
@@ -468,6 +506,9 @@ class Store:
                 self.conn.executemany(
                     "INSERT OR IGNORE INTO paper_tags VALUES (?, ?)", [(i, tag_id[0]) for i in ids]
                 )
+                if self.journal:
+                    on = {"name": name, "on": True}
+                    self.journal.set(self.conn, [(paper_key(i), tag_field(name), on) for i in ids])
             self.conn.executemany("UPDATE papers SET rev = ? WHERE id = ?", [(rev, i) for i in ids])
 
     def remove_tags(self, paper_ids: Iterable[int], tags: Iterable[str]) -> None:
@@ -480,6 +521,9 @@ class Store:
                     " AND tag_id = (SELECT id FROM tags WHERE name = ?)",
                     [(i, name) for i in ids],
                 )
+                if self.journal:
+                    off = {"name": name, "on": False}
+                    self.journal.set(self.conn, [(paper_key(i), tag_field(name), off) for i in ids])
             self.conn.execute(
                 "DELETE FROM tags WHERE id NOT IN (SELECT DISTINCT tag_id FROM paper_tags)"
             )
@@ -492,10 +536,14 @@ class Store:
                 " ON CONFLICT(name) DO UPDATE SET query = excluded.query",
                 (name, query),
             )
+            if self.journal:
+                self.journal.set(self.conn, [(SAVED, name, query)])
 
     def delete_saved_search(self, name: str) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM saved_searches WHERE name = ?", (name,))
+            if self.journal:
+                self.journal.set(self.conn, [(SAVED, name, None)])
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ FROZEN_DDL = {
     1: FIXTURES / "schema_v1.sql",
     2: FIXTURES / "schema_v2.sql",
     3: FIXTURES / "schema_v3.sql",
+    4: FIXTURES / "schema_v4.sql",
 }
 
 
@@ -102,13 +103,32 @@ def build_v3_library(folder: Path) -> Path:
     return db
 
 
+def build_v4_library(folder: Path) -> Path:
+    """A version-4 library: version 3's, upgraded by the frozen step, with a cached PDF."""
+    db = build_v3_library(folder)
+    conn = sqlite3.connect(db)
+    conn.execute("BEGIN")
+    for statement in FROZEN_DDL[4].read_text().split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(
+        "INSERT INTO pdfs (paper_id, file, size, pages, sha256, source_url, downloaded_at)"
+        " VALUES (1, '1.pdf', 100, 1, 'ab', 'https://arxiv.org/pdf/2305.10601', '2024-02-01')"
+    )
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    return db
+
+
 def build_library_at(version: int, folder: Path) -> Path:
     """A library folder at an earlier schema ``version`` (0: a brand-new, empty file)."""
     if version == 0:
         folder.mkdir(parents=True)
         sqlite3.connect(folder / "library.sqlite").close()
         return folder / "library.sqlite"
-    return {1: build_v1_library, 2: build_v2_library, 3: build_v3_library}[version](folder)
+    builders = {1: build_v1_library, 2: build_v2_library, 3: build_v3_library, 4: build_v4_library}
+    return builders[version](folder)
 
 
 def schema_of(db: Path) -> list[tuple[str, str, str]]:

@@ -1,0 +1,287 @@
+"""One sync: read the other machines' new change files, then write this machine's.
+
+Remote layout: ``paper-reader-sync.json`` (what the folder is, and its format), then
+``nodes/<node id>/<seq>.prsync``, numbered from 1 without gaps. A machine reads another's
+files strictly in order and stops at a missing or damaged one (a folder synced half-way, an
+upload cut off): the next sync goes on from there. Each file read commits with the number it
+reached, and a file is written before its changes leave the outbox, so a sync killed at any
+point loses nothing: at worst the next one sends or applies a file again, which changes
+nothing (``journal``'s rules are idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from reader.core.merge import record_to_row
+from reader.core.sync import files
+from reader.core.sync.journal import (
+    SAVED,
+    Journal,
+    NoteVersion,
+    Register,
+    conflicts,
+    paper_key,
+    paper_ref,
+    resolve,
+)
+from reader.core.sync.records import record_from, record_hash, record_json
+from reader.core.sync.remote import Remote, RemoteError
+
+if TYPE_CHECKING:
+    from reader.core.store import Store
+
+ROOT_FILE = "paper-reader-sync.json"
+APP = "paper-reader"
+PAPERS_PER_FILE = 5_000
+SENT_REV = "sync_sent_rev"  # meta: the change number up to which papers were sent
+LAST_SYNC = "sync_last"  # meta: when the last sync completed
+
+
+class SyncRefused(Exception):
+    """The remote is not a Paper Reader sync folder, or a newer version wrote it."""
+
+
+@dataclass
+class SyncReport:
+    remote: str
+    sent: int = 0  # changes and papers sent
+    received: int = 0  # changes and papers applied
+    conflicts: int = 0  # papers whose notes hold concurrent edits
+    bytes_sent: int = 0
+    files_sent: int = 0
+    warnings: list[str] = field(default_factory=list)
+    merged: list[int] = field(default_factory=list)  # papers merged into others here (gone)
+
+
+def machine_name() -> str:
+    return socket.gethostname() or "this machine"
+
+
+def sync(store: Store, remote: Remote, progress: Callable[[str], None] | None = None) -> SyncReport:
+    report = SyncReport(remote.description)
+    say = progress or (lambda _: None)
+    check_remote(remote)
+    journal = store.journal or store.start_journal(secrets.token_hex(8), machine_name())
+    say("receiving")
+    pull(store, journal, remote, report)
+    say("sending")
+    push(store, journal, remote, report)
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            (LAST_SYNC,),
+        )
+        report.conflicts = conflicts(conn)
+    return report
+
+
+def check_remote(remote: Remote) -> None:
+    """Make an empty remote ours; refuse one that holds other things or a newer format."""
+    names = [n for n in remote.list("") if not n.startswith(".")]  # .stfolder, .DS_Store
+    if ROOT_FILE in names:
+        try:
+            info = json.loads(remote.read(ROOT_FILE))
+        except ValueError:
+            info = None
+        if not isinstance(info, dict) or info.get("app") != APP:
+            raise SyncRefused(f"{remote.description} is not a Paper Reader sync folder")
+        if int(info.get("format", 0)) > files.FORMAT:
+            raise SyncRefused(
+                f"{remote.description} was written by a newer Paper Reader (sync format"
+                f" {info['format']}); please upgrade"
+            )
+        return
+    if names:
+        raise SyncRefused(
+            f"{remote.description} holds other files ({', '.join(names[:3])}); choose an empty"
+            " folder for Paper Reader"
+        )
+    remote.write(ROOT_FILE, json.dumps({"app": APP, "format": files.FORMAT}).encode())
+
+
+# -- receiving -----------------------------------------------------------------------------
+
+
+def pull(store: Store, journal: Journal, remote: Remote, report: SyncReport) -> None:
+    peers = {r["node"]: r["applied"] for r in store.query("SELECT node, applied FROM sync_peers")}
+    for node in remote.list("nodes"):
+        if node == journal.node or node.startswith("."):
+            continue
+        numbers = sorted(
+            int(n.removesuffix(".prsync"))
+            for n in remote.list(f"nodes/{node}")
+            if n.endswith(".prsync") and n.removesuffix(".prsync").isdigit()
+        )
+        applied = peers.get(node, 0)
+        for seq in numbers:
+            if seq <= applied:
+                continue
+            if seq != applied + 1:
+                report.warnings.append(f"{node}: waiting for change file {applied + 1}")
+                break
+            name = f"nodes/{node}/{seq:08d}.prsync"
+            try:
+                content = files.decode(remote.read(name), name)
+            except files.DamagedFile as e:
+                report.warnings.append(f"{e}; it is read again at the next sync")
+                break
+            except files.TooNew as e:
+                raise SyncRefused(f"{e}; please upgrade") from None
+            report.received += apply_file(store, journal, content, node, seq, report)
+            applied = seq
+
+
+def apply_file(
+    store: Store, journal: Journal, content: dict[str, Any], node: str, seq: int, report: SyncReport
+) -> int:
+    """Apply one change file; how many papers and changes it held."""
+    name = f"{content.get('name') or node}"
+    records, refs = [], []
+    for data in content.get("papers", []):
+        try:
+            record = record_from(data)
+        except (TypeError, ValueError) as e:
+            report.warnings.append(f"{node} file {seq}: a paper skipped ({e})")
+            continue
+        records.append(record)
+        refs.append(record_to_row(record))
+    for start in range(0, len(records), 1000):
+        store.write_records(records[start : start + 1000], None)
+    for merge in content.get("merges", []):
+        gone = resolve(store.conn, merge["gone"])
+        if gone is not None:
+            try:
+                if store.enrich(gone, record_from(merge["record"])).merged_into is not None:
+                    report.merged.append(gone)
+            except ValueError as e:
+                report.warnings.append(f"{node} file {seq}: a merge skipped ({e})")
+    with store.transaction() as conn:
+        rev = store.next_rev()
+        for row in refs:
+            paper_id = resolve(conn, row)
+            if paper_id is not None:
+                mine = conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
+                conn.execute(
+                    "INSERT OR REPLACE INTO sync_sent VALUES (?, ?)",
+                    (paper_id, record_hash(record_json(mine))),
+                )
+        names = {r[0]: r[1] for r in conn.execute("SELECT node, name FROM sync_peers")}
+        names[node] = name
+        for r in content.get("registers", []):
+            key = SAVED if r.get("key") == SAVED else _key(conn, r.get("ref"))
+            if key is not None:
+                journal.apply_register(conn, Register(key, r["field"], r["stamp"], r["value"]), rev)
+        for n in content.get("notes", []):
+            paper_id = resolve(conn, n["ref"])
+            if paper_id is not None:
+                version = NoteVersion(
+                    paper_id, n["stamp"], tuple(n["parents"]), n["node"], n["body"]
+                )
+                journal.apply_note(conn, version, names, rev)
+        conn.execute("INSERT OR REPLACE INTO sync_peers VALUES (?, ?, ?)", (node, name, seq))
+    parts = ("papers", "merges", "registers", "notes")
+    return sum(len(content.get(p, [])) for p in parts)
+
+
+def _key(conn: Any, ref: dict | None) -> str | None:
+    paper_id = resolve(conn, ref) if ref else None
+    return None if paper_id is None else paper_key(paper_id)
+
+
+# -- sending -------------------------------------------------------------------------------
+
+
+def push(store: Store, journal: Journal, remote: Remote, report: SyncReport) -> None:
+    with store.transaction() as conn:
+        rev_now = store.rev()
+        sent_rev = int(store.meta(SENT_REV, "0") or 0)
+        outbox = conn.execute(
+            "SELECT seq, key, field, value FROM sync_outbox ORDER BY seq"
+        ).fetchall()
+        last_seq = outbox[-1]["seq"] if outbox else 0
+        changed = {(r["key"], r["field"]) for r in outbox if r["value"] is None}
+        registers = _registers(conn, {c for c in changed if c[1] != "notes"})
+        note_papers = sorted({int(r["key"][1:]) for r in outbox if r["field"] == "notes"})
+        notes = [
+            {"ref": paper_ref(_row(conn, v.paper_id)), **_note_json(v)}
+            for v in journal.unsent_notes(conn, note_papers)
+        ]
+        merges = [json.loads(r["value"]) for r in outbox if r["key"] == "merge"]
+        known = dict(conn.execute("SELECT paper_id, hash FROM sync_sent").fetchall())
+        papers = []
+        for row in conn.execute("SELECT * FROM papers WHERE rev > ? ORDER BY id", (sent_rev,)):
+            record = record_json(row)
+            digest = record_hash(record)
+            if known.get(row["id"]) != digest:
+                papers.append((row["id"], digest, record))
+    chunks = [papers[n : n + PAPERS_PER_FILE] for n in range(0, len(papers), PAPERS_PER_FILE)]
+    if not chunks and (registers or notes or merges):
+        chunks = [[]]
+    own = f"nodes/{journal.node}"
+    numbers = [int(n[:-7]) for n in remote.list(own) if n.endswith(".prsync") and n[:-7].isdigit()]
+    seq = max(numbers, default=0)
+    for n, chunk in enumerate(chunks):
+        last = n == len(chunks) - 1
+        content = {
+            "format": files.FORMAT,
+            "node": journal.node,
+            "name": journal.name,
+            "papers": [record for _, _, record in chunk],
+            "registers": registers if last else [],
+            "notes": notes if last else [],
+            "merges": merges if last else [],
+        }
+        seq += 1
+        data = files.encode(content)
+        remote.write(f"{own}/{seq:08d}.prsync", data)
+        report.bytes_sent += len(data)
+        report.files_sent += 1
+        report.sent += len(chunk) + (len(registers) + len(notes) + len(merges) if last else 0)
+        with store.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO sync_sent VALUES (?, ?)", [(i, d) for i, d, _ in chunk]
+            )
+            if last:
+                conn.execute("DELETE FROM sync_outbox WHERE seq <= ?", (last_seq,))
+                conn.executemany(
+                    "UPDATE sync_notes SET sent = 1 WHERE stamp = ?", [(v["stamp"],) for v in notes]
+                )
+    with store.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SENT_REV, str(rev_now)))
+
+
+def _registers(conn: Any, changed: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    out = []
+    for key, name in sorted(changed):
+        row = conn.execute(
+            "SELECT stamp, value FROM sync_registers WHERE key = ? AND field = ?", (key, name)
+        ).fetchone()
+        if row is None:
+            continue
+        entry: dict[str, Any] = {"field": name, "stamp": row[0], "value": json.loads(row[1])}
+        if key == SAVED:
+            entry["key"] = SAVED
+        else:
+            paper = _row(conn, int(key[1:]))
+            if paper is None:
+                continue  # merged away: its registers moved to the survivor
+            entry["ref"] = paper_ref(paper)
+        out.append(entry)
+    return out
+
+
+def _row(conn: Any, paper_id: int) -> Any:
+    return conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
+
+
+def _note_json(v: NoteVersion) -> dict[str, Any]:
+    return {"stamp": v.stamp, "parents": list(v.parents), "node": v.node, "body": v.body}
+
+
+__all__ = ["RemoteError", "SyncRefused", "SyncReport", "sync"]
