@@ -1,6 +1,7 @@
 """The window's online and offline-reading actions: fetch papers, make PDFs available offline,
-read them in a tab. Every network wait runs in a child process (``controllers/fetching.py``);
-this module only wires menus, the sidebar and the detail pane to them."""
+read them in a tab, sync with the user's other machines. Every network wait runs in a child
+process (``controllers/fetching.py``, ``syncing.py``); this module only wires menus, the
+sidebar and the detail pane to them."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from reader.gui.controllers.fetching import (
     PdfDownloadController,
 )
 from reader.gui.controllers.imports import report_from_json
+from reader.gui.controllers.syncing import SyncController
 from reader.gui.widgets.fetch_dialog import FetchDialog, fetch_today_args
 from reader.gui.widgets.preferences import FETCH_ON_START_KEY, FETCH_SOURCES_KEY
 
@@ -40,9 +42,12 @@ class OnlineActions(QObject):
         self.fetcher = FetchController(window, window.library)
         self.downloader = PdfDownloadController(window, window.library)
         self.enricher = EnrichController(window, window.library)
+        self.syncer = SyncController(window, window.library, window.settings)
         status = window.statusBar()
-        for task in (self.fetcher, self.downloader, self.enricher):
+        for task in (self.fetcher, self.downloader, self.enricher, self.syncer):
             status.addPermanentWidget(task.widget)
+        status.addPermanentWidget(self.syncer.summary)
+        self.syncer.finished.connect(self._synced)
         self.enricher.progressed.connect(window._import_progressed)
         self.enricher.finished.connect(lambda _: window._import_finished(ImportReport()))
         self.fetcher.progressed.connect(window._import_progressed)
@@ -62,6 +67,10 @@ class OnlineActions(QObject):
             ("Fetch &today's papers", self.fetch_today, "Ctrl+Shift+F"),
             ("Fetch &papers…", self.choose_fetch, None),
             ("Complete missing details from arXiv", lambda: self.enrich([]), None),
+            ("S&ync now", self.syncer.sync, "Ctrl+Shift+Y"),
+        )
+        actions[-1].setToolTip(
+            "Bookmarks, tags, read state, notes and papers, with your other machines"
         )
         actions[0].setToolTip("Today's Hugging Face Daily Papers (goes online)")
         self.window.addActions(actions)  # their shortcuts work wherever the focus is
@@ -117,6 +126,11 @@ class OnlineActions(QObject):
     def schedule_fetch_on_start(self) -> None:
         if self.window.settings.value(FETCH_ON_START_KEY, False, bool):
             self._start_timer.start()
+        self.syncer.start_schedule()
+
+    def _synced(self, report: dict | None) -> None:
+        if report is not None and report["received"]:
+            self.window._import_finished(ImportReport())  # show what arrived
 
     def _fetch_on_start(self) -> None:
         """The Daily Papers since the last fetch (up to two weeks), then the chosen arXiv
@@ -223,8 +237,9 @@ class OnlineActions(QObject):
 
     def close(self) -> None:
         self._start_timer.stop()
+        self.syncer.timer.stop()
         self._pending.clear()
         for task in (self.fetcher, self.downloader, self.enricher):
             task.cancel()
-        for task in (self.fetcher, self.downloader, self.enricher):
-            task.wait()
+        for task in (self.fetcher, self.downloader, self.enricher, self.syncer):
+            task.wait()  # a sync is let finish: it is short, and cut off it sends again

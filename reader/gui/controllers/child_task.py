@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment
 from PySide6.QtWidgets import QMainWindow
 
 from reader.core.library import Library
@@ -55,8 +55,9 @@ class ChildTask(QObject):
     def running(self) -> bool:
         return self.process is not None
 
-    def run(self, *args: str) -> None:
-        """Start ``paper-reader --library <this library> *args``."""
+    def run(self, *args: str, environment: dict[str, str] | None = None) -> None:
+        """Start ``paper-reader --library <this library> *args`` (``environment``: added to
+        the child's, e.g. a password that must not show in its arguments)."""
         self.cancelling = False
         self.bar.setRange(0, 0)
         self.widget.setVisible(True)
@@ -66,6 +67,11 @@ class ChildTask(QObject):
         process.readyReadStandardError.connect(self._read_progress)
         process.finished.connect(self._done)
         process.errorOccurred.connect(self._error)
+        if environment:
+            env = QProcessEnvironment.systemEnvironment()
+            for name, value in environment.items():
+                env.insert(name, value)
+            process.setProcessEnvironment(env)
         program, arguments = reader_command("--library", str(self.library.folder), *args)
         process.start(program, arguments)
 
