@@ -967,11 +967,7 @@ class Library:
 
         sentence = blend.as_sentence(text)
         keyword = self._search(blend.keyword_text(text), limit, snippets, within, "keyword")
-        if (
-            sentence is None
-            or keyword.fallback
-            or not blend.wants_meaning(sentence, len(keyword.hits))
-        ):
+        if sentence is None or keyword.fallback or not blend.wants_meaning(sentence, keyword.total):
             return keyword
         pool = blend.MEANING_POOL  # the keyword hits, then at most this many more
         words, word_terms = self._any_word(sentence, pool, within)
