@@ -305,7 +305,7 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> int:
             print(f"machine {machine['name']}: {machine['files_applied']:,} change files applied")
         return EXIT_OK
     password = None
-    remote = args.remote or library.sync_status()["remote"]
+    remote = args.remote or library.sync_remote()
     if isinstance(remote, str) and urlsplit(remote).username:  # WebDAV with a user
         from reader.core.sync import credentials
 

@@ -475,6 +475,10 @@ class Library:
             self._follow_index()
         return report
 
+    def sync_remote(self) -> str | None:
+        """Where this library syncs (None: not set up)."""
+        return self.store.meta(SYNC_REMOTE)
+
     def sync_status(self) -> dict[str, object]:
         """The remote, the last sync, changes waiting to go, conflicts, the other machines."""
         from reader.core.sync.engine import LAST_SYNC

@@ -92,30 +92,31 @@ def build_v2_library(folder: Path) -> Path:
 def build_v3_library(folder: Path) -> Path:
     """A version-3 library: version 2's, upgraded by the frozen step (no online tables yet)."""
     db = build_v2_library(folder)
-    conn = sqlite3.connect(db)
-    conn.execute("BEGIN")
-    for statement in FROZEN_DDL[3].read_text().split(";"):
-        if statement.strip():
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 3")
+    conn = _upgraded(db, 3)
     conn.commit()
     conn.close()
     return db
 
 
+def _upgraded(db: Path, version: int) -> sqlite3.Connection:
+    """``db`` taken to ``version`` by its frozen step, in a transaction left open."""
+    conn = sqlite3.connect(db)
+    conn.execute("BEGIN")
+    for statement in FROZEN_DDL[version].read_text().split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
 def build_v4_library(folder: Path) -> Path:
     """A version-4 library: version 3's, upgraded by the frozen step, with a cached PDF."""
     db = build_v3_library(folder)
-    conn = sqlite3.connect(db)
-    conn.execute("BEGIN")
-    for statement in FROZEN_DDL[4].read_text().split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    conn = _upgraded(db, 4)
     conn.execute(
         "INSERT INTO pdfs (paper_id, file, size, pages, sha256, source_url, downloaded_at)"
         " VALUES (1, '1.pdf', 100, 1, 'ab', 'https://arxiv.org/pdf/2305.10601', '2024-02-01')"
     )
-    conn.execute("PRAGMA user_version = 4")
     conn.commit()
     conn.close()
     return db

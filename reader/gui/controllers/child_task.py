@@ -28,6 +28,15 @@ def reader_command(*args: str) -> tuple[str, list[str]]:
     return sys.executable, ["-m", "reader", "--background", *args]
 
 
+def json_output(output: bytes) -> dict[str, Any] | None:
+    """The child's JSON result on stdout, or None when it printed none (it failed)."""
+    try:
+        value = json.loads(output)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 class ChildTask(QObject):
     """One ``paper-reader`` command at a time, with a status-bar widget: label, bar, Cancel.
 

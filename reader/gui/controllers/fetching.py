@@ -3,14 +3,13 @@ Cancel: network waits and imports never touch the window's thread."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from reader.core.library import Library
-from reader.gui.controllers.child_task import ChildTask
+from reader.gui.controllers.child_task import ChildTask, json_output
 
 LIST_REFRESH_MS = 1500  # while fetching, the list shows newly stored papers this often
 
@@ -70,10 +69,7 @@ class FetchController(ChildTask):
 
     def on_finished(self, exit_code: int, output: bytes) -> None:
         self._refresh.stop()
-        try:
-            summary: dict[str, Any] | None = json.loads(output)
-        except ValueError:
-            summary = None
+        summary = json_output(output)
         self.last_summary = summary
         if summary is None:
             self.last_error = failure_text(exit_code, self.other_stderr, "the fetch")
@@ -156,10 +152,7 @@ class PdfDownloadController(ChildTask):
         )
 
     def on_finished(self, exit_code: int, output: bytes) -> None:
-        try:
-            report: dict[str, Any] | None = json.loads(output)
-        except ValueError:
-            report = None
+        report = json_output(output)
         if report is None:
             self.last_error = failure_text(exit_code, self.other_stderr, "the download")
             self.window.statusBar().showMessage(f"Download failed: {self.last_error}", 20_000)

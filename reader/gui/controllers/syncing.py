@@ -4,7 +4,6 @@ is set. The status bar keeps the last sync's time and the notes with conflicting
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +13,7 @@ from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMainWindow, QMes
 
 from reader.core.library import Library
 from reader.core.sync import credentials
-from reader.gui.controllers.child_task import ChildTask
+from reader.gui.controllers.child_task import ChildTask, json_output
 from reader.gui.controllers.fetching import failure_text
 
 SYNC_EVERY_KEY = "sync_every_minutes"  # 0: only on demand
@@ -39,8 +38,7 @@ class SyncController(ChildTask):
         self.last_error = ""
 
     def remote(self) -> str | None:
-        value = self.library.sync_status()["remote"]
-        return value if isinstance(value, str) else None
+        return self.library.sync_remote()
 
     def start_schedule(self) -> None:
         """Sync shortly after start and every N minutes, when a remote is set."""
@@ -90,10 +88,7 @@ class SyncController(ChildTask):
         pass  # a sync prints no progress: the bar stays busy
 
     def on_finished(self, exit_code: int, output: bytes) -> None:
-        try:
-            report: dict[str, Any] | None = json.loads(output)
-        except ValueError:
-            report = None
+        report = json_output(output)
         if report is None:
             self.last_error = failure_text(exit_code, self.other_stderr, "the sync")
             self.summary.setText("Sync failed")
