@@ -36,6 +36,9 @@ def add_parsers(commands: Any) -> None:
     p.add_argument("--remote", metavar="URL", help="https://…, file://… or a folder")
     p.add_argument("--status", action="store_true", help="the last sync, waiting changes")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--progress", action="store_true", help="JSON progress lines on stderr (for the app)"
+    )
     fetch = commands.add_parser(
         "fetch",
         help="fetch new papers (Daily Papers, arXiv) into the library",
@@ -314,7 +317,18 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> int:
 
             password = getpass.getpass(f"password for {remote}: ")
             credentials.remember(remote, password)
-    report = library.sync(args.remote, password)
+
+    def progress(text: str) -> None:
+        if args.progress:
+            sys.stderr.write(json.dumps({"progress": {"text": text}}) + "\n")
+            sys.stderr.flush()
+        elif sys.stderr.isatty():
+            sys.stderr.write(f"\r{text:<60}")
+            sys.stderr.flush()
+
+    report = library.sync(args.remote, password, progress)
+    if not args.progress and sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 60 + "\r")
     if args.json:
         keys = ("sent", "received", "conflicts", "bytes_sent", "files_sent", "warnings")
         print(json.dumps({k: getattr(report, k) for k in keys}, indent=2))

@@ -237,7 +237,7 @@ class OnlineActions(QObject):
 
     def close(self) -> None:
         self._start_timer.stop()
-        self.syncer.timer.stop()
+        self.syncer.stop_schedule()
         self._pending.clear()
         for task in (self.fetcher, self.downloader, self.enricher):
             task.cancel()

@@ -19,28 +19,12 @@ from reader.core.sync.engine import SyncRefused, sync
 from reader.core.sync.remote import FolderRemote, RemoteError, open_remote
 from tests.core.conftest import record
 from tests.core.sync_servers import PASSWORD, webdav_server
+from tests.core.sync_state import user_state
 
 PAPERS = [
     record(f"Paper number {n} about topic {n % 3}", arxiv_id=f"2401.{n:05d}", abstract=f"A{n}")
     for n in range(1, 9)
 ]
-
-
-def user_state(store: Store) -> dict:
-    """Everything sync carries, by paper identity (local ids differ between machines)."""
-    papers = {
-        r["arxiv_id"] or r["title_key"]: (r["bookmarked"], r["is_read"], r["notes"])
-        for r in store.query("SELECT * FROM papers")
-    }
-    tags = sorted(
-        (r[0], r[1].casefold())
-        for r in store.query(
-            "SELECT coalesce(p.arxiv_id, p.title_key), t.name FROM paper_tags pt"
-            " JOIN papers p ON p.id = pt.paper_id JOIN tags t ON t.id = pt.tag_id"
-        )
-    )
-    saved = sorted(tuple(r) for r in store.query("SELECT name, query FROM saved_searches"))
-    return {"papers": papers, "tags": tags, "saved": saved}
 
 
 def machine(folder: Path, records=PAPERS) -> Store:

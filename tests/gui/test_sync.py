@@ -78,3 +78,23 @@ def test_through_webdav_the_password_is_asked_once_and_papers_travel(
         wait_for_list(qtbot, desktop.window, SAMPLE_PAPERS + 1)
         sync_now(qtbot, desktop)  # the session keeps the password: no more questions
         assert len(asked) == 4
+
+
+def test_a_window_closed_before_its_start_sync_never_syncs_after(
+    seeded_folder, tmp_path, open_app, qtbot, monkeypatch
+):
+    from reader.core.library import Library
+    from reader.gui.controllers import syncing
+
+    monkeypatch.setattr(syncing, "SYNC_ON_START_DELAY_MS", 200)
+
+    with Library.open(seeded_folder) as library:
+        library.sync(str(tmp_path / "remote"))  # the remote is set: the window syncs at start
+    session = open_app(seeded_folder)
+    syncer = session.window.online.syncer
+    wait_for_list(qtbot, session.window, SAMPLE_PAPERS)
+    assert syncer.first.isActive() and syncer.timer.isActive()
+    session.window.close()
+    assert not syncer.first.isActive() and not syncer.timer.isActive()
+    qtbot.wait(400)  # past the start delay: nothing may touch the closed library
+    assert not syncer.running

@@ -38,12 +38,15 @@ def kill_seed() -> int:
     return int(os.environ.get("PAPER_READER_KILL_SEED", DEFAULT_SEED))
 
 
-def cli(*args: str, batch: int | None = None, chunk: int | None = None) -> list[str]:
-    """``python -m reader ARGS``; with ``batch``/``chunk``, the same CLI with smaller store
-    batches / index chunks (``launch_cli.py`` only changes those two constants)."""
-    if batch is None and chunk is None:
+def cli(
+    *args: str, batch: int | None = None, chunk: int | None = None, sync_file: int | None = None
+) -> list[str]:
+    """``python -m reader ARGS``; with ``batch``/``chunk``/``sync_file``, the same CLI with
+    smaller store batches / index chunks / sync change files (``launch_cli.py`` only changes
+    those constants)."""
+    if batch is None and chunk is None and sync_file is None:
         return [sys.executable, "-m", "reader", *args]
-    sizes = [f"--batch={batch or 0}", f"--chunk={chunk or 0}"]
+    sizes = [f"--batch={batch or 0}", f"--chunk={chunk or 0}", f"--sync-file={sync_file or 0}"]
     return [sys.executable, str(LAUNCHER), *sizes, "--", *args]
 
 

@@ -68,10 +68,9 @@ def sync(store: Store, remote: Remote, progress: Callable[[str], None] | None = 
     say = progress or (lambda _: None)
     check_remote(remote)
     journal = store.journal or store.start_journal(secrets.token_hex(8), machine_name())
-    say("receiving")
-    pull(store, journal, remote, report)
-    say("sending")
-    push(store, journal, remote, report)
+    say("looking for changes")
+    pull(store, journal, remote, report, say)
+    push(store, journal, remote, report, say)
     with store.transaction() as conn:
         conn.execute(
             "INSERT OR REPLACE INTO meta VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
@@ -108,8 +107,12 @@ def check_remote(remote: Remote) -> None:
 # -- receiving -----------------------------------------------------------------------------
 
 
-def pull(store: Store, journal: Journal, remote: Remote, report: SyncReport) -> None:
-    peers = {r["node"]: r["applied"] for r in store.query("SELECT node, applied FROM sync_peers")}
+def pull(
+    store: Store, journal: Journal, remote: Remote, report: SyncReport, say: Callable[[str], None]
+) -> None:
+    rows = store.query("SELECT node, name, applied FROM sync_peers")
+    peers = {r["node"]: r["applied"] for r in rows}
+    names = {r["node"]: r["name"] for r in rows}
     for node in remote.list("nodes"):
         if node == journal.node or node.startswith("."):
             continue
@@ -126,6 +129,7 @@ def pull(store: Store, journal: Journal, remote: Remote, report: SyncReport) -> 
                 report.warnings.append(f"{node}: waiting for change file {applied + 1}")
                 break
             name = f"nodes/{node}/{seq:08d}.prsync"
+            say(f"receiving change file {seq} of {numbers[-1]} from {names.get(node, node)}")
             try:
                 content = files.decode(remote.read(name), name)
             except files.DamagedFile as e:
@@ -197,7 +201,9 @@ def _key(conn: Any, ref: dict | None) -> str | None:
 # -- sending -------------------------------------------------------------------------------
 
 
-def push(store: Store, journal: Journal, remote: Remote, report: SyncReport) -> None:
+def push(
+    store: Store, journal: Journal, remote: Remote, report: SyncReport, say: Callable[[str], None]
+) -> None:
     with store.transaction() as conn:
         rev_now = store.rev()
         sent_rev = int(store.meta(SENT_REV, "0") or 0)
@@ -238,6 +244,7 @@ def push(store: Store, journal: Journal, remote: Remote, report: SyncReport) -> 
             "merges": merges if last else [],
         }
         seq += 1
+        say(f"sending change file {n + 1} of {len(chunks)}")
         data = files.encode(content)
         remote.write(f"{own}/{seq:08d}.prsync", data)
         report.bytes_sent += len(data)

@@ -35,6 +35,10 @@ class SyncController(ChildTask):
         self._quiet = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(lambda: self.sync(quiet=True))
+        # Owned by the controller (not a bare singleShot) so that closing the window stops it.
+        self.first = QTimer(self)
+        self.first.setSingleShot(True)
+        self.first.timeout.connect(lambda: self.sync(quiet=True))
         self.last_error = ""
 
     def remote(self) -> str | None:
@@ -44,16 +48,20 @@ class SyncController(ChildTask):
         """Sync shortly after start and every N minutes, when a remote is set."""
         minutes = int(self.settings.value(SYNC_EVERY_KEY, SYNC_EVERY_DEFAULT))
         if self.remote() and minutes > 0:
-            QTimer.singleShot(SYNC_ON_START_DELAY_MS, lambda: self.sync(quiet=True))
+            self.first.start(SYNC_ON_START_DELAY_MS)
             self.timer.start(minutes * 60_000)
         self.show_summary()
+
+    def stop_schedule(self) -> None:
+        self.first.stop()
+        self.timer.stop()
 
     def sync(self, quiet: bool = False) -> None:
         """Sync now; without a remote yet (and not ``quiet``), ask for one."""
         if self.running:
             return
         remote = self.remote()
-        arguments = ["sync", "--json"]
+        arguments = ["sync", "--json", "--progress"]
         if remote is None:
             if quiet:
                 return
@@ -85,7 +93,8 @@ class SyncController(ChildTask):
         self.run(*arguments, environment=environment)
 
     def on_progress(self, progress: dict[str, Any]) -> None:
-        pass  # a sync prints no progress: the bar stays busy
+        # Files, not bytes: the bar stays busy and the label says which file is on its way.
+        self.label.setText(f"Sync: {progress['text']}")
 
     def on_finished(self, exit_code: int, output: bytes) -> None:
         report = json_output(output)
