@@ -6,6 +6,7 @@ or the size cuts in build.sh could leave out and the app's own self-test does no
   and Qt takes the rendered pixels as a QImage;
 - httpx builds its client (certifi's CA file and the ssl module's OpenSSL) and sends a
   request through a mock transport: no network;
+- libsodium (PyNaCl) derives a sync key and seals and opens a file (encrypted sync);
 - Qt's trimmed ICU data still collates (German ä before b, Swedish ö after z).
 
 Prints one JSON object; exits 1 if any check failed. Handled by packaging/launcher.py, so it
@@ -105,6 +106,17 @@ def check_http() -> dict[str, object]:
     return {"httpx": httpx.__version__}
 
 
+def check_sealing() -> dict[str, object]:
+    import nacl
+
+    from reader.core.sync.crypto import KeyParams, Sealer
+
+    sealer = Sealer("bundle check", KeyParams.new())
+    sealed = sealer.seal(b"offline")
+    expect(sealer.open(sealed) == b"offline" and b"offline" not in sealed, "seal round trip")
+    return {"pynacl": nacl.__version__}
+
+
 def check_collation() -> dict[str, object]:
     from PySide6.QtCore import QCollator, QLocale, qInstallMessageHandler
 
@@ -127,6 +139,7 @@ CHECKS: dict[str, Callable[[], dict[str, object]]] = {
     "modules": check_modules,
     "pdf": check_pdf,
     "http": check_http,
+    "sealing": check_sealing,
     "collation": check_collation,
 }
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from datetime import date
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from reader.core.online.fetch import FetchReport
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_FAILED = 0, 1, 2
+EXIT_NEEDS_PASSPHRASE = 3  # sync: the remote is encrypted and no right passphrase was given
+MIN_PASSPHRASE = 8
 
 
 def _day(text: str) -> date:
@@ -35,6 +38,12 @@ def add_parsers(commands: Any) -> None:
     )
     p.add_argument("--remote", metavar="URL", help="https://…, file://… or a folder")
     p.add_argument("--status", action="store_true", help="the last sync, waiting changes")
+    p.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="encrypt a new remote end to end with a passphrase (asked, or"
+        " PAPER_READER_SYNC_PASSPHRASE); the other machines then need the same passphrase",
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument(
         "--progress", action="store_true", help="JSON progress lines on stderr (for the app)"
@@ -294,6 +303,20 @@ def cmd_enrich(library: Library, args: argparse.Namespace) -> int:
     return EXIT_SOME_REJECTED if report.count("resolved") < len(report.items) else EXIT_OK
 
 
+def _new_passphrase() -> str | None:
+    """Asked twice in a terminal (None without one)."""
+    if not sys.stdin.isatty():
+        return None
+    while True:
+        first = getpass.getpass("passphrase for the encrypted remote: ")
+        if len(first) < MIN_PASSPHRASE:
+            print(f"at least {MIN_PASSPHRASE} characters, please", file=sys.stderr)
+        elif getpass.getpass("the same passphrase again: ") == first:
+            return first
+        else:
+            print("the two differ; again", file=sys.stderr)
+
+
 def cmd_sync(library: Library, args: argparse.Namespace) -> int:
     if args.status:
         status = library.sync_status()
@@ -307,16 +330,25 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> int:
         for machine in status["machines"]:  # type: ignore[attr-defined]
             print(f"machine {machine['name']}: {machine['files_applied']:,} change files applied")
         return EXIT_OK
-    password = None
+    from reader.core.sync import credentials
+    from reader.core.sync.credentials import Secret
+    from reader.core.sync.engine import PassphraseNeeded
+
+    password = passphrase = None
     remote = args.remote or library.sync_remote()
-    if isinstance(remote, str) and urlsplit(remote).username:  # WebDAV with a user
-        from reader.core.sync import credentials
-
-        if credentials.password(remote) is None and sys.stdin.isatty():
-            import getpass
-
-            password = getpass.getpass(f"password for {remote}: ")
-            credentials.remember(remote, password)
+    webdav_user = isinstance(remote, str) and urlsplit(remote).username
+    if webdav_user and credentials.lookup(str(remote)) is None and sys.stdin.isatty():
+        password = getpass.getpass(f"password for {remote}: ")
+        credentials.remember(str(remote), password)
+    if args.encrypt:
+        passphrase = credentials.lookup(str(remote), Secret.PASSPHRASE) or _new_passphrase()
+        if passphrase is None:
+            print(
+                f"paper-reader: error: --encrypt needs a passphrase: run in a terminal or set"
+                f" {Secret.PASSPHRASE.environment}",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
 
     def progress(text: str) -> None:
         if args.progress:
@@ -326,7 +358,16 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> int:
             sys.stderr.write(f"\r{text:<60}")
             sys.stderr.flush()
 
-    report = library.sync(args.remote, password, progress)
+    try:
+        report = library.sync(args.remote, password, progress, passphrase)
+    except PassphraseNeeded as e:
+        if not sys.stdin.isatty():
+            print(f"paper-reader: error: {e}", file=sys.stderr)
+            return EXIT_NEEDS_PASSPHRASE
+        passphrase = getpass.getpass(f"{e}; passphrase: ")
+        report = library.sync(args.remote, password, progress, passphrase)
+    if passphrase:
+        credentials.remember(str(remote), passphrase, Secret.PASSPHRASE)
     if not args.progress and sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 60 + "\r")
     if args.json:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from reader.core.related.service import RelatedPapers
     from reader.core.search.index import SearchIndex
     from reader.core.search.query import ParsedQuery, QueryParser
+    from reader.core.sync.credentials import Secret
     from reader.core.sync.engine import SyncReport
 
 __all__ = [
@@ -212,7 +213,7 @@ class Library:
             ):
                 raise  # a damaged file or a failed migration, not the folder or the disk
             raise LibraryUnavailable(folder, storage_problem(folder, e)) from e
-        self._sync_password: str | None = None
+        self._sync_secrets: dict[Secret, str] = {}  # WebDAV password, passphrase
         self._index: SearchIndex | None = None
         self._parser: QueryParser | None = None
         self._index_lock = threading.RLock()
@@ -443,26 +444,34 @@ class Library:
         remote: str | None = None,
         password: str | None = None,
         progress: Callable[[str], None] | None = None,
+        passphrase: str | None = None,
     ) -> SyncReport:
         """Sync with a WebDAV server or a folder (``sync.engine``); ``remote`` (kept for the
-        next time) or the remote set before. The password: given, the one this session used,
-        or the system keyring's."""
+        next time) or the remote set before. The WebDAV password and the encryption
+        passphrase: given, the ones this session used, or the system keyring's."""
         from reader.core.sync import credentials, engine
+        from reader.core.sync.credentials import Secret
         from reader.core.sync.remote import open_remote
 
-        spec = remote or self.store.meta(SYNC_REMOTE)
+        spec = remote or self.sync_remote()
         if not spec:
             raise ValueError("no sync remote set: give a WebDAV address or a folder")
         with file_lock(self.folder / SYNC_LOCK, SYNC_LOCK_TIMEOUT):
-            password = password or self._sync_password or credentials.password(spec)
+            password = password or self._sync_secrets.get(Secret.PASSWORD)
+            passphrase = passphrase or self._sync_secrets.get(Secret.PASSPHRASE)
+            password = password or credentials.lookup(spec, Secret.PASSWORD)
+            passphrase = passphrase or credentials.lookup(spec, Secret.PASSPHRASE)
             target = open_remote(spec, password)
             try:
-                report = engine.sync(self.store, target, progress)
+                report = engine.sync(self.store, target, progress, passphrase)
             finally:
                 target.close()
             if remote:
                 self.store.set_meta(SYNC_REMOTE, remote)
-            self._sync_password = password  # for the session's next syncs; never written
+            # For the session's next syncs; never written.
+            for kind, value in ((Secret.PASSWORD, password), (Secret.PASSPHRASE, passphrase)):
+                if value:
+                    self._sync_secrets[kind] = value
         if report.merged:
             from reader.core.search.index import IndexBusy
 
@@ -475,9 +484,31 @@ class Library:
             self._follow_index()
         return report
 
+    def probe_sync_remote(
+        self, spec: str, password: str | None = None, passphrase: str | None = None
+    ) -> str:
+        """Whether and how ``spec`` can be synced with, in a sentence, changing nothing
+        (raises ``RemoteError``/``SyncRefused`` as a sync would). Goes online: a job."""
+        from reader.core.sync.engine import probe
+        from reader.core.sync.remote import open_remote
+
+        target = open_remote(spec, password)
+        try:
+            return probe(target, passphrase)
+        finally:
+            target.close()
+
+    def set_sync_remote(self, spec: str | None) -> None:
+        """Where to sync from now on (None: nowhere; the remote's files stay)."""
+        from reader.core.sync.remote import check_spec
+
+        if spec:
+            check_spec(spec)  # a malformed address is refused here, not at the sync
+        self.store.set_meta(SYNC_REMOTE, spec or "")
+
     def sync_remote(self) -> str | None:
         """Where this library syncs (None: not set up)."""
-        return self.store.meta(SYNC_REMOTE)
+        return self.store.meta(SYNC_REMOTE) or None
 
     def sync_status(self) -> dict[str, object]:
         """The remote, the last sync, changes waiting to go, conflicts, the other machines."""
@@ -487,7 +518,7 @@ class Library:
         store = self.store
         machines = store.query("SELECT name, applied FROM sync_peers ORDER BY name")
         return {
-            "remote": store.meta(SYNC_REMOTE),
+            "remote": self.sync_remote(),
             "last_sync": store.meta(LAST_SYNC),
             "waiting": store.count("sync_outbox"),
             "conflicts": conflicts(store.conn),

@@ -803,15 +803,28 @@ class MainWindow(QMainWindow):
             name = self.sidebar.currentIndex().data()
             self._write(lambda: self.library.delete_saved_search(name))
 
-    def preferences(self) -> None:
+    def preferences(self, tab: str = "General") -> None:
+        from reader.core.sync.credentials import Secret
         from reader.gui.theme import apply_theme
         from reader.gui.widgets.preferences import PreferencesDialog
+        from reader.gui.widgets.sync_preferences import SyncTab
 
         old_backups = self.library.backup_policy()
         cap = round(self.library.pdfs.cap_bytes() / 1024 / 1024)
-        dialog = PreferencesDialog(self, self.settings, self.library.folder, old_backups, cap)
+        syncer = self.online.syncer
+        old_remote = syncer.remote()
+        sync = SyncTab(
+            old_remote,
+            syncer.every_minutes(),
+            lambda *args: syncer.probe(sync, *args),
+            (bool(syncer.secret(Secret.PASSWORD)), bool(syncer.secret(Secret.PASSPHRASE))),
+        )
+        dialog = PreferencesDialog(
+            self, self.settings, self.library.folder, old_backups, cap, sync, tab
+        )
         if dialog.exec():
             dialog.save()
+            syncer.apply(sync.choice(), old_remote, self._write)
             if dialog.pdf_cap.value() != cap:
                 chosen = dialog.pdf_cap.value()
                 self._write(lambda: self.library.pdfs.set_cap_mb(chosen), refresh=False)

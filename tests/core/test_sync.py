@@ -354,3 +354,91 @@ def test_a_change_file_from_a_newer_version_is_refused_not_guessed(tmp_path: Pat
     (tmp_path / "remote" / "nodes" / "future" / "00000001.prsync").write_bytes(data)
     with pytest.raises(SyncRefused, match="newer Paper Reader"):
         sync(machine(tmp_path / "b"), remote)
+
+
+# -- end-to-end encryption ------------------------------------------------------------------
+
+PASSPHRASE = "correct horse battery staple"
+
+
+def test_an_encrypted_remote_carries_changes_and_shows_the_server_nothing(tmp_path: Path):
+    import gzip
+
+    with webdav_server(tmp_path / "dav") as server:
+        remote = open_remote(server.url, PASSWORD)
+        only_b = [record("A paper only the desktop has", arxiv_id="2402.00001")]
+        a, b = machine(tmp_path / "a"), machine(tmp_path / "b", records=only_b)
+        a.set_notes(ids(a)[3], "a secret reviewer note")
+        a.add_tags([ids(a)[3]], ["under review"])
+        sync(a, remote, passphrase=PASSPHRASE)
+        sync(b, remote, passphrase=PASSPHRASE)
+        assert a.count() == 8 and b.count() == 9  # b's own paper has not reached a yet
+        sync(a, remote, passphrase=PASSPHRASE)
+        assert user_state(a) == user_state(b)
+        assert b.paper(b.resolve("2401.00004")).notes == "a secret reviewer note"
+    stored = [p.read_bytes() for p in (tmp_path / "dav" / "nodes").rglob("*.prsync")]
+    assert len(stored) == 2  # one from each machine
+    for data in stored:
+        body = data.partition(b"\n")[2]
+        assert b"secret reviewer" not in data and b"Paper number" not in data
+        with pytest.raises(OSError):
+            gzip.decompress(body)  # sealed, not merely compressed
+    root = json.loads((tmp_path / "dav" / engine.ROOT_FILE).read_text())
+    assert root["encryption"]["kdf"] == "argon2id" and PASSPHRASE not in json.dumps(root)
+
+
+def test_an_encrypted_remote_refuses_a_missing_or_wrong_passphrase_and_a_plain_one_any(
+    tmp_path: Path,
+):
+    remote = FolderRemote(tmp_path / "remote")
+    sync(machine(tmp_path / "a"), remote, passphrase=PASSPHRASE)
+    other = machine(tmp_path / "b")
+    with pytest.raises(engine.PassphraseNeeded, match="is encrypted: its passphrase is needed"):
+        sync(other, remote)
+    with pytest.raises(engine.PassphraseNeeded, match="wrong passphrase"):
+        sync(other, remote, passphrase="correct horse battery stapler")
+    assert other.count("sync_peers") == 0  # nothing was read with a wrong key
+    plain = FolderRemote(tmp_path / "plain")
+    sync(machine(tmp_path / "c"), plain)
+    with pytest.raises(SyncRefused, match="is not encrypted"):
+        sync(machine(tmp_path / "d"), plain, passphrase=PASSPHRASE)
+
+
+def test_a_sealed_file_changed_on_the_server_is_refused_not_applied(tmp_path: Path):
+    import hashlib
+
+    remote = FolderRemote(tmp_path / "remote")
+    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+    a.set_flag([ids(a)[0]], "bookmarked", True)
+    sync(a, remote, passphrase=PASSPHRASE)
+    (written,) = (tmp_path / "remote" / "nodes").rglob("*.prsync")
+    body = bytearray(written.read_bytes().partition(b"\n")[2])
+    body[-5] ^= 0x01  # one bit, and a checksum that matches it: only the seal can tell
+    head = b"PRSYNC 1 %s\n" % hashlib.sha256(body).hexdigest().encode()
+    written.write_bytes(head + bytes(body))
+    report = sync(b, remote, passphrase=PASSPHRASE)
+    assert "does not open with this remote's key" in report.warnings[0]
+    assert not b.paper(ids(b)[0]).bookmarked
+
+
+def test_the_cli_encrypts_a_new_remote_and_asks_the_others_for_the_passphrase(
+    tmp_path: Path, capsys, monkeypatch
+):
+    from reader.cli_online import EXIT_NEEDS_PASSPHRASE
+    from reader.core.sync.credentials import Secret
+
+    folder = str(tmp_path / "remote")
+    for name in ("a", "b"):
+        with Library(tmp_path / name) as library:
+            library.store.write_records(PAPERS[:3], None)
+    monkeypatch.setenv(Secret.PASSPHRASE.environment, PASSPHRASE)
+    a = ["--library", str(tmp_path / "a"), "sync", "--remote", folder, "--json"]
+    assert cli_main([*a, "--encrypt"]) == 0
+    assert json.loads(capsys.readouterr().out)["files_sent"] == 1
+    monkeypatch.delenv(Secret.PASSPHRASE.environment)
+    b = ["--library", str(tmp_path / "b"), "sync", "--remote", folder, "--json"]
+    assert cli_main(b) == EXIT_NEEDS_PASSPHRASE  # not a terminal: nothing to ask with
+    assert "is encrypted: its passphrase is needed" in capsys.readouterr().err
+    monkeypatch.setenv(Secret.PASSPHRASE.environment, PASSPHRASE)
+    assert cli_main(b) == 0
+    assert json.loads(capsys.readouterr().out)["received"] == 3

@@ -8,7 +8,8 @@
 Writes DIR/start.png, search.png, related.png, sentence.png, dark.png, foryou.png (when the
 library has vectors: the search's top three hits bookmarked) and import.png: the whole screen,
 grabbed as the user would see it. Settings are private to the run. LIB is used
-as it is (an import adds papers to it): point it at a copy.
+as it is (an import adds papers to it): point it at a copy. With --sync-remote: preferences.png
+(Preferences ▸ Sync after Test connection) and synced.png (the status bar after the sync).
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ def main() -> None:
     parser.add_argument("--sentence", default="how can a small model speed up decoding")
     parser.add_argument("--import", dest="import_file", type=Path)
     parser.add_argument("--embed", action="store_true", help="let missing vectors be computed")
+    parser.add_argument(
+        "--sync-remote", type=Path, help="set up sync with this (empty) folder, encrypted"
+    )
     args = parser.parse_args()
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no user settings read or written
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
@@ -123,6 +127,28 @@ def main() -> None:
         wait("for you", lambda: "like your bookmarks" in window.search_bar.status.text())
         wait("related papers", related_shown)
         shot("foryou")
+
+    if args.sync_remote:
+        window.search_bar.edit.setText("")
+        wait("the whole list", lambda: window.query == "")
+
+        def in_preferences() -> None:
+            dialog = QApplication.activeModalWidget()
+            tab = dialog.sync  # type: ignore[union-attr]
+            tab.remote.setText(str(args.sync_remote))
+            tab.passphrase.setText("a long shared passphrase")
+            tab.test.click()
+            wait("the connection test", tab.test.isEnabled)
+            settle()
+            QGuiApplication.primaryScreen().grabWindow(0).save(str(args.out / "preferences.png"))
+            print(args.out / "preferences.png")
+            dialog.accept()  # type: ignore[union-attr]
+
+        QTimer.singleShot(300, in_preferences)
+        window.preferences(tab="Sync")
+        syncer = window.online.syncer
+        wait("the first sync", lambda: syncer.summary.text().startswith("Synced"))
+        shot("synced")
 
     if args.import_file:
         window.search_bar.edit.setText("")

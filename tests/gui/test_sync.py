@@ -1,13 +1,16 @@
 """Two windows on two libraries stay in step through File ▸ Sync now: through a folder and
-through a real WebDAV server (the password asked once, handed to the sync child privately)."""
+through a real WebDAV server (set up in Preferences ▸ Sync, tested there; the password and
+the passphrase asked once, handed to the sync child privately)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog
 
+from reader.gui.widgets.preferences import PreferencesDialog
 from tests.core.sync_servers import PASSWORD, webdav_server
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, sidebar_texts, wait_for_list
 
@@ -26,8 +29,40 @@ def answer_dialogs(monkeypatch, answers: list[str]) -> list[str]:
 
 def sync_now(qtbot, session) -> None:  # type: ignore[no-untyped-def]
     syncer = session.window.online.syncer
-    syncer.sync()
-    qtbot.waitUntil(lambda: not syncer.running, timeout=WAIT_MS)
+    with qtbot.waitSignal(syncer.finished, timeout=WAIT_MS):
+        syncer.sync()
+    assert not syncer.last_error, syncer.last_error
+
+
+def in_preferences(window, act) -> None:  # type: ignore[no-untyped-def]
+    """Open Preferences ▸ Sync as the user would and run ``act(dialog)`` while it is up."""
+    done: list[bool] = []
+
+    def inside() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, PreferencesDialog), dialog
+        assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Sync"
+        act(dialog)
+        done.append(True)
+
+    QTimer.singleShot(0, inside)
+    window.preferences(tab="Sync")
+    assert done, "the dialog did not open"
+
+
+def set_up_sync(qtbot, session, remote: str, password: str = "", passphrase: str = ""):  # type: ignore[no-untyped-def]
+    """Preferences ▸ Sync filled in and accepted: the first sync runs at once."""
+
+    def fill(dialog: PreferencesDialog) -> None:
+        assert dialog.sync is not None
+        dialog.sync.remote.setText(remote)
+        dialog.sync.password.setText(password)
+        dialog.sync.passphrase.setText(passphrase)
+        dialog.accept()
+
+    syncer = session.window.online.syncer
+    with qtbot.waitSignal(syncer.finished, timeout=WAIT_MS):
+        in_preferences(session.window, fill)
     assert not syncer.last_error, syncer.last_error
 
 
@@ -45,14 +80,13 @@ def test_a_tag_bookmark_and_note_made_in_one_window_appear_in_the_other(
 ):
     laptop, desktop = two_windows(seeded_folder, tmp_path, open_app, qtbot)
     remote = str(tmp_path / "Syncthing" / "papers")
-    answer_dialogs(monkeypatch, [remote, remote])
     paper = laptop.window.detail.paper
     assert paper is not None
     laptop.library.add_tags([paper.id], ["to discuss"])
     laptop.library.set_bookmarked([paper.id], True)
     laptop.library.set_notes(paper.id, "ask about the ablation")
-    sync_now(qtbot, laptop)
-    sync_now(qtbot, desktop)
+    set_up_sync(qtbot, laptop, remote)
+    set_up_sync(qtbot, desktop, remote)
     qtbot.waitUntil(
         lambda: "to discuss (1)" in sidebar_texts(desktop.window)["Tags"], timeout=WAIT_MS
     )
@@ -70,14 +104,15 @@ def test_through_webdav_the_password_is_asked_once_and_papers_travel(
 
     with webdav_server(tmp_path / "dav") as server:
         laptop, desktop = two_windows(seeded_folder, tmp_path, open_app, qtbot)
-        asked = answer_dialogs(monkeypatch, [server.url, PASSWORD, server.url, PASSWORD])
         laptop.library.store.write_records([PaperRecord("A paper only the laptop has")], None)
-        sync_now(qtbot, laptop)
+        set_up_sync(qtbot, laptop, server.url, PASSWORD)  # typed in Preferences: not asked
+        asked = answer_dialogs(monkeypatch, [PASSWORD])
+        desktop.library.set_sync_remote(server.url)  # set up by the CLI, say
         sync_now(qtbot, desktop)
-        assert [a.startswith("Password for") for a in asked] == [False, True, False, True]
+        assert [a.startswith("Password for") for a in asked] == [True]
         wait_for_list(qtbot, desktop.window, SAMPLE_PAPERS + 1)
         sync_now(qtbot, desktop)  # the session keeps the password: no more questions
-        assert len(asked) == 4
+        assert len(asked) == 1
 
 
 def test_a_window_closed_before_its_start_sync_never_syncs_after(
@@ -89,7 +124,7 @@ def test_a_window_closed_before_its_start_sync_never_syncs_after(
     monkeypatch.setattr(syncing, "SYNC_ON_START_DELAY_MS", 200)
 
     with Library.open(seeded_folder) as library:
-        library.sync(str(tmp_path / "remote"))  # the remote is set: the window syncs at start
+        library.set_sync_remote(str(tmp_path / "remote"))  # the window syncs at start
     session = open_app(seeded_folder)
     syncer = session.window.online.syncer
     wait_for_list(qtbot, session.window, SAMPLE_PAPERS)
@@ -98,3 +133,60 @@ def test_a_window_closed_before_its_start_sync_never_syncs_after(
     assert not syncer.first.isActive() and not syncer.timer.isActive()
     qtbot.wait(400)  # past the start delay: nothing may touch the closed library
     assert not syncer.running
+
+
+def test_test_connection_says_what_the_remote_is_without_changing_it(
+    seeded_folder, tmp_path, open_app, qtbot
+):
+    session = open_app(seeded_folder)
+    wait_for_list(qtbot, session.window, SAMPLE_PAPERS)
+    results: list[str] = []
+
+    def test(dialog: PreferencesDialog, remote: str, password: str, passphrase: str = "") -> None:
+        tab = dialog.sync
+        assert tab is not None
+        tab.remote.setText(remote)
+        tab.password.setText(password)
+        tab.passphrase.setText(passphrase)
+        tab.test.click()
+        qtbot.waitUntil(lambda: tab.test.isEnabled(), timeout=WAIT_MS)
+        results.append(tab.result.text())
+
+    with webdav_server(tmp_path / "dav") as server:
+        user_url = server.url  # http://user@127.0.0.1:port/
+        photos = tmp_path / "photos"
+        photos.mkdir()
+        (photos / "holiday.jpg").write_bytes(b"\xff\xd8")
+
+        def tests(dialog: PreferencesDialog) -> None:
+            test(dialog, user_url, "not the password")
+            test(dialog, user_url, PASSWORD)
+            test(dialog, str(photos), "")
+            dialog.reject()  # Cancel: nothing is kept
+
+        in_preferences(session.window, tests)
+    assert "✗" in results[0] and "wrong user name or password" in results[0]
+    assert results[1] == "✓ Connected: an empty folder, set up unencrypted at the first sync"
+    assert "✗" in results[2] and "holds other files" in results[2]
+    assert not list((tmp_path / "dav").iterdir())  # testing wrote nothing
+    assert session.library.sync_remote() is None
+
+
+def test_an_encrypted_remote_asks_the_other_window_for_its_passphrase_once(
+    seeded_folder, tmp_path, open_app, qtbot, monkeypatch
+):
+    from reader.core.model import PaperRecord
+
+    laptop, desktop = two_windows(seeded_folder, tmp_path, open_app, qtbot)
+    remote = str(tmp_path / "Dropbox" / "papers")
+    laptop.library.store.write_records([PaperRecord("An unpublished draft")], None)
+    set_up_sync(qtbot, laptop, remote, passphrase="a long shared passphrase")
+    asked = answer_dialogs(monkeypatch, ["a wrong passphrase", "a long shared passphrase"])
+    desktop.library.set_sync_remote(remote)
+    sync_now(qtbot, desktop)
+    assert len(asked) == 2
+    assert "is encrypted: its passphrase is needed" in asked[0]
+    assert "wrong passphrase" in asked[1]
+    wait_for_list(qtbot, desktop.window, SAMPLE_PAPERS + 1)
+    for sealed in (tmp_path / "Dropbox" / "papers" / "nodes").rglob("*.prsync"):
+        assert b"unpublished draft" not in sealed.read_bytes()

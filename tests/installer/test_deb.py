@@ -210,12 +210,13 @@ def test_installed_app_carries_pdfium_httpx_and_every_reader_module(
 ) -> None:
     """packaging/bundle_check.py inside the installed app: every reader module imports (lazily
     imported ones too), PDFium renders a page and extracts its text into a QImage, httpx builds
-    its TLS client, Qt's trimmed ICU data still collates."""
+    its TLS client, libsodium seals a sync file, Qt's trimmed ICU data still collates."""
     out = as_user(home, APP, "--bundle-check")
     assert out.returncode == 0, out.stdout + out.stderr
     report = json.loads(out.stdout)
     assert report["frozen"] and report["failed"] == {}, report["failed"]
-    assert report["pdfium"] and report["httpx"] and report["collation"] == "icu"
+    assert report["pdfium"] and report["httpx"] and report["pynacl"]
+    assert report["collation"] == "icu"
     missing = _checkout_modules() - set(report["modules"])  # type: ignore[arg-type]
     assert not missing, f"modules missing from the bundle: {sorted(missing)}"
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from reader.core.merge import record_to_row
 from reader.core.sync import files
+from reader.core.sync.crypto import KeyParams, Sealer, WrongPassphrase
 from reader.core.sync.journal import (
     SAVED,
     Journal,
@@ -47,6 +48,10 @@ class SyncRefused(Exception):
     """The remote is not a Paper Reader sync folder, or a newer version wrote it."""
 
 
+class PassphraseNeeded(SyncRefused):
+    """The remote is encrypted and no passphrase, or a wrong one, was given."""
+
+
 @dataclass
 class SyncReport:
     remote: str
@@ -63,14 +68,20 @@ def machine_name() -> str:
     return socket.gethostname() or "this machine"
 
 
-def sync(store: Store, remote: Remote, progress: Callable[[str], None] | None = None) -> SyncReport:
+def sync(
+    store: Store,
+    remote: Remote,
+    progress: Callable[[str], None] | None = None,
+    passphrase: str | None = None,
+) -> SyncReport:
+    """``passphrase``: encrypt a new remote with it (or open an encrypted one)."""
     report = SyncReport(remote.description)
     say = progress or (lambda _: None)
-    check_remote(remote)
+    sealer = check_remote(remote, passphrase)
     journal = store.journal or store.start_journal(secrets.token_hex(8), machine_name())
     say("looking for changes")
-    pull(store, journal, remote, report, say)
-    push(store, journal, remote, report, say)
+    pull(store, journal, remote, report, say, sealer)
+    push(store, journal, remote, report, say, sealer)
     with store.transaction() as conn:
         conn.execute(
             "INSERT OR REPLACE INTO meta VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
@@ -80,35 +91,89 @@ def sync(store: Store, remote: Remote, progress: Callable[[str], None] | None = 
     return report
 
 
-def check_remote(remote: Remote) -> None:
-    """Make an empty remote ours; refuse one that holds other things or a newer format."""
+def check_remote(remote: Remote, passphrase: str | None = None) -> Sealer | None:
+    """Make an empty remote ours (encrypted when a passphrase is given); refuse one that
+    holds other things or a newer format, or whose encryption the passphrase does not fit.
+    The sealer for its files, when it is encrypted."""
+    info = _root_info(remote)
+    if info is not None:
+        return _sealer(remote, info.get("encryption"), passphrase)
+    info = {"app": APP, "format": files.FORMAT}
+    sealer = Sealer(passphrase, KeyParams.new()) if passphrase else None
+    if sealer is not None:
+        info["encryption"] = {**sealer.params.to_json(), "check": sealer.check_json()}
+    remote.write(ROOT_FILE, json.dumps(info).encode())
+    return sealer
+
+
+def probe(remote: Remote, passphrase: str | None = None) -> str:
+    """What the remote is, in a sentence, changing nothing (Preferences' Test connection);
+    raises as a sync would when it cannot be used."""
+    info = _root_info(remote)
+    if info is None:
+        how = "encrypted with this passphrase" if passphrase else "unencrypted"
+        return f"connected: an empty folder, set up {how} at the first sync"
+    sealer = _sealer(remote, info.get("encryption"), passphrase)
+    machines = sum(not n.startswith(".") for n in remote.list("nodes"))
+    what = "an encrypted" if sealer else "a"
+    return f"connected: {what} Paper Reader sync folder, {machines} machine(s) syncing"
+
+
+def _root_info(remote: Remote) -> dict[str, Any] | None:
+    """The remote's root file (None: the remote is empty); refused when it is not ours."""
     names = [n for n in remote.list("") if not n.startswith(".")]  # .stfolder, .DS_Store
-    if ROOT_FILE in names:
-        try:
-            info = json.loads(remote.read(ROOT_FILE))
-        except ValueError:
-            info = None
-        if not isinstance(info, dict) or info.get("app") != APP:
-            raise SyncRefused(f"{remote.description} is not a Paper Reader sync folder")
-        if int(info.get("format", 0)) > files.FORMAT:
+    if ROOT_FILE not in names:
+        if names:
             raise SyncRefused(
-                f"{remote.description} was written by a newer Paper Reader (sync format"
-                f" {info['format']}); please upgrade"
+                f"{remote.description} holds other files ({', '.join(names[:3])}); choose an"
+                " empty folder for Paper Reader"
             )
-        return
-    if names:
+        return None
+    try:
+        info = json.loads(remote.read(ROOT_FILE))
+    except ValueError:
+        info = None
+    if not isinstance(info, dict) or info.get("app") != APP:
+        raise SyncRefused(f"{remote.description} is not a Paper Reader sync folder")
+    if int(info.get("format", 0)) > files.FORMAT:
         raise SyncRefused(
-            f"{remote.description} holds other files ({', '.join(names[:3])}); choose an empty"
-            " folder for Paper Reader"
+            f"{remote.description} was written by a newer Paper Reader (sync format"
+            f" {info['format']}); please upgrade"
         )
-    remote.write(ROOT_FILE, json.dumps({"app": APP, "format": files.FORMAT}).encode())
+    return info
+
+
+def _sealer(remote: Remote, encryption: Any, passphrase: str | None) -> Sealer | None:
+    where = remote.description
+    if encryption is None:
+        if passphrase:
+            raise SyncRefused(
+                f"{where} is not encrypted (it was set up without a passphrase): sync without"
+                " one, or choose an empty folder for an encrypted library"
+            )
+        return None
+    if not passphrase:
+        raise PassphraseNeeded(f"{where} is encrypted: its passphrase is needed")
+    try:
+        sealer = Sealer(passphrase, KeyParams.from_json(encryption))
+        sealer.verify(str(encryption["check"]))
+    except WrongPassphrase:
+        raise PassphraseNeeded(f"wrong passphrase for {where}") from None
+    except (KeyError, TypeError, ValueError) as e:
+        raise SyncRefused(f"{where}: its encryption settings are unreadable ({e})") from None
+    return sealer
 
 
 # -- receiving -----------------------------------------------------------------------------
 
 
 def pull(
-    store: Store, journal: Journal, remote: Remote, report: SyncReport, say: Callable[[str], None]
+    store: Store,
+    journal: Journal,
+    remote: Remote,
+    report: SyncReport,
+    say: Callable[[str], None],
+    sealer: Sealer | None,
 ) -> None:
     rows = store.query("SELECT node, name, applied FROM sync_peers")
     peers = {r["node"]: r["applied"] for r in rows}
@@ -131,7 +196,7 @@ def pull(
             name = f"nodes/{node}/{seq:08d}.prsync"
             say(f"receiving change file {seq} of {numbers[-1]} from {names.get(node, node)}")
             try:
-                content = files.decode(remote.read(name), name)
+                content = files.decode(remote.read(name), name, sealer)
             except files.DamagedFile as e:
                 report.warnings.append(f"{e}; it is read again at the next sync")
                 break
@@ -202,7 +267,12 @@ def _key(conn: Any, ref: dict | None) -> str | None:
 
 
 def push(
-    store: Store, journal: Journal, remote: Remote, report: SyncReport, say: Callable[[str], None]
+    store: Store,
+    journal: Journal,
+    remote: Remote,
+    report: SyncReport,
+    say: Callable[[str], None],
+    sealer: Sealer | None,
 ) -> None:
     with store.transaction() as conn:
         rev_now = store.rev()
@@ -245,7 +315,7 @@ def push(
         }
         seq += 1
         say(f"sending change file {n + 1} of {len(chunks)}")
-        data = files.encode(content)
+        data = files.encode(content, sealer)
         remote.write(f"{own}/{seq:08d}.prsync", data)
         report.bytes_sent += len(data)
         report.files_sent += 1
@@ -291,4 +361,4 @@ def _note_json(v: NoteVersion) -> dict[str, Any]:
     return {"stamp": v.stamp, "parents": list(v.parents), "node": v.node, "body": v.body}
 
 
-__all__ = ["RemoteError", "SyncRefused", "SyncReport", "sync"]
+__all__ = ["PassphraseNeeded", "RemoteError", "SyncRefused", "SyncReport", "sync"]

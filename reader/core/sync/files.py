@@ -9,7 +9,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reader.core.sync.crypto import Sealer
 
 FORMAT = 1
 MAGIC = b"PRSYNC"
@@ -23,12 +26,14 @@ class TooNew(Exception):
     """A file written by a newer Paper Reader."""
 
 
-def encode(content: dict[str, Any]) -> bytes:
+def encode(content: dict[str, Any], sealer: Sealer | None = None) -> bytes:
     body = gzip.compress(json.dumps(content, ensure_ascii=False).encode(), compresslevel=6, mtime=0)
+    if sealer is not None:
+        body = sealer.seal(body)
     return b"%s %d %s\n" % (MAGIC, FORMAT, hashlib.sha256(body).hexdigest().encode()) + body
 
 
-def decode(data: bytes, name: str) -> dict[str, Any]:
+def decode(data: bytes, name: str, sealer: Sealer | None = None) -> dict[str, Any]:
     head, _, body = data.partition(b"\n")
     parts = head.split(b" ")
     if len(parts) != 3 or parts[0] != MAGIC or not parts[1].isdigit():
@@ -37,6 +42,13 @@ def decode(data: bytes, name: str) -> dict[str, Any]:
         raise TooNew(f"{name} was written by a newer Paper Reader (format {int(parts[1])})")
     if hashlib.sha256(body).hexdigest().encode() != parts[2]:
         raise DamagedFile(f"{name}: incomplete or damaged (its checksum does not match)")
+    if sealer is not None:
+        from reader.core.sync.crypto import SealedDamaged
+
+        try:
+            body = sealer.open(body)
+        except SealedDamaged as e:
+            raise DamagedFile(f"{name}: {e}") from None
     try:
         content = json.loads(gzip.decompress(body))
     except (OSError, EOFError, ValueError) as e:

@@ -167,8 +167,17 @@ class WebDavRemote:
         self._check(self._request("DELETE", path), f"deleting {path}", allowed=(404,))
 
 
+def check_spec(spec: str) -> None:
+    """Refuse an address that names no remote we can use (before anything is kept)."""
+    if "://" in spec and not spec.startswith(("http://", "https://", "file://")):
+        raise RemoteError(f"{spec}: use an https:// (WebDAV) address, file:// or a folder")
+    if spec.startswith(("http://", "https://")) and not urlsplit(spec).hostname:
+        raise RemoteError(f"{spec}: no server name in the address")
+
+
 def open_remote(spec: str, password: str | None = None) -> Remote:
     """``https://[user@]…`` / ``http://…`` (WebDAV), ``file://…`` or a folder path."""
+    check_spec(spec)
     if spec.startswith(("http://", "https://")):
         parts = urlsplit(spec)
         host = parts.hostname or ""
@@ -177,6 +186,4 @@ def open_remote(spec: str, password: str | None = None) -> Remote:
         return WebDavRemote(url, unquote(parts.username or "") or None, password)
     if spec.startswith("file://"):
         return FolderRemote(Path(unquote(urlsplit(spec).path)))
-    if "://" in spec:
-        raise RemoteError(f"{spec}: use an https:// (WebDAV) address, file:// or a folder")
     return FolderRemote(Path(spec).expanduser())

@@ -1,6 +1,6 @@
-"""Preferences: library location (used from the next start), theme, text size, background
-embedding, and the library's automatic backup schedule (stored in the library, shared with
-the CLI)."""
+"""Preferences, in tabs: General (library location, used from the next start; theme, text
+size, background embedding, the library's automatic backups, stored in the library and shared
+with the CLI), Online (fetching at start, the offline PDFs' space) and Sync (its own module)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from reader.core.backup import BackupPolicy
 from reader.core.pdfs import DEFAULT_CAP_MB
+from reader.gui.widgets.sync_preferences import SyncTab
 
 THEMES = ("system", "light", "dark")
 FETCH_ON_START_KEY = "fetch_on_start"  # off by default: nothing goes online unasked
@@ -37,6 +40,8 @@ class PreferencesDialog(QDialog):
         current_library: Path,
         backups: BackupPolicy | None = None,
         pdf_cap_mb: int = DEFAULT_CAP_MB,
+        sync: SyncTab | None = None,
+        tab: str = "General",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
@@ -93,17 +98,29 @@ class PreferencesDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow("Library folder (used from the next start):", row)
-        form.addRow("Theme:", self.theme)
-        form.addRow("Text size:", self.font_size)
-        form.addRow("Back up the library every:", self.backup_hours)
-        form.addRow("Automatic backups kept:", self.backup_keep)
-        form.addRow(self.auto_embed)
-        form.addRow(self.fetch_on_start)
-        form.addRow("", self.fetch_categories)
-        form.addRow("Offline PDFs take at most:", self.pdf_cap)
-        form.addRow(buttons)
+        general, online = QFormLayout(), QFormLayout()
+        general.addRow("Library folder (used from the next start):", row)
+        general.addRow("Theme:", self.theme)
+        general.addRow("Text size:", self.font_size)
+        general.addRow("Back up the library every:", self.backup_hours)
+        general.addRow("Automatic backups kept:", self.backup_keep)
+        general.addRow(self.auto_embed)
+        online.addRow(self.fetch_on_start)
+        online.addRow("", self.fetch_categories)
+        online.addRow("Offline PDFs take at most:", self.pdf_cap)
+        self.tabs = QTabWidget()
+        for name, form in (("General", general), ("Online", online)):
+            page = QWidget()
+            page.setLayout(form)
+            self.tabs.addTab(page, name)
+        self.sync = sync
+        if sync is not None:
+            self.tabs.addTab(sync, "Sync")
+        names = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        self.tabs.setCurrentIndex(names.index(tab) if tab in names else 0)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(buttons)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Library folder", self.library.text())
