@@ -209,6 +209,21 @@ MIGRATIONS: list[str] = [
         hash TEXT NOT NULL
     );
     """,
+    # 5 -> 6: ``sync_files``: this machine's own change files on the remote, the change
+    # numbers each covers (a compacted file covers several) and what it holds, so compaction
+    # picks the small ones without downloading any; ``gone`` marks a file compacted into
+    # another whose deletion from the remote is still to do (a sync cut off mid-way).
+    """
+    CREATE TABLE sync_files (
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        papers INTEGER NOT NULL,
+        merges INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        gone INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (start, end)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,7 @@ FROZEN_DDL = {
     2: FIXTURES / "schema_v2.sql",
     3: FIXTURES / "schema_v3.sql",
     4: FIXTURES / "schema_v4.sql",
+    5: FIXTURES / "schema_v5.sql",
 }
 
 
@@ -122,13 +123,35 @@ def build_v4_library(folder: Path) -> Path:
     return db
 
 
+def build_v5_library(folder: Path) -> Path:
+    """A version-5 library: version 4's, upgraded by the frozen step, synced once."""
+    db = build_v4_library(folder)
+    conn = _upgraded(db, 5)
+    conn.executescript(
+        """
+        INSERT INTO meta VALUES ('sync_node', 'a1b2c3d4e5f60718'), ('sync_name', 'laptop');
+        INSERT INTO sync_registers VALUES ('p1', 'bookmarked', '0001700000000000-0000-a1', '1');
+        INSERT INTO sync_peers VALUES ('f0e1d2c3b4a59687', 'desktop', 3);
+        """
+    )
+    conn.commit()
+    conn.close()
+    return db
+
+
 def build_library_at(version: int, folder: Path) -> Path:
     """A library folder at an earlier schema ``version`` (0: a brand-new, empty file)."""
     if version == 0:
         folder.mkdir(parents=True)
         sqlite3.connect(folder / "library.sqlite").close()
         return folder / "library.sqlite"
-    builders = {1: build_v1_library, 2: build_v2_library, 3: build_v3_library, 4: build_v4_library}
+    builders = {
+        1: build_v1_library,
+        2: build_v2_library,
+        3: build_v3_library,
+        4: build_v4_library,
+        5: build_v5_library,
+    }
     return builders[version](folder)
 
 

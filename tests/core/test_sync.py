@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from reader.cli import main as cli_main
 from reader.core.library import Library
 from reader.core.store import Store
-from reader.core.sync import engine, files
+from reader.core.sync import compaction, engine, files
 from reader.core.sync.engine import SyncRefused, sync
 from reader.core.sync.remote import FolderRemote, RemoteError, open_remote
 from tests.core.conftest import record
@@ -241,6 +241,15 @@ def expected_state(latest: dict[tuple, tuple[str, object]], store: Store) -> Non
     )
 )
 def test_three_machines_converge_whatever_they_edit_and_whatever_order_they_sync(rounds):
+    fold_at = compaction.FOLD_AT
+    compaction.FOLD_AT = 1  # fold at every chance: folds interleave with every order of syncs
+    try:
+        _converge(rounds)
+    finally:
+        compaction.FOLD_AT = fold_at
+
+
+def _converge(rounds) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         remote = FolderRemote(root / "remote")
@@ -263,6 +272,65 @@ def test_three_machines_converge_whatever_they_edit_and_whatever_order_they_sync
         expected_state(latest, stores[0])
         for store in stores:
             store.close()
+
+
+# -- compaction -----------------------------------------------------------------------------
+
+
+def own_files(remote_root: Path, store: Store) -> list[str]:
+    node = store.meta("sync_node")
+    return sorted(p.name for p in (remote_root / "nodes" / str(node)).glob("*.prsync"))
+
+
+def test_a_machine_syncing_all_day_keeps_few_files_and_every_reader_gets_everything(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(compaction, "FOLD_AT", 4)
+    remote = FolderRemote(tmp_path / "remote")
+    laptop, halfway = machine(tmp_path / "laptop"), machine(tmp_path / "halfway")
+    first, second = ids(laptop)[:2]
+    for n in range(30):  # a sync after each edit, as every 15 minutes: the same values again
+        on = (n // 3) % 2 == 0
+        if n % 3 == 0:
+            (laptop.add_tags if on else laptop.remove_tags)([first], ["to read"])
+        elif n % 3 == 1:
+            laptop.set_flag([second], "bookmarked", on)
+        else:
+            laptop.set_notes(second, f"note {n}")
+        sync(laptop, remote)
+        if n == 11:
+            sync(halfway, remote)  # read some files before they were folded
+    names = own_files(tmp_path / "remote", laptop)
+    assert len(names) <= compaction.FOLD_AT + 1, names
+    assert any("-" in name for name in names)  # folded ones
+    late = machine(tmp_path / "late")
+    for reader in (late, halfway):
+        sync(reader, remote)
+        assert user_state(reader) == user_state(laptop)
+
+
+def test_a_fold_cut_off_before_its_old_files_are_deleted_finishes_at_the_next_sync(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(compaction, "FOLD_AT", 2)
+    remote = FolderRemote(tmp_path / "remote")
+    laptop = machine(tmp_path / "laptop")
+    for n in range(2):
+        laptop.add_tags([ids(laptop)[n]], ["kept"])
+        sync(laptop, remote)
+    real = remote.delete
+    monkeypatch.setattr(remote, "delete", lambda path: (_ for _ in ()).throw(RemoteError("gone")))
+    laptop.add_tags([ids(laptop)[2]], ["kept"])
+    report = sync(laptop, remote)  # folds 1-3, then cannot delete 1..3
+    assert "compacting this machine's change files postponed" in report.warnings[0]
+    left = own_files(tmp_path / "remote", laptop)
+    assert "00000001-00000003.prsync" in left and "00000001.prsync" in left
+    reader = machine(tmp_path / "reader")
+    sync(reader, remote)  # the fold and the old files side by side: read once, either way
+    assert user_state(reader) == user_state(laptop)
+    monkeypatch.setattr(remote, "delete", real)
+    sync(laptop, remote)
+    assert own_files(tmp_path / "remote", laptop) == ["00000001-00000003.prsync"]
 
 
 # -- faults ---------------------------------------------------------------------------------
@@ -350,7 +418,8 @@ def test_a_change_file_from_a_newer_version_is_refused_not_guessed(tmp_path: Pat
     remote = FolderRemote(tmp_path / "remote")
     sync(machine(tmp_path / "a"), remote)
     (tmp_path / "remote" / "nodes" / "future").mkdir(parents=True)
-    data = files.encode({"papers": []}).replace(b"PRSYNC 1 ", b"PRSYNC 9 ", 1)
+    own = b"PRSYNC %d " % files.FORMAT
+    data = files.encode({"papers": []}).replace(own, b"PRSYNC 99 ", 1)
     (tmp_path / "remote" / "nodes" / "future" / "00000001.prsync").write_bytes(data)
     with pytest.raises(SyncRefused, match="newer Paper Reader"):
         sync(machine(tmp_path / "b"), remote)
@@ -414,7 +483,7 @@ def test_a_sealed_file_changed_on_the_server_is_refused_not_applied(tmp_path: Pa
     (written,) = (tmp_path / "remote" / "nodes").rglob("*.prsync")
     body = bytearray(written.read_bytes().partition(b"\n")[2])
     body[-5] ^= 0x01  # one bit, and a checksum that matches it: only the seal can tell
-    head = b"PRSYNC 1 %s\n" % hashlib.sha256(body).hexdigest().encode()
+    head = b"PRSYNC %d %s\n" % (files.FORMAT, hashlib.sha256(body).hexdigest().encode())
     written.write_bytes(head + bytes(body))
     report = sync(b, remote, passphrase=PASSPHRASE)
     assert "does not open with this remote's key" in report.warnings[0]

@@ -1,9 +1,10 @@
 """One sync: read the other machines' new change files, then write this machine's.
 
 Remote layout: ``paper-reader-sync.json`` (what the folder is, and its format), then
-``nodes/<node id>/<seq>.prsync``, numbered from 1 without gaps. A machine reads another's
-files strictly in order and stops at a missing or damaged one (a folder synced half-way, an
-upload cut off): the next sync goes on from there. Each file read commits with the number it
+``nodes/<node id>/<seq>.prsync``, numbered from 1 without gaps (``<first>-<last>.prsync``
+when ``compaction`` folded several). A machine reads another's files strictly in order and
+stops at a missing or damaged one (a folder synced half-way, an upload cut off): the next
+sync goes on from there. Each file read commits with the number it
 reached, and a file is written before its changes leave the outbox, so a sync killed at any
 point loses nothing: at worst the next one sends or applies a file again, which changes
 nothing (``journal``'s rules are idempotent).
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reader.core.merge import record_to_row
-from reader.core.sync import files
+from reader.core.sync import compaction, files
+from reader.core.sync.compaction import file_name, parse_span
 from reader.core.sync.crypto import KeyParams, Sealer, WrongPassphrase
 from reader.core.sync.journal import (
     SAVED,
@@ -82,6 +84,10 @@ def sync(
     say("looking for changes")
     pull(store, journal, remote, report, say, sealer)
     push(store, journal, remote, report, say, sealer)
+    try:
+        compact(store, journal, remote, say, sealer)
+    except RemoteError as e:  # everything is sent; folding can wait for the next sync
+        report.warnings.append(f"compacting this machine's change files postponed: {e}")
     with store.transaction() as conn:
         conn.execute(
             "INSERT OR REPLACE INTO meta VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
@@ -181,20 +187,18 @@ def pull(
     for node in remote.list("nodes"):
         if node == journal.node or node.startswith("."):
             continue
-        numbers = sorted(
-            int(n.removesuffix(".prsync"))
-            for n in remote.list(f"nodes/{node}")
-            if n.endswith(".prsync") and n.removesuffix(".prsync").isdigit()
-        )
+        spans = [span for n in remote.list(f"nodes/{node}") if (span := parse_span(n))]
+        last = max((end for _, end in spans), default=0)
         applied = peers.get(node, 0)
-        for seq in numbers:
-            if seq <= applied:
-                continue
-            if seq != applied + 1:
+        while applied < last:
+            # the file holding the next change; a fold of it and more, when there is one
+            covering = [span for span in spans if span[0] <= applied + 1 <= span[1]]
+            if not covering:
                 report.warnings.append(f"{node}: waiting for change file {applied + 1}")
                 break
-            name = f"nodes/{node}/{seq:08d}.prsync"
-            say(f"receiving change file {seq} of {numbers[-1]} from {names.get(node, node)}")
+            start, end = max(covering, key=lambda span: span[1])
+            name = file_name(node, start, end)
+            say(f"receiving change file {end} of {last} from {names.get(node, node)}")
             try:
                 content = files.decode(remote.read(name), name, sealer)
             except files.DamagedFile as e:
@@ -202,8 +206,8 @@ def pull(
                 break
             except files.TooNew as e:
                 raise SyncRefused(f"{e}; please upgrade") from None
-            report.received += apply_file(store, journal, content, node, seq, report)
-            applied = seq
+            report.received += apply_file(store, journal, content, node, end, report)
+            applied = end
 
 
 def apply_file(
@@ -299,9 +303,8 @@ def push(
     chunks = [papers[n : n + PAPERS_PER_FILE] for n in range(0, len(papers), PAPERS_PER_FILE)]
     if not chunks and (registers or notes or merges):
         chunks = [[]]
-    own = f"nodes/{journal.node}"
-    numbers = [int(n[:-7]) for n in remote.list(own) if n.endswith(".prsync") and n[:-7].isdigit()]
-    seq = max(numbers, default=0)
+    listed = [span[1] for n in remote.list(f"nodes/{journal.node}") if (span := parse_span(n))]
+    seq = max([*listed, int(store.query("SELECT max(end) FROM sync_files")[0][0] or 0)])
     for n, chunk in enumerate(chunks):
         last = n == len(chunks) - 1
         content = {
@@ -316,13 +319,18 @@ def push(
         seq += 1
         say(f"sending change file {n + 1} of {len(chunks)}")
         data = files.encode(content, sealer)
-        remote.write(f"{own}/{seq:08d}.prsync", data)
+        remote.write(file_name(journal.node, seq, seq), data)
         report.bytes_sent += len(data)
         report.files_sent += 1
         report.sent += len(chunk) + (len(registers) + len(notes) + len(merges) if last else 0)
         with store.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO sync_sent VALUES (?, ?)", [(i, d) for i, d, _ in chunk]
+            )
+            merged = len(content["merges"])
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_files VALUES (?, ?, ?, ?, ?, 0)",
+                (seq, seq, len(chunk), merged, len(data)),
             )
             if last:
                 conn.execute("DELETE FROM sync_outbox WHERE seq <= ?", (last_seq,))
@@ -331,6 +339,58 @@ def push(
                 )
     with store.transaction() as conn:
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SENT_REV, str(rev_now)))
+
+
+# -- compaction ----------------------------------------------------------------------------
+
+
+def compact(
+    store: Store,
+    journal: Journal,
+    remote: Remote,
+    say: Callable[[str], None],
+    sealer: Sealer | None,
+) -> None:
+    """Fold runs of this machine's small files once it has more than ``FOLD_AT`` (see
+    ``compaction``); first finish deleting what an earlier, cut-off sync folded."""
+    node = journal.node
+    _delete_folded(store, remote, node)
+    rows = store.query("SELECT * FROM sync_files WHERE NOT gone ORDER BY start")
+    if len(rows) <= compaction.FOLD_AT:
+        return
+    for run in compaction.runs(rows, PAPERS_PER_FILE):
+        start, end = run[0]["start"], run[-1]["end"]
+        say(f"compacting change files {start}–{end}")
+        try:
+            contents = [
+                files.decode(remote.read(name), name, sealer)
+                for name in (file_name(node, r["start"], r["end"]) for r in run)
+            ]
+        except (files.DamagedFile, RemoteError):
+            continue  # not readable as written: leave this run as it is
+        data = files.encode(compaction.fold(contents), sealer)
+        remote.write(file_name(node, start, end), data)
+        with store.transaction() as conn:
+            conn.executemany(
+                "UPDATE sync_files SET gone = 1 WHERE start = ? AND end = ?",
+                [(r["start"], r["end"]) for r in run],
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_files VALUES (?, ?, ?, 0, ?, 0)",
+                (start, end, sum(r["papers"] for r in run), len(data)),
+            )
+        _delete_folded(store, remote, node)
+
+
+def _delete_folded(store: Store, remote: Remote, node: str) -> None:
+    """Delete the files a fold replaced, oldest first (so that those left are always the
+    newest of them, readable in order), each forgotten once it is gone."""
+    for row in store.query("SELECT * FROM sync_files WHERE gone ORDER BY start"):
+        remote.delete(file_name(node, row["start"], row["end"]))
+        with store.transaction() as conn:
+            conn.execute(
+                "DELETE FROM sync_files WHERE start = ? AND end = ?", (row["start"], row["end"])
+            )
 
 
 def _registers(conn: Any, changed: set[tuple[str, str]]) -> list[dict[str, Any]]:

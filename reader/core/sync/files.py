@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reader.core.sync.crypto import Sealer
 
-FORMAT = 1
+FORMAT = 2  # 2: compacted files (``<first>-<last>.prsync``)
 MAGIC = b"PRSYNC"
 
 
