@@ -93,7 +93,8 @@ def test_a_tag_bookmark_and_note_made_in_one_window_appear_in_the_other(
     there = desktop.library.store.paper(desktop.library.store.resolve(paper.arxiv_id or paper.id))
     assert there.tags == ["to discuss"] and there.bookmarked
     assert there.notes == "ask about the ablation"
-    assert desktop.window.online.syncer.summary.text().startswith("Synced ")
+    summary = desktop.window.online.syncer.summary
+    qtbot.waitUntil(lambda: summary.text().startswith("Synced "), timeout=WAIT_MS)
     assert "Synced: " in desktop.window.statusBar().currentMessage()
 
 

@@ -183,13 +183,19 @@ class SyncController(ChildTask):
         self.finished.emit(None)
 
     def show_summary(self) -> None:
-        status = self.library.sync_status()
+        """The status bar's "Synced 14:05 · 1 note with conflicting edits", read off the GUI
+        thread (the conflict count reads every note version)."""
+        self.window.runner.submit(  # type: ignore[attr-defined]
+            self.library.sync_status, self._paint_summary, channel="sync-status"
+        )
+
+    def _paint_summary(self, status: dict[str, Any]) -> None:
         last = status["last_sync"]
         if not last:
             self.summary.setText("")
             return
         when = time.strftime("%H:%M", time.localtime(_epoch(str(last))))
-        conflicts = int(status["conflicts"])  # type: ignore[call-overload]
+        conflicts = int(status["conflicts"])
         text = f"Synced {when}"
         if conflicts:
             text += f" · {conflicts} {'note' if conflicts == 1 else 'notes'} with conflicting edits"
