@@ -353,6 +353,40 @@ def test_a_failing_server_loses_nothing_and_the_next_sync_completes(tmp_path: Pa
         assert b.paper(ids(b)[0]).tags == ["kept"]
 
 
+def _sync_into(store: Store, url: str, passphrase: str | None, errors: list[BaseException]) -> None:
+    try:
+        sync(store, open_remote(url, PASSWORD), passphrase=passphrase)
+    except BaseException as e:
+        errors.append(e)
+
+
+@pytest.mark.parametrize("passphrase", [None, "setting up encrypted at once"])
+def test_two_machines_syncing_at_the_same_moment_both_land(tmp_path: Path, passphrase):
+    """Also the very first time, setting up the remote both at once (with their own salts)."""
+    import threading
+
+    with webdav_server(tmp_path / "dav") as server:
+        stores = [machine(tmp_path / name) for name in ("a", "b")]
+        for round_ in range(3):
+            for n, store in enumerate(stores):
+                store.add_tags([ids(store)[round_ * 2 + n]], [f"from {n}"])
+            errors: list[BaseException] = []
+            threads = [
+                threading.Thread(target=_sync_into, args=(store, server.url, passphrase, errors))
+                for store in stores
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert not errors, errors
+        for store in stores:
+            report = sync(store, open_remote(server.url, PASSWORD), passphrase=passphrase)
+            assert not report.warnings, report.warnings
+        assert user_state(stores[0]) == user_state(stores[1])
+        assert len(user_state(stores[0])["tags"]) == 6
+
+
 def test_a_server_that_does_not_answer_is_a_clear_error(tmp_path: Path, monkeypatch):
     monkeypatch.setattr("reader.core.sync.remote.TIMEOUT_S", 0.3)
     with webdav_server(tmp_path / "dav") as server:
@@ -384,10 +418,11 @@ def test_a_sync_cut_off_after_its_upload_sends_again_and_changes_nothing_twice(
     a.add_tags([ids(a)[2]], ["once"])
     real = remote.write
 
-    def write_then_die(path: str, data: bytes) -> None:
-        real(path, data)
+    def write_then_die(path: str, data: bytes, replace: bool = True) -> bool:
+        wrote = real(path, data, replace)
         if "/nodes/" in f"/{path}":
             raise KeyboardInterrupt  # killed between the upload and the local commit
+        return wrote
 
     monkeypatch.setattr(remote, "write", write_then_die)
     with pytest.raises(KeyboardInterrupt):

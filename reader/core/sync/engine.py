@@ -108,8 +108,9 @@ def check_remote(remote: Remote, passphrase: str | None = None) -> Sealer | None
     sealer = Sealer(passphrase, KeyParams.new()) if passphrase else None
     if sealer is not None:
         info["encryption"] = {**sealer.params.to_json(), "check": sealer.check_json()}
-    remote.write(ROOT_FILE, json.dumps(info).encode())
-    return sealer
+    if remote.write(ROOT_FILE, json.dumps(info).encode(), replace=False):
+        return sealer
+    return check_remote(remote, passphrase)  # another machine set it up a moment before
 
 
 def probe(remote: Remote, passphrase: str | None = None) -> str:

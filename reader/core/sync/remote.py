@@ -27,8 +27,9 @@ class Remote(Protocol):
 
     def read(self, path: str) -> bytes: ...
 
-    def write(self, path: str, data: bytes) -> None:
-        """Write a file whole (its folders made as needed)."""
+    def write(self, path: str, data: bytes, replace: bool = True) -> bool:
+        """Write a file whole (its folders made as needed); with ``replace=False`` only if
+        there is none yet, atomically (False: another machine wrote it first)."""
         ...
 
     def delete(self, path: str) -> None: ...
@@ -55,7 +56,7 @@ class FolderRemote:
         except OSError as e:
             raise RemoteError(f"cannot read {self.root / path}: {e.strerror}") from None
 
-    def write(self, path: str, data: bytes) -> None:
+    def write(self, path: str, data: bytes, replace: bool = True) -> bool:
         target = self.root / path
         temporary = target.with_name(f".{target.name}.tmp-{secrets.token_hex(4)}")
         try:
@@ -64,7 +65,16 @@ class FolderRemote:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(temporary, target)
+            if replace:
+                os.replace(temporary, target)
+                return True
+            try:
+                os.link(temporary, target)  # atomic, and fails when the target exists
+            except FileExistsError:
+                return False
+            finally:
+                temporary.unlink(missing_ok=True)
+            return True
         except OSError as e:
             temporary.unlink(missing_ok=True)
             raise RemoteError(f"cannot write {target}: {e.strerror}") from None
@@ -149,19 +159,22 @@ class WebDavRemote:
             self._check(response, f"making {folder}", allowed=(405,))  # 405: it exists
             self._made.add(folder)
 
-    def write(self, path: str, data: bytes) -> None:
+    def write(self, path: str, data: bytes, replace: bool = True) -> bool:
         self._make_folders(path)
         head, _, name = path.rpartition("/")
-        temporary = f"{head}/.{name}.tmp-{secrets.token_hex(4)}" if head else f".{name}.tmp"
+        temporary = f"{head}/" * bool(head) + f".{name}.tmp-{secrets.token_hex(4)}"
         self._check(self._request("PUT", temporary, content=data), f"writing {temporary}")
         moved = self._request(
             "MOVE",
             temporary,
-            headers={"Destination": self.url + quote(path), "Overwrite": "T"},
+            headers={"Destination": self.url + quote(path), "Overwrite": "T" if replace else "F"},
         )
         if moved.status_code >= 400:
             self._request("DELETE", temporary)
+        if moved.status_code == 412 and not replace:  # RFC 4918: the destination exists
+            return False
         self._check(moved, f"renaming {temporary} to {path}")
+        return True
 
     def delete(self, path: str) -> None:
         self._check(self._request("DELETE", path), f"deleting {path}", allowed=(404,))
