@@ -18,7 +18,8 @@ from pathlib import Path
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import Index, LockError
-from whoosh.query import NullQuery, Query
+from whoosh.query import NullQuery, Or, Prefix, Query, Term
+from whoosh.query.compound import DefaultOr
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
@@ -168,7 +169,7 @@ class SearchIndex:
         searcher = self.searcher()
         with self._lock:
             if self._segments is None or self._segments.searcher is not searcher:
-                self._segments = SegmentCache(searcher)
+                self._segments = SegmentCache(searcher, searcher.document_number(id=MARKER_ID))
             return self._segments
 
     # -- progress ------------------------------------------------------------------------------
@@ -310,26 +311,29 @@ class SearchIndex:
         self, query: Query, limit: int, filter_query: Query | None
     ) -> tuple[list[IndexHit], int]:
         searcher = self.searcher()
-        # The marker has no text, so only a pure NOT query can match it: skip it here
-        # rather than with a mask, which costs 10x on every query.
-        cache = self._segment_cache()
-        found = top_documents(cache, query, limit + 1, filter_query, LESSER_FIELDS)
-        if found is None:  # a shape the array evaluator leaves to Whoosh
-            results = searcher.search(query, limit=limit + 1, filter=filter_query)
-            scored = self._tiered(query, [(h.docnum, float(h.score or 0.0)) for h in results])
-            total = results.estimated_length()
-        else:
-            scored, total = found
-        hits = []
-        for docnum, score, lesser_only in scored:
-            paper_id = searcher.stored_fields(docnum)["id"]
-            if paper_id != MARKER_ID:
-                hits.append(IndexHit(int(paper_id), score, lesser_only))
-        return hits[:limit], max(len(hits), total)
+        # Only a NOT could match the marker (it has no text): both paths leave it out.
+        found = top_documents(self._segment_cache(), query, limit, filter_query, LESSER_FIELDS)
+        scored, total = found or self._exhaustive(query, limit, filter_query)
+        stored = searcher.stored_fields
+        hits = [IndexHit(int(stored(d)["id"]), score, lesser) for d, score, lesser in scored]
+        return hits, max(len(hits), total)
+
+    def _exhaustive(
+        self, query: Query, limit: int, filter_query: Query | None
+    ) -> tuple[list[Hit], int]:
+        """For a shape the array evaluator leaves (rare; none the query language makes):
+        every match scored by Whoosh's plain matchers, then the top ``limit``. Exact, where
+        Whoosh's own top-N skips blocks by a quality bound and its array OR, which prefixes
+        use, drops matches across segments."""
+        searcher = self.searcher()
+        plain = query.accept(lambda q: plain_matchers(q, searcher))
+        results = searcher.search(plain, limit=None, filter=filter_query, optimize=False)
+        marker = searcher.document_number(id=MARKER_ID)
+        scored = [(h.docnum, float(h.score or 0.0)) for h in results if h.docnum != marker]
+        return self._tiered(plain, scored)[:limit], len(scored)
 
     def _tiered(self, query: Query, scored: list[tuple[int, float]]) -> list[Hit]:
-        """Whoosh's hits with those matching only through the lesser fields put last (among
-        these hits only: the evaluator, which most queries take, ranks them over all)."""
+        """Hits in score order, those matching only through the lesser fields last."""
         if not scored:
             return []
         primary = without_fields(query, LESSER_FIELDS)
@@ -339,3 +343,18 @@ class SearchIndex:
             found = {h.docnum for h in self.searcher().search(primary, limit=None, filter=docnums)}
         first = [(d, s, False) for d, s in scored if d in found]
         return first + [(d, s, True) for d, s in scored if d not in found]
+
+
+def plain_matchers(query: Query, searcher: Searcher) -> Query:
+    """``query`` with each prefix spelled out as an OR of its terms, and every OR on Whoosh's
+    plain union matcher (for ``accept``: applied to each node)."""
+    if isinstance(query, Prefix):
+        terms = [
+            Term(query.fieldname, t, boost=query.boost) for t in query._btexts(searcher.reader())
+        ]
+        return DefaultOr(terms) if terms else NullQuery
+    if type(query) is Or:
+        return DefaultOr(
+            list(query.subqueries), boost=query.boost, minmatch=query.minmatch, scale=query.scale
+        )
+    return query

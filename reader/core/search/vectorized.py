@@ -18,10 +18,12 @@ Phrases are candidate-then-verify: a phrase's Whoosh score is the sum of its wor
 in the field, so the docs having all the words, ranked by that sum (an upper bound of the
 final score), are checked against the positions in rank order until the top N is certain.
 
-Shapes handled: terms, prefixes, ``And`` / ``Or`` of them, ``Not`` inside an ``And``,
-other leaf queries (year ranges, wildcards) through Whoosh's own matchers, and phrases
-at the top level or inside a top-level ``And`` (alone or as a per-field ``Or``). Anything
-else returns None and the caller uses Whoosh's searcher.
+Shapes handled: everything the query language produces. Terms, prefixes, boosted or not;
+``And`` / ``Or`` (boosted too), ``Not`` anywhere, ``AndNot`` / ``AndMaybe`` / ``Require``;
+other leaf queries (year ranges, wildcards) through Whoosh's own matchers; phrases at the
+top level or inside a top-level ``And`` (alone or as a per-field ``Or``) by candidates, and
+anywhere else by verifying every candidate. Anything else (a coordination-scaled ``Or``,
+``DisjunctionMax``) returns None and the caller searches exhaustively.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from math import log
 from typing import Any
 
 import numpy as np
-from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, AndMaybe, AndNot, Not, Or, Phrase, Prefix, Query, Require, Term
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -80,7 +82,8 @@ class SegmentCache:
     """Per-searcher data that does not depend on the query: segments, deletions and
     field lengths (one byte per document and field, as Whoosh stores them)."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, hidden: int | None = None) -> None:
+        """``hidden``: a document no query matches (the index's progress marker)."""
         self.searcher = searcher
         self.segments = []
         for sub, offset in searcher.leaf_searchers():
@@ -89,6 +92,8 @@ class SegmentCache:
             live = np.ones(size, dtype=bool)
             deleted = list(reader.deleted_docs_set) if reader.has_deletions() else []
             live[np.array(deleted, dtype=np.int64)] = False
+            if hidden is not None and offset <= hidden < offset + size:
+                live[hidden - offset] = False
             fields = frozenset(reader._terms.indexed_field_names())
             self.segments.append(_Segment(sub, offset, size, live, fields))
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
@@ -206,7 +211,13 @@ class _Evaluator:
             return self.prefix(query, index)
         if type(query) is And or type(query) is Or:
             return self.compound(query, index)
-        if isinstance(query, Phrase | Not) or list(query.children()):
+        if type(query) is Not:
+            return self.inverse(query.query, index)
+        if type(query) in (AndNot, AndMaybe, Require):
+            return self.binary(query, index)  # type: ignore[arg-type]
+        if type(query) is Phrase:
+            return self.phrase(query, index)
+        if list(query.children()):
             raise Unsupported(type(query).__name__)
         return self.leaf(query, index)
 
@@ -294,22 +305,16 @@ class _Evaluator:
         return found
 
     def compound(self, query: And | Or, index: int) -> _Dense:
-        if getattr(query, "scale", None) or query.boost != 1.0:
-            raise Unsupported("scaled or boosted compound")
+        if getattr(query, "scale", None):
+            raise Unsupported("a coordination-scaled OR")
         children = list(query.children())
         if not children:
             return self.empty(index)
-        positive = [c for c in children if not isinstance(c, Not)]
-        negative = [c.query for c in children if isinstance(c, Not)]
-        if negative and type(query) is not And:
-            raise Unsupported("NOT outside an AND")
-        if not positive:
-            raise Unsupported("only negative clauses")
         is_and = type(query) is And
         if not is_and:  # a word's OR over the fields: skip the fields this segment lacks
             fields = self.cache.segments[index].fields
-            positive = [c for c in positive if not _absent(c, fields)] or positive[:1]
-        parts = [self.dense(c, index) for c in positive]
+            children = [c for c in children if not _absent(c, fields)] or children[:1]
+        parts = [self.dense(c, index) for c in children]
         primary = None
         if any(p.primary is not None for p in parts):
             primary = parts[0].primary_mask().copy()
@@ -325,15 +330,51 @@ class _Evaluator:
             else:
                 result.mask |= part.mask
             result.score += part.score
-        for excluded in negative:
-            # an excluded word excludes wherever it is, the lesser fields too
-            outside = ~self.dense(excluded, index).mask
-            result.mask &= outside
-            if primary is not None:
-                primary &= outside
-            result.score += 1.0  # Whoosh intersects with an InverseMatcher, which scores 1
         result.score[~result.mask] = 0.0
+        if query.boost != 1.0:  # Whoosh wraps the compound's matcher: every score times it
+            result.score *= query.boost
+        if primary is not None:
+            primary &= result.mask
         result.primary = primary
+        return result
+
+    def inverse(self, excluded: Query, index: int) -> _Dense:
+        """``NOT q``: every live document ``q`` does not match, scoring 1 (Whoosh's
+        InverseMatcher). An excluded word excludes wherever it is, the lesser fields too."""
+        mask = self.cache.segments[index].live & ~self.dense(excluded, index).mask
+        return _Dense(mask, mask.astype(np.float64))
+
+    def binary(self, query: AndNot | AndMaybe | Require, index: int) -> _Dense:
+        """``a ANDNOT b``, ``a ANDMAYBE b`` (b's score added where it matches), ``a REQUIRE
+        b`` (only where b matches, with a's score)."""
+        a, b = self.dense(query.a, index), self.dense(query.b, index)
+        result = _Dense(a.mask.copy(), a.score.copy(), a.primary)
+        if type(query) is AndNot:
+            result.mask &= ~b.mask
+        elif type(query) is Require:
+            result.mask &= b.mask
+            if a.primary is not None or b.primary is not None:
+                result.primary = a.primary_mask() & b.primary_mask()
+        else:
+            result.score += np.where(b.mask, b.score, 0.0)
+        result.score[~result.mask] = 0.0
+        if result.primary is not None:
+            result.primary = result.primary & result.mask
+        return result
+
+    def phrase(self, query: Phrase, index: int) -> _Dense:
+        """A phrase nested where no candidate ranking applies: every document with all its
+        words is checked against the positions."""
+        result = self.empty(index)
+        found = _phrase_field(self, query, index)
+        if found is None:
+            return result
+        for local in np.flatnonzero(found.mask):
+            if found.verify(int(local)):
+                result.mask[local] = True
+        result.score[result.mask] = found.score[result.mask]
+        if found.lesser:
+            result.primary = np.zeros_like(result.mask)
         return result
 
     def leaf(self, query: Query, index: int) -> _Dense:
@@ -381,7 +422,7 @@ class _PhraseField:
 
 def _phrase_groups(query: Query) -> tuple[list[list[Phrase]], list[Query]]:
     """Split a query into phrase groups (each an OR of one phrase over fields) and the
-    other clauses of a top-level AND; raises Unsupported for phrases anywhere else."""
+    other clauses of a top-level AND (phrases inside those are evaluated densely)."""
 
     def group(q: Query) -> list[Phrase] | None:
         if isinstance(q, Phrase):
@@ -405,12 +446,6 @@ def _phrase_groups(query: Query) -> tuple[list[list[Phrase]], list[Query]]:
             others.append(clause)
     if not groups:
         return [], [query]
-    stack = list(others)
-    while stack:
-        sub = stack.pop()
-        if isinstance(sub, Phrase):
-            raise Unsupported("a phrase nested in OR/NOT")
-        stack.extend(sub.children())
     return groups, others
 
 
