@@ -18,16 +18,15 @@ from pathlib import Path
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import Index, LockError
-from whoosh.query import NullQuery, Or, Prefix, Query, Term
-from whoosh.query.compound import DefaultOr
+from whoosh.query import Query
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from reader.core.search.analysis import name_analyzer, text_analyzer
 from reader.core.search.codec import ArrayCodec, written_here
-from reader.core.search.query import LESSER_FIELDS, without_fields
+from reader.core.search.query import LESSER_FIELDS
 from reader.core.search.storage import MappedStorage
-from reader.core.search.vectorized import Hit, SegmentCache, top_documents
+from reader.core.search.vectorized import SegmentCache, top_documents
 
 MARKER_ID = "__marker__"
 # Papers per index commit during catch-up. Each commit is a segment, and every query pays
@@ -312,49 +311,9 @@ class SearchIndex:
     ) -> tuple[list[IndexHit], int]:
         searcher = self.searcher()
         # Only a NOT could match the marker (it has no text): both paths leave it out.
-        found = top_documents(self._segment_cache(), query, limit, filter_query, LESSER_FIELDS)
-        scored, total = found or self._exhaustive(query, limit, filter_query)
+        scored, total = top_documents(
+            self._segment_cache(), query, limit, filter_query, LESSER_FIELDS
+        )
         stored = searcher.stored_fields
         hits = [IndexHit(int(stored(d)["id"]), score, lesser) for d, score, lesser in scored]
         return hits, max(len(hits), total)
-
-    def _exhaustive(
-        self, query: Query, limit: int, filter_query: Query | None
-    ) -> tuple[list[Hit], int]:
-        """For a shape the array evaluator leaves (rare; none the query language makes):
-        every match scored by Whoosh's plain matchers, then the top ``limit``. Exact, where
-        Whoosh's own top-N skips blocks by a quality bound and its array OR, which prefixes
-        use, drops matches across segments."""
-        searcher = self.searcher()
-        plain = query.accept(lambda q: plain_matchers(q, searcher))
-        results = searcher.search(plain, limit=None, filter=filter_query, optimize=False)
-        marker = searcher.document_number(id=MARKER_ID)
-        scored = [(h.docnum, float(h.score or 0.0)) for h in results if h.docnum != marker]
-        return self._tiered(plain, scored)[:limit], len(scored)
-
-    def _tiered(self, query: Query, scored: list[tuple[int, float]]) -> list[Hit]:
-        """Hits in score order, those matching only through the lesser fields last."""
-        if not scored:
-            return []
-        primary = without_fields(query, LESSER_FIELDS)
-        found: set[int] = set()
-        if primary is not NullQuery:
-            docnums = {d for d, _ in scored}
-            found = {h.docnum for h in self.searcher().search(primary, limit=None, filter=docnums)}
-        first = [(d, s, False) for d, s in scored if d in found]
-        return first + [(d, s, True) for d, s in scored if d not in found]
-
-
-def plain_matchers(query: Query, searcher: Searcher) -> Query:
-    """``query`` with each prefix spelled out as an OR of its terms, and every OR on Whoosh's
-    plain union matcher (for ``accept``: applied to each node)."""
-    if isinstance(query, Prefix):
-        terms = [
-            Term(query.fieldname, t, boost=query.boost) for t in query._btexts(searcher.reader())
-        ]
-        return DefaultOr(terms) if terms else NullQuery
-    if type(query) is Or:
-        return DefaultOr(
-            list(query.subqueries), boost=query.boost, minmatch=query.minmatch, scale=query.scale
-        )
-    return query

@@ -22,8 +22,12 @@ Shapes handled: everything the query language produces. Terms, prefixes, boosted
 ``And`` / ``Or`` (boosted too), ``Not`` anywhere, ``AndNot`` / ``AndMaybe`` / ``Require``;
 other leaf queries (year ranges, wildcards) through Whoosh's own matchers; phrases at the
 top level or inside a top-level ``And`` (alone or as a per-field ``Or``) by candidates, and
-anywhere else by verifying every candidate. Anything else (a coordination-scaled ``Or``,
-``DisjunctionMax``) returns None and the caller searches exhaustively.
+anywhere else by verifying every candidate (in a field without positions, a phrase asks
+for all its words). Anything else (a coordination-scaled ``Or``, ``DisjunctionMax``: shapes
+the query language never makes) raises ``Unsupported``. There is no fallback to Whoosh's own
+searcher: its top-N skips blocks by a quality bound, its array OR drops matches across
+segments, its NOT returns deleted documents and its ANDMAYBE inside an AND drops the optional
+part's score (tests/core/test_search_exactness.py holds the reference every shape matches).
 """
 
 from __future__ import annotations
@@ -48,8 +52,9 @@ from reader.core.search.codec import ArrayLeafMatcher, Block, length_codes
 _LENGTHS = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 
 
-class Unsupported(Exception):
-    """The query has a shape this module does not evaluate."""
+class Unsupported(ValueError):
+    """The query has a shape this module does not evaluate (a programming error: the query
+    language makes none)."""
 
 
 @dataclass
@@ -411,6 +416,8 @@ class _PhraseField:
     def verify(self, docnum: int) -> bool:
         if not self.mask[docnum]:
             return False
+        if self.postings[0].decode is None:  # a field without positions: all the words
+            return True
         starts = set(self.postings[0].positions(docnum))
         for postings in self.postings[1:]:
             following = postings.positions(docnum)
@@ -458,42 +465,39 @@ def top_documents(
     limit: int,
     filter_query: Query | None = None,
     lesser: frozenset[str] = frozenset(),
-) -> tuple[list[Hit], int] | None:
-    """The top ``limit`` hits and the number of matches (estimated for phrases), or None
-    when the query has a shape this module does not evaluate. Documents matching only with
-    the help of the ``lesser`` fields rank after all the others (see the module doc)."""
-    try:
-        evaluator = _Evaluator(cache, lesser)
-        groups, others = _phrase_groups(query)
-        found: list[_Candidates] = []
-        for index, segment in enumerate(cache.segments):
-            mask = segment.live.copy()
-            score = np.zeros(segment.size)
-            primary = None
-            for clause in others:
-                part = evaluator.dense(clause, index)
-                mask &= part.mask
-                score += part.score
-                if part.primary is not None:
-                    primary = part.primary if primary is None else primary & part.primary
-            if filter_query is not None:  # restricts, never scores
-                mask &= evaluator.dense(filter_query, index).mask
-            bound = score.copy()
-            fields = []
-            for phrases in groups:
-                group = [f for p in phrases if (f := _phrase_field(evaluator, p, index))]
-                any_field = np.zeros(segment.size, dtype=bool)
-                for f in group:
-                    any_field |= f.mask
-                    bound += f.score
-                mask &= any_field
-                fields.append(group)
-            docs = np.flatnonzero(mask)
-            if len(docs):
-                first = np.ones(len(docs), dtype=bool) if primary is None else primary[docs]
-                found.append(_Candidates(index, docs, score[docs], bound[docs], fields, first))
-    except Unsupported:
-        return None
+) -> tuple[list[Hit], int]:
+    """The top ``limit`` hits and the number of matches (estimated for phrases). Documents
+    matching only with the help of the ``lesser`` fields rank after all the others (see the
+    module doc)."""
+    evaluator = _Evaluator(cache, lesser)
+    groups, others = _phrase_groups(query)
+    found: list[_Candidates] = []
+    for index, segment in enumerate(cache.segments):
+        mask = segment.live.copy()
+        score = np.zeros(segment.size)
+        primary = None
+        for clause in others:
+            part = evaluator.dense(clause, index)
+            mask &= part.mask
+            score += part.score
+            if part.primary is not None:
+                primary = part.primary if primary is None else primary & part.primary
+        if filter_query is not None:  # restricts, never scores
+            mask &= evaluator.dense(filter_query, index).mask
+        bound = score.copy()
+        fields = []
+        for phrases in groups:
+            group = [f for p in phrases if (f := _phrase_field(evaluator, p, index))]
+            any_field = np.zeros(segment.size, dtype=bool)
+            for f in group:
+                any_field |= f.mask
+                bound += f.score
+            mask &= any_field
+            fields.append(group)
+        docs = np.flatnonzero(mask)
+        if len(docs):
+            first = np.ones(len(docs), dtype=bool) if primary is None else primary[docs]
+            found.append(_Candidates(index, docs, score[docs], bound[docs], fields, first))
     if not groups:
         return _top_exact(cache, found, limit)
     return _top_verified(cache, found, limit)
@@ -516,8 +520,6 @@ def _phrase_field(evaluator: _Evaluator, phrase: Phrase, index: int) -> _PhraseF
     if phrase.fieldname not in schema or not phrase.words:
         return None
     fieldtype = schema[phrase.fieldname]
-    if not fieldtype.format or not fieldtype.format.supports("positions"):
-        raise Unsupported("phrase in a field without positions")
     segment = evaluator.cache.segments[index]
     mask = np.ones(segment.size, dtype=bool)
     score = np.zeros(segment.size)
