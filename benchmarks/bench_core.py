@@ -53,6 +53,8 @@ sys.path.insert(0, str(HERE))
 
 from corpus import CACHE, SHARED, VERSION, corpus_path, corpus_stats  # noqa: E402
 
+from reader.core.search import whoosh_compat as compat  # noqa: E402
+
 QUERIES = SHARED / "bench" / "search_queries.json"
 FTS5_TOKENIZE = "porter unicode61 remove_diacritics 2"
 FTS5_SQL = "SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT 20"
@@ -294,7 +296,7 @@ def _cpu(usage: resource.struct_rusage) -> float:
 
 def _segment_count(library: Any) -> int | None:
     try:
-        return len(library.index.ix._segments())
+        return len(compat.segments(library.index.ix))
     except Exception:
         return None
 
@@ -478,6 +480,7 @@ def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 from reader.core.library import Library
+from reader.core.search import whoosh_compat as compat
 library = Library(Path(sys.argv[1]))
 index = library.index
 before = rss()
@@ -486,7 +489,7 @@ index.searcher()
 seconds = time.perf_counter() - start
 print(json.dumps({"open_ms": round(seconds * 1000, 1), "rss_before_mb": round(before, 1),
                   "rss_after_mb": round(rss(), 1),
-                  "segments": len(index.ix._segments())}))
+                  "segments": len(compat.segments(index.ix))}))
 """
 
 

@@ -36,6 +36,8 @@ sys.path.insert(0, str(HERE))
 
 from corpus import SHARED, corpus_path  # noqa: E402
 
+from reader.core.search import whoosh_compat as compat  # noqa: E402
+
 QUERIES = SHARED / "bench" / "search_queries.json"
 PAGE_CHARS = 3_500
 BODY_CHARS = 60_000
@@ -190,7 +192,7 @@ def bench_catch_up(papers: int, bodies: int, runs: int, work: Path, emit: Any) -
             index_ms_per_paper_without=round(without / bodies * 1000, 2),
             index_mb_before=before_mb,
             index_mb_after=index_mb(folder),
-            segments=len(library.index.ix._segments()),
+            segments=len(compat.segments(library.index.ix)),
         )
         emit("search", papers=papers, bodies=bodies, **_search_mix(library, queries, runs))
 

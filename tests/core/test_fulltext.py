@@ -13,6 +13,7 @@ from reader.cli import main
 from reader.core.fulltext import NoText, extract_text
 from reader.core.library import Library, PaperNotFound
 from reader.core.search import highlight
+from reader.core.search import whoosh_compat as compat
 from tests.core.conftest import build_library, record
 
 FILLER = "The method is evaluated on standard benchmarks and compared with baselines. "
@@ -226,11 +227,11 @@ def test_cli_search_says_in_full_text(library: Library, tmp_path: Path, capsys):
 
 
 def test_a_batch_of_texts_is_indexed_once_at_its_end(library: Library, tmp_path: Path):
-    segments = len(library.index.ix._segments())
+    segments = len(compat.segments(library.index.ix))
     for paper_id in (1, 3):
         pdf = write_pdf(tmp_path / f"{paper_id}.pdf", [f"{FILLER} heliotrope{paper_id}"])
         library.extract_fulltext(paper_id, pdf, index=False)
     assert library.search("heliotrope3").hits == [] and library.check().behind == 2
     library.catch_up_index()
     assert sorted(h.paper.id for h in library.search("heliotrope1 OR heliotrope3").hits) == [1, 3]
-    assert len(library.index.ix._segments()) == segments + 1
+    assert len(compat.segments(library.index.ix)) == segments + 1

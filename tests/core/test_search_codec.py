@@ -14,6 +14,7 @@ from whoosh.index import Index
 
 from reader.core.library import Library
 from reader.core.related.lexical import whoosh_tfidf
+from reader.core.search import whoosh_compat as compat
 from reader.core.search.codec import (
     BLOCK_POSTINGS,
     DF_FIELDS,
@@ -94,7 +95,7 @@ def test_skipping_and_block_reads_agree(tmp_path: Path, docs):
         matcher.reset()
         while matcher.is_active():
             blocks.append(matcher.block())
-            matcher._next_block()
+            compat.next_block(matcher)
     assert len(blocks) > 1
     assert [int(i) for b in blocks for i in b.ids] == [doc for doc, _, _ in everything]
     assert [float(w) for b in blocks for w in b.weights] == [w for _, w, _ in everything]
@@ -124,7 +125,7 @@ def test_an_index_from_another_codec_is_rebuilt_from_the_store(tmp_path: Path, s
         assert library.index_status() == "ready"
         assert library.index.doc_count() == papers
         assert not library.search("model").fallback
-    assert all(written_here(s.codec()) for s in SearchIndex(folder).ix._segments())
+    assert all(written_here(s.codec()) for s in compat.segments(SearchIndex(folder).ix))
 
 
 def test_segment_frequency_tables_match_whoosh(copy_seed_library):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from reader.core.search import whoosh_compat as compat
 from tests.conftest import SHARED
 
 CS_LISTINGS = "arxiv-daily-listings/cs_ai_listings_sample.jsonl.gz"
@@ -78,7 +79,7 @@ def index_leftovers(folder: Path) -> int:
     if not whoosh_index.exists_in(str(path)):
         return 0
     ix = whoosh_index.open_dir(str(path))
-    used = {s.segment_id() for s in ix._segments()}
+    used = {s.segment_id() for s in compat.segments(ix)}
     toc = f"_MAIN_{ix.latest_generation()}.toc"
     return sum(
         1

@@ -37,6 +37,8 @@ from whoosh.codec.whoosh3 import (
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from reader.core.search import whoosh_compat as compat
+
 BLOCK_POSTINGS = 1024  # Whoosh's 128 made per-block overhead dominate long postings
 _VALUES_COMPRESSION = 3
 # Fields whose document frequencies each segment also keeps in a table of its own: the
@@ -217,7 +219,7 @@ def length_codes(perdoc: Any, fieldname: str) -> np.ndarray | None:
     column = f"_{fieldname}_len"
     if not perdoc.has_column(column):
         return None
-    colfile, offset, length = perdoc._get_column_file(column)
+    colfile, offset, length = compat.column_file(perdoc, column)
     codes = np.zeros(perdoc.doc_count_all(), dtype=np.uint8)
     raw = np.frombuffer(colfile.get(offset, length), dtype=np.uint8)[: len(codes)]
     codes[: len(raw)] = raw

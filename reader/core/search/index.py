@@ -22,6 +22,7 @@ from whoosh.query import Query
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
+from reader.core.search import whoosh_compat as compat
 from reader.core.search.analysis import name_analyzer, text_analyzer
 from reader.core.search.codec import ArrayCodec, written_here
 from reader.core.search.query import LESSER_FIELDS
@@ -131,7 +132,7 @@ class SearchIndex:
         try:
             if self._storage.index_exists():
                 self.ix = self._storage.open_index()
-                if not all(written_here(s.codec()) for s in self.ix._segments()):
+                if not all(written_here(s.codec()) for s in compat.segments(self.ix)):
                     raise OldFormat(path)
                 if schema_signature(self.ix.schema) != schema_signature(make_schema()):
                     raise OldFormat(path)

@@ -18,6 +18,7 @@ from whoosh.query import And, Not, NullQuery, Or, Prefix, Query, Term
 from whoosh.searching import Searcher
 
 from reader.core.identity import normalise_arxiv_id
+from reader.core.search import whoosh_compat as compat
 from reader.core.search.analysis import STOP_WORDS, WORD
 from reader.core.views import View
 
@@ -111,7 +112,8 @@ class _ArrayOr(Or):
 
 class _FastPrefix(Prefix):
     def matcher(self, searcher: Searcher, context: object = None) -> Matcher:
-        terms = [Term(self.fieldname, t) for t in self._btexts(searcher.reader()) if t]
+        words = compat.prefix_terms(self, searcher.reader())
+        terms = [Term(self.fieldname, t) for t in words if t]
         if not terms:
             return NullMatcher()
         if len(terms) == 1:

@@ -47,6 +47,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from reader.core.search import whoosh_compat as compat
 from reader.core.search.codec import ArrayLeafMatcher, Block, length_codes
 
 _LENGTHS = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
@@ -99,7 +100,7 @@ class SegmentCache:
             live[np.array(deleted, dtype=np.int64)] = False
             if hidden is not None and offset <= hidden < offset + size:
                 live[hidden - offset] = False
-            fields = frozenset(reader._terms.indexed_field_names())
+            fields = frozenset(compat.term_table(reader).indexed_field_names())
             self.segments.append(_Segment(sub, offset, size, live, fields))
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
 
@@ -112,14 +113,14 @@ class SegmentCache:
 
 
 def _field_lengths(segment: _Segment, fieldname: str) -> np.ndarray:
-    codes = length_codes(segment.searcher.reader()._perdoc, fieldname)
+    codes = length_codes(compat.per_document(segment.searcher.reader()), fieldname)
     return _LENGTHS[np.zeros(segment.size, dtype=np.uint8) if codes is None else codes]
 
 
 def _postings(segment: _Segment, fieldname: str, text: bytes) -> _Postings | None:
     if fieldname not in segment.fields:
         return None
-    terms = segment.searcher.reader()._terms
+    terms = compat.term_table(segment.searcher.reader())
     try:
         terminfo = terms.term_info(fieldname, text)
     except TermNotFound:
@@ -135,7 +136,8 @@ def _prefix_postings(
     if fieldname not in segment.fields:
         return []
     found = []
-    for (name, btext), terminfo in segment.searcher.reader()._terms.items_from(fieldname, prefix):
+    table = compat.term_table(segment.searcher.reader())
+    for (name, btext), terminfo in table.items_from(fieldname, prefix):
         if name != fieldname or not btext.startswith(prefix):
             break
         if btext:
@@ -144,14 +146,13 @@ def _prefix_postings(
 
 
 def _read_postings(segment: _Segment, fieldname: str, terminfo: Any) -> _Postings:
-    terms = segment.searcher.reader()._terms
     fmt = segment.searcher.schema[fieldname].format
-    matcher = terms._codec.postings_reader(terms._postfile, terminfo, fmt)  # all, even deleted
+    matcher = compat.raw_postings(segment.searcher.reader(), terminfo, fmt)  # even deleted
     blocks: list[Block] = []
     if isinstance(matcher, ArrayLeafMatcher):
         while matcher.is_active():
             blocks.append(matcher.block())
-            matcher._next_block()
+            compat.next_block(matcher)
     else:  # postings inlined in the term info (rare terms)
         found_ids, found_weights, found_values = [], [], []
         while matcher.is_active():
@@ -266,7 +267,7 @@ class _Evaluator:
         avgfl = self._avgfl.get(fieldname)
         if avgfl is None:
             avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
-        b = self.weighting._field_B.get(fieldname, self.weighting.B)
+        b = compat.field_b(self.weighting, fieldname)
         k1 = self.weighting.K1
         fl = self.cache.lengths(index, fieldname)[ids]
         return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
