@@ -66,6 +66,18 @@ class SyncReport:
     merged: list[int] = field(default_factory=list)  # papers merged into others here (gone)
 
 
+@dataclass
+class _Run:
+    """What every step of one sync works with."""
+
+    store: Store
+    journal: Journal
+    remote: Remote
+    report: SyncReport
+    say: Callable[[str], None]
+    sealer: Sealer | None
+
+
 def machine_name() -> str:
     return socket.gethostname() or "this machine"
 
@@ -82,10 +94,11 @@ def sync(
     sealer = check_remote(remote, passphrase)
     journal = store.journal or store.start_journal(secrets.token_hex(8), machine_name())
     say("looking for changes")
-    pull(store, journal, remote, report, say, sealer)
-    push(store, journal, remote, report, say, sealer)
+    run = _Run(store, journal, remote, report, say, sealer)
+    pull(run)
+    push(run)
     try:
-        compact(store, journal, remote, say, sealer)
+        compact(run)
     except RemoteError as e:  # everything is sent; folding can wait for the next sync
         report.warnings.append(f"compacting this machine's change files postponed: {e}")
     with store.transaction() as conn:
@@ -174,14 +187,15 @@ def _sealer(remote: Remote, encryption: Any, passphrase: str | None) -> Sealer |
 # -- receiving -----------------------------------------------------------------------------
 
 
-def pull(
-    store: Store,
-    journal: Journal,
-    remote: Remote,
-    report: SyncReport,
-    say: Callable[[str], None],
-    sealer: Sealer | None,
-) -> None:
+def pull(run: _Run) -> None:
+    store, journal, remote, report, say, sealer = (
+        run.store,
+        run.journal,
+        run.remote,
+        run.report,
+        run.say,
+        run.sealer,
+    )
     rows = store.query("SELECT node, name, applied FROM sync_peers")
     peers = {r["node"]: r["applied"] for r in rows}
     names = {r["node"]: r["name"] for r in rows}
@@ -271,14 +285,15 @@ def _key(conn: Any, ref: dict | None) -> str | None:
 # -- sending -------------------------------------------------------------------------------
 
 
-def push(
-    store: Store,
-    journal: Journal,
-    remote: Remote,
-    report: SyncReport,
-    say: Callable[[str], None],
-    sealer: Sealer | None,
-) -> None:
+def push(run: _Run) -> None:
+    store, journal, remote, report, say, sealer = (
+        run.store,
+        run.journal,
+        run.remote,
+        run.report,
+        run.say,
+        run.sealer,
+    )
     with store.transaction() as conn:
         rev_now = store.rev()
         sent_rev = int(store.meta(SENT_REV, "0") or 0)
@@ -345,15 +360,10 @@ def push(
 # -- compaction ----------------------------------------------------------------------------
 
 
-def compact(
-    store: Store,
-    journal: Journal,
-    remote: Remote,
-    say: Callable[[str], None],
-    sealer: Sealer | None,
-) -> None:
+def compact(run: _Run) -> None:
     """Fold runs of this machine's small files once it has more than ``FOLD_AT`` (see
     ``compaction``); first finish deleting what an earlier, cut-off sync folded."""
+    store, journal, remote, say, sealer = run.store, run.journal, run.remote, run.say, run.sealer
     node = journal.node
     _delete_folded(store, remote, node)
     rows = store.query("SELECT * FROM sync_files WHERE NOT gone ORDER BY start")
