@@ -250,7 +250,7 @@ def _scheduled_backup(library: Library) -> None:
 
 
 def _describe(e: Exception) -> str:
-    from reader.core.library import LibraryUnavailable
+    from reader.core.storage_errors import LibraryUnavailable
 
     if isinstance(e, LibraryUnavailable):
         return f"cannot open the library {e.folder}: {e}"

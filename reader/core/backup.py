@@ -120,6 +120,12 @@ def take_backup(
     return dest
 
 
+def copy_library(db_path: Path, dest: Path) -> Path:
+    """A consistent copy of the library at ``db_path`` to ``dest`` (``backup --to``)."""
+    with _connection(db_path) as conn:
+        return copy_database(conn, dest)
+
+
 def _keep_from(source: sqlite3.Connection | None, db_path: Path) -> int:
     if source is not None:
         return read_policy(source).keep

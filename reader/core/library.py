@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
-import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +17,7 @@ from reader.core.identity import title_key
 from reader.core.importing import ImportCounts, import_file
 from reader.core.locks import LOCKS_WORK, LockTimeout, file_lock
 from reader.core.model import Paper, ParsedRecord, RecordError, SourcePosition
+from reader.core.storage_errors import STORAGE_ERRORS, LibraryUnavailable, storage_problem
 from reader.core.store import PaperNotFound, Store
 from reader.core.vetting import MAX_NOTES
 from reader.core.views import View, Views
@@ -166,37 +164,6 @@ class CheckReport:
 
 
 Cancelled = Callable[[], bool]
-
-
-class LibraryUnavailable(Exception):
-    """The library folder cannot be opened: read-only, on a full disk, not a folder…"""
-
-    def __init__(self, folder: Path, reason: str) -> None:
-        super().__init__(reason)
-        self.folder = folder
-
-
-# How SQLite words a problem with the folder or the disk rather than with the database.
-STORAGE_ERRORS = ("unable to open database", "disk is full", "readonly database", "disk I/O")
-
-
-def storage_problem(folder: Path, error: BaseException) -> str:
-    """Why writing to ``folder`` failed, in words: a read-only folder or a full disk are
-    named as such (SQLite only says "unable to open database file" or "disk is full")."""
-    detail = (getattr(error, "strerror", None) or str(error)) if error else ""
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    errno_code = getattr(error, "errno", None)
-    if errno_code == errno.ENOSPC or "disk is full" in str(error):
-        return f"the disk is full ({detail})"
-    if existing is None:
-        return detail
-    if not existing.is_dir():
-        return f"{existing} is not a folder ({detail})"
-    if errno_code == errno.EROFS or not os.access(existing, os.W_OK):
-        return f"the folder is read-only ({detail})"
-    if shutil.disk_usage(existing).free < 256 * 1024:
-        return f"the disk is full ({detail})"
-    return detail
 
 
 class Library:
@@ -1212,16 +1179,10 @@ class Library:
 
     def backup(self, dest: Path | None = None) -> Path:
         """A consistent copy of the library: to ``dest``, or a kept one in ``backups/``."""
-        from reader.core.backup import copy_database, take_backup
+        from reader.core.backup import copy_library, take_backup
 
         db_path = self.folder / DB_NAME
-        if dest is None:
-            return take_backup(db_path, "manual")
-        conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
-        try:
-            return copy_database(conn, dest)
-        finally:
-            conn.close()
+        return take_backup(db_path, "manual") if dest is None else copy_library(db_path, dest)
 
     def backup_if_due(self, now: datetime | None = None) -> Path | None:
         """The scheduled backup, if one is due (a directory listing when it is not)."""
