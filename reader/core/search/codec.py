@@ -23,19 +23,11 @@ from array import array
 from dataclasses import dataclass
 from hashlib import blake2b
 from itertools import accumulate, pairwise
-from pickle import dumps
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import (
-    WHOOSH3_HEADER_MAGIC,
-    W3Codec,
-    W3FieldWriter,
-    W3LeafMatcher,
-    W3PostingsWriter,
-)
-from whoosh.system import pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.util.numeric import byte_to_length
 
 from reader.core.search import whoosh_compat as compat
 
@@ -63,6 +55,20 @@ def _pack_ints(values: list[int]) -> bytes:
 
 def _unpack(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(data, dtype=np.dtype(chr(data[0])), offset=1)
+
+
+def _pack_ids(ids: array[int]) -> bytes:
+    """The ids as deltas, each from the one before (the first from 0)."""
+    return _pack_ints([ids[0], *(b - a for a, b in pairwise(ids))])
+
+
+def _pack_weights(weights: array[float]) -> bytes:
+    first = weights[0]
+    if all(w == first for w in weights):
+        return b"" if first == 1.0 else b"c" + _CONSTANT.pack(first)
+    if all(w.is_integer() and 0 <= w < 1 << 16 for w in weights):
+        return _pack_ints([int(w) for w in weights])
+    return b"f" + weights.tobytes()
 
 
 def _pack_values(values: list[bytes]) -> bytes:
@@ -118,7 +124,7 @@ class Block:
 
 
 def decode_block(data: bytes | memoryview, count: int) -> Block:
-    """A block's data as written by ``ArrayPostingsWriter._write_block``."""
+    """A block's data as written by ``ArrayPostingsWriter.encode``."""
     id_bytes, weight_bytes, value_bytes = _HEADER.unpack_from(data)
     at = _HEADER.size
     ids = _unpack(data[at : at + id_bytes])
@@ -135,88 +141,25 @@ def decode_block(data: bytes | memoryview, count: int) -> Block:
     return Block(np.cumsum(ids, dtype=np.int64), weight_array, values)
 
 
-class ArrayPostingsWriter(W3PostingsWriter):
+class ArrayPostingsWriter(compat.BlockPostingsWriter):
     """Writes each block's ids, weights and values as packed arrays (see module doc)."""
 
-    def _write_block(self, last: bool = False) -> None:
-        """Whoosh's framing (magic, block length, pickled block info) around our data."""
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        ids, weights, values = self._mini_ids(), self._mini_weights(), self._mini_values()
-        data = _HEADER.pack(len(ids), len(weights), len(values)) + ids + weights + values
-        info = dumps(
-            (
-                len(self._ids),
-                self._ids[-1],
-                self._maxweight,
-                0,  # Whoosh's block compression: none (the values compress themselves)
-                length_to_byte(self._minlength),
-                length_to_byte(self._maxlength),
-            ),
-            2,
-        )
-        length = len(info) + len(data)
-        self._postfile.write_int(-length if last else length)  # negative: the last block
-        self._postfile.write(info)
-        self._postfile.write(data)
-        self._blockcount += 1
-        self._new_block()
-
-    def _mini_ids(self) -> bytes:  # type: ignore[override]
-        ids = self._ids
-        return _pack_ints([ids[0], *(b - a for a, b in pairwise(ids))])
-
-    def _mini_weights(self) -> bytes:  # type: ignore[override]
-        weights = self._weights  # array("f")
-        first = weights[0]
-        if all(w == first for w in weights):
-            return b"" if first == 1.0 else b"c" + _CONSTANT.pack(first)
-        if all(w.is_integer() and 0 <= w < 1 << 16 for w in weights):
-            return _pack_ints([int(w) for w in weights])
-        return b"f" + weights.tobytes()
-
-    def _mini_values(self) -> bytes:  # type: ignore[override]
-        if self._format.fixed_value_size() == 0 or not self._values:
-            return b""
-        return _pack_values(self._values)
+    def encode(self, ids: array[int], weights: array[float], values: list[bytes] | None) -> bytes:
+        packed = (_pack_ids(ids), _pack_weights(weights), _pack_values(values) if values else b"")
+        return _HEADER.pack(*map(len, packed)) + b"".join(packed)
 
 
-class ArrayLeafMatcher(W3LeafMatcher):
+class ArrayLeafMatcher(compat.BlockLeafMatcher[Block]):
     """Whoosh's block matcher over ``ArrayPostingsWriter`` blocks."""
 
-    _block: Block | None = None
-
-    def _goto(self, position: int) -> None:
-        self._block = None
-        super()._goto(position)
-
-    def block(self) -> Block:
-        """The current block, decoded once (from a view of the mapped file if it is one)."""
-        if self._block is None:
-            offset, length = self._dataoffset, self._nextoffset - self._dataoffset
-            view = getattr(self._postfile, "view", None)
-            data = view(offset, length) if view else self._postfile.get(offset, length)
-            self._block = decode_block(data, self._blocklength)
-        return self._block
-
-    def _read_ids(self) -> None:
-        self._ids = self.block().ids.tolist()
-
-    def _read_weights(self) -> None:
-        self._weights = self.block().weights.tolist()
-
-    def _read_values(self) -> None:
-        if self._fixedsize == 0:
-            self._values = (None,) * self._blocklength
-        else:
-            self._values = self.block().values()
+    def decode(self, data: bytes | memoryview, count: int) -> Block:
+        return decode_block(data, count)
 
 
 def length_codes(perdoc: Any, fieldname: str) -> np.ndarray | None:
     """A field's length byte for every document of a segment (Whoosh's lossy one-byte
     lengths), from its per-document reader; None if no document has the field."""
-    column = f"_{fieldname}_len"
+    column = compat.length_column(fieldname)
     if not perdoc.has_column(column):
         return None
     colfile, offset, length = compat.column_file(perdoc, column)
@@ -234,12 +177,12 @@ class _ColumnLengths:
     own reads one byte back per posting while writing a segment (12 % of indexing)."""
 
     def __init__(self, perdoc: Any) -> None:
-        self._perdoc = perdoc
+        self._columns = perdoc
         self._fields: dict[str, list[int | None] | None] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         if fieldname not in self._fields:
-            codes = length_codes(self._perdoc, fieldname)
+            codes = length_codes(self._columns, fieldname)
             self._fields[fieldname] = (
                 None if codes is None else [_BYTE_LENGTHS[c] for c in codes.tolist()]
             )
@@ -252,7 +195,7 @@ def term_hash(btext: bytes) -> int:
     return int.from_bytes(blake2b(btext, digest_size=8).digest(), "little")
 
 
-class ArrayFieldWriter(W3FieldWriter):
+class ArrayFieldWriter(compat.TermFieldWriter):
     """Whoosh's field writer, plus the segment's ``DF_EXT`` table of document frequencies."""
 
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
@@ -262,12 +205,10 @@ class ArrayFieldWriter(W3FieldWriter):
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         super().add_postings(schema, _ColumnLengths(lengths) if lengths else None, items)
 
-    def finish_term(self) -> None:
-        terminfo = self._postwriter.finish_postings()
-        self._tindex.add(pack_ushort(self._fieldid) + self._btext, terminfo.to_bytes())
-        table = self._frequencies.get(self._fieldname)
+    def term_written(self, fieldname: str, btext: bytes, terminfo: Any) -> None:
+        table = self._frequencies.get(fieldname)
         if table is not None:
-            table[0].append(term_hash(self._btext))
+            table[0].append(term_hash(btext))
             table[1].append(terminfo.doc_frequency())
 
     def close(self) -> None:
@@ -277,7 +218,7 @@ class ArrayFieldWriter(W3FieldWriter):
             counts = np.array(self._frequencies[field][1], dtype=np.uint32)
             order = np.argsort(hashes)
             parts += [_COUNT.pack(len(hashes)), hashes[order].tobytes(), counts[order].tobytes()]
-        out = self._create_file(DF_EXT)
+        out = self.create_file(DF_EXT)
         out.write(b"".join(parts))
         out.close()
         super().close()
@@ -313,14 +254,15 @@ class ArrayCodec(W3Codec):
         super().__init__(blocklimit=BLOCK_POSTINGS, compression=0)
         self.format = self.FORMAT
 
-    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
+    def field_writer(self, storage: Any, segment: Any) -> ArrayFieldWriter:
         return ArrayFieldWriter(self, storage, segment)
 
-    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> ArrayPostingsWriter:
         if byteids:
             raise ValueError("term vectors are not supported by this codec")
+        blocklimit, inlinelimit = compat.block_limits(self)
         return ArrayPostingsWriter(
-            dbfile, blocklimit=self._blocklimit, compression=0, inlinelimit=self._inlinelimit
+            dbfile, blocklimit=blocklimit, compression=0, inlinelimit=inlinelimit
         )
 
     def postings_reader(

@@ -18,8 +18,10 @@ from array import array
 from typing import Any
 
 from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import _SIZEMAP, StructFile
+from whoosh.filedb.structfile import StructFile
 from whoosh.system import IS_LITTLE
+
+from reader.core.search import whoosh_compat as compat
 
 _EMPTY = memoryview(b"")
 _PICKLE_WINDOW = 512
@@ -29,14 +31,10 @@ class MappedFile(StructFile):
     """A read-only ``StructFile`` over a memoryview (of an mmap, or of a slice of one)."""
 
     def __init__(self, view: memoryview, name: str | None = None, source: Any = None) -> None:
+        super().__init__(self, name)  # its own ``file``: StructFile's methods read through it
         self._view = view
         self._source = source  # the mmap this view belongs to (only on the root file)
         self._pos = 0
-        self._name = name
-        self.file = self  # StructFile.read_pickle() loads from ``self.file``
-        self.onclose = None
-        self.is_real = False
-        self.is_closed = False
 
     @classmethod
     def open(cls, path: str, name: str) -> MappedFile:
@@ -47,7 +45,7 @@ class MappedFile(StructFile):
         return cls(memoryview(source), name, source)
 
     def subset(self, offset: int, length: int, name: str | None = None) -> MappedFile:
-        return MappedFile(self._view[offset : offset + length], name or self._name)
+        return MappedFile(self._view[offset : offset + length], name or compat.file_name(self))
 
     # -- the file protocol -----------------------------------------------------------------
 
@@ -119,15 +117,16 @@ class MappedFile(StructFile):
         return self._view[position : position + length]
 
     def get_array(self, position: int, typecode: str, length: int) -> array[Any]:
+        """Big-endian items, as Whoosh writes arrays (item sizes native, as Whoosh's)."""
         a = array(typecode)
-        a.frombytes(self.get(position, length * _SIZEMAP[typecode]))
+        a.frombytes(self.get(position, length * a.itemsize))
         if IS_LITTLE:
             a.byteswap()
         return a
 
     def read_array(self, typecode: str, length: int) -> array[Any]:
         a = self.get_array(self._pos, typecode, length)
-        self._pos += length * _SIZEMAP[typecode]
+        self._pos += length * a.itemsize
         return a
 
 
@@ -144,4 +143,4 @@ class MappedStorage(FileStorage):
         super().__init__(path, supports_mmap=False, readonly=readonly)
 
     def open_file(self, name: str, **kwargs: Any) -> MappedFile:  # type: ignore[override]
-        return MappedFile.open(self._fpath(name), name)
+        return MappedFile.open(compat.file_path(self, name), name)

@@ -1,31 +1,58 @@
-"""The one door to Whoosh's internals that the array search reads through.
+"""The one door to Whoosh's internals that the search reads and extends through.
 
 The evaluator (``vectorized.py``), the index (``index.py``) and the query parser read a few
 private parts of Whoosh's segment readers: the term table, the per-document columns, the raw
 postings reader, the BM25F per-field B values, an index's segment list, a prefix's terms.
-They are reached only through the functions here, checked against the Whoosh version they
-were written for at import, so that an upgrade fails in one place with a sentence saying
-what to do. ``PRIVATE_NAMES`` lists what is relied on; tests/core/test_whoosh_compat.py
-fails when any of it is missing. (``codec.py`` and ``storage.py`` subclass Whoosh's codec and
-file classes: those are extensions written against the same versions, checked here too.)
+The array codec (``codec.py``) and the mapped storage (``storage.py``) extend Whoosh's
+codec and file classes: the bases here hook into Whoosh's private methods and attributes
+and hand them on under names of ours (``BlockPostingsWriter.encode``,
+``BlockLeafMatcher.decode``, ``TermFieldWriter.term_written``). All of it is reached only
+through this module, checked against the Whoosh version it was written for at import, so
+that an upgrade fails in one place with a sentence saying what to do. ``PRIVATE_NAMES``
+lists what is relied on; tests/core/test_whoosh_compat.py fails when any of it is missing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from array import array
+from pickle import dumps
+from typing import Any, Generic, Protocol, TypeVar
 
+import numpy as np
 import whoosh
+from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PostingsWriter,
+)
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import length_to_byte
 
 SUPPORTED = ((2, 7, 5), (2, 8, 0))  # [first, last): the versions these internals were read in
 PRIVATE_NAMES = {
     # object: the private names it must have (checked on live objects by the test)
     "segment reader": ("_terms", "_perdoc"),
     "term table": ("_codec", "_postfile"),
-    "postings matcher": ("_next_block",),
+    "postings matcher": (
+        *("_next_block", "_goto", "_read_ids", "_read_weights", "_read_values"),
+        *("_postfile", "_dataoffset", "_nextoffset", "_blocklength", "_fixedsize"),
+        *("_ids", "_weights", "_values"),
+    ),
+    "postings writer": (
+        *("_write_block", "_new_block", "_postfile", "_blockcount", "_terminfo", "_format"),
+        *("_ids", "_weights", "_values", "_maxweight", "_minlength", "_maxlength"),
+    ),
+    "field writer": ("_create_file", "_postwriter", "_tindex", "_fieldid", "_fieldname", "_btext"),
+    "codec": ("_blocklimit", "_inlinelimit"),
+    "whoosh3 module": ("_lenfield",),
     "BM25F": ("_field_B",),
     "per-document reader": ("_get_column_file",),
     "index": ("_segments",),
     "prefix query": ("_btexts",),
+    "struct file": ("_name",),
+    "file storage": ("_fpath",),
 }
 
 
@@ -47,6 +74,9 @@ def check_version(version: tuple[int, ...] = whoosh.__version__) -> None:
 check_version()
 
 
+# -- reading ----------------------------------------------------------------------------------
+
+
 def term_table(reader: Any) -> Any:
     """A segment reader's term table (term -> term info, sorted, with ``items_from``)."""
     return reader._terms
@@ -60,6 +90,11 @@ def per_document(reader: Any) -> Any:
 def column_file(perdoc: Any, column: str) -> tuple[Any, int, int]:
     """(file, offset, length) of a per-document column's bytes."""
     return perdoc._get_column_file(column)
+
+
+def length_column(fieldname: str) -> str:
+    """The name of the per-document column holding a field's length bytes."""
+    return whoosh3._lenfield(fieldname)
 
 
 def raw_postings(reader: Any, terminfo: Any, fmt: Any) -> Any:
@@ -85,3 +120,122 @@ def segments(ix: Any) -> list[Any]:
 def prefix_terms(query: Any, reader: Any) -> list[bytes]:
     """A prefix query's terms in a reader, as bytes."""
     return list(query._btexts(reader))
+
+
+# -- the codec --------------------------------------------------------------------------------
+
+
+def block_limits(codec: Any) -> tuple[int, int]:
+    """A Whoosh 3 codec's postings per block, and the count below which a term's postings
+    are inlined in its term info instead."""
+    return codec._blocklimit, codec._inlinelimit
+
+
+class BlockPostingsWriter(W3PostingsWriter):
+    """Whoosh 3's postings writer with Whoosh's block framing (magic, block length, pickled
+    block info) around block data that a subclass encodes in ``encode``."""
+
+    def encode(self, ids: array[int], weights: array[float], values: list[bytes] | None) -> bytes:
+        """A block's data from its postings (``values`` None: the format stores none)."""
+        raise NotImplementedError
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        stored = self._format.fixed_value_size() != 0
+        data = self.encode(self._ids, self._weights, self._values if stored else None)
+        info = dumps(
+            (
+                len(self._ids),
+                self._ids[-1],
+                self._maxweight,
+                0,  # Whoosh's block compression: none (the data is the subclass's own)
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        length = len(info) + len(data)
+        self._postfile.write_int(-length if last else length)  # negative: the last block
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
+
+class DecodedBlock(Protocol):
+    """A block of postings as ``BlockLeafMatcher.decode`` returns it."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+
+    def values(self) -> tuple[bytes, ...]: ...
+
+
+B = TypeVar("B", bound=DecodedBlock)
+
+
+class BlockLeafMatcher(W3LeafMatcher, Generic[B]):
+    """Whoosh 3's block matcher over block data that a subclass decodes in ``decode``,
+    once per block."""
+
+    _block: B | None = None
+
+    def decode(self, data: bytes | memoryview, count: int) -> B:
+        """A block's data (``count`` postings) as written by ``BlockPostingsWriter.encode``."""
+        raise NotImplementedError
+
+    def block(self) -> B:
+        """The current block, decoded once (from a view of the mapped file if it is one)."""
+        if self._block is None:
+            offset, length = self._dataoffset, self._nextoffset - self._dataoffset
+            view = getattr(self._postfile, "view", None)
+            data = view(offset, length) if view else self._postfile.get(offset, length)
+            self._block = self.decode(data, self._blocklength)
+        return self._block
+
+    def _goto(self, position: int) -> None:
+        self._block = None
+        super()._goto(position)
+
+    def _read_ids(self) -> None:
+        self._ids = self.block().ids.tolist()
+
+    def _read_weights(self) -> None:
+        self._weights = self.block().weights.tolist()
+
+    def _read_values(self) -> None:
+        if self._fixedsize == 0:
+            self._values = (None,) * self._blocklength
+        else:
+            self._values = self.block().values()
+
+
+class TermFieldWriter(W3FieldWriter):
+    """Whoosh 3's field writer, telling a subclass of each term it writes."""
+
+    def finish_term(self) -> None:
+        terminfo = self._postwriter.finish_postings()
+        self._tindex.add(pack_ushort(self._fieldid) + self._btext, terminfo.to_bytes())
+        self.term_written(self._fieldname, self._btext, terminfo)
+
+    def term_written(self, fieldname: str, btext: bytes, terminfo: Any) -> None:
+        """After a term's postings and term info are written."""
+
+    def create_file(self, ext: str) -> Any:
+        """A new file of this segment, named with ``ext``."""
+        return self._create_file(ext)
+
+
+# -- storage ----------------------------------------------------------------------------------
+
+
+def file_name(structfile: Any) -> str | None:
+    """The name a Whoosh ``StructFile`` was made with."""
+    return structfile._name
+
+
+def file_path(storage: Any, name: str) -> str:
+    """The path of a file in a Whoosh ``FileStorage``, as its own methods make it."""
+    return storage._fpath(name)
