@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import os
 import signal
@@ -250,14 +249,14 @@ def _scheduled_backup(library: Library) -> None:
 
 
 def _describe(e: Exception) -> str:
-    from reader.core.storage_errors import LibraryUnavailable
+    from reader.core.storage_errors import LibraryUnavailable, StorageKind, storage_kind
 
     if isinstance(e, LibraryUnavailable):
         return f"cannot open the library {e.folder}: {e}"
-    code, text = getattr(e, "errno", None), str(e)
-    if code == errno.ENOSPC or "disk is full" in text:
+    kind = storage_kind(e)
+    if kind is StorageKind.FULL:
         problem, remedy = "full", "free some space"
-    elif code == errno.EROFS or "readonly database" in text:
+    elif kind is StorageKind.READ_ONLY:
         problem, remedy = "read-only", "make it writable"
     else:
         return _plain(e)
