@@ -30,6 +30,7 @@ from pathlib import Path
 
 from reader.core.schema import SCHEMA_VERSION
 from reader.core.schema_check import InvalidLibraryFile, schema_problem
+from reader.core.sqlite_open import connect
 
 BACKUP_DIR = "backups"
 DB_NAME = "library.sqlite"
@@ -80,7 +81,7 @@ def copy_database(source: sqlite3.Connection, dest: Path) -> Path:
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        target = sqlite3.connect(tmp, isolation_level=None)
+        target = connect(tmp)  # written once, then a single file: no WAL
         try:
             source.backup(target)
             # A backup is one self-contained file (readable without -wal / -shm beside it).
@@ -306,7 +307,7 @@ def _exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
     if not db_path.exists():
         yield None
         return
-    conn = sqlite3.connect(db_path, isolation_level=None, timeout=1.0)
+    conn = connect(db_path, timeout=1.0)  # someone holding it: say so, do not wait 30 s
     try:
         try:
             mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
@@ -363,10 +364,7 @@ def _mark_derived_for_rebuild(folder: Path) -> None:
 
 @contextlib.contextmanager
 def _connection(path: Path, readonly: bool = False) -> Iterator[sqlite3.Connection]:
-    if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
-    else:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    conn = connect(path, readonly=readonly)
     try:
         yield conn
     finally:

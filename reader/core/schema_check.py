@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from reader.core.schema import MIGRATIONS, SCHEMA_VERSION
+from reader.core.sqlite_open import connect
 
 # ANALYZE's statistics: SQLite's own tables, read by its query planner only. A file may hold
 # them (a user ran ANALYZE) or not; if it does, they must be exactly what ANALYZE makes.
@@ -88,7 +89,7 @@ def read_schema(conn: sqlite3.Connection) -> dict[str, SchemaObject]:
 
 @functools.cache
 def _reference(version: int) -> tuple[SchemaObject, ...]:
-    conn = sqlite3.connect(":memory:")
+    conn = connect(":memory:")
     try:
         conn.executescript("\n".join(MIGRATIONS[:version]))
         conn.execute("ANALYZE")  # SQLite's statistics tables, as this SQLite makes them

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from reader.core.merge import merged_changes, record_to_row
 from reader.core.model import Listing, Paper, PaperRecord
 from reader.core.schema import migrate, refuse_if_too_new
+from reader.core.sqlite_open import connect
 from reader.core.sync.journal import SAVED, paper_key, tag_field
 
 if TYPE_CHECKING:
@@ -65,22 +65,6 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _use_wal(conn: sqlite3.Connection, attempts: int = 20) -> None:
-    """Switch to WAL (a no-op once the file is WAL). Switching a rollback-journal file (a
-    library from before WAL) needs every other connection out of it; when processes
-    opening it at once deadlock, SQLite answers "locked" at once instead of waiting, so
-    try again. (One CI run saw "database is locked" with three processes opening an old
-    library; 40 stress runs did not reproduce it.)"""
-    for attempt in range(attempts):
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) or attempt == attempts - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-
-
 class Store:
     """One library's ``library.sqlite``."""
 
@@ -98,30 +82,18 @@ class Store:
         """
         self.path = path
         self._lock = threading.RLock()
-        if readonly:
-            uri = f"file:{path}?mode=ro"
-            self.conn = sqlite3.connect(
-                uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30
-            )
-        else:
-            self.conn = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-        self.conn.execute("PRAGMA busy_timeout = 30000")
-        self._db: Database | None = None
-        try:
-            refuse_if_too_new(self.conn)  # before WAL: a refused library stays byte-identical
-        except BaseException:
-            self.conn.close()
-            raise
-        if not readonly:
-            _use_wal(self.conn)
-            self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn = connect(
+            path,
+            readonly=readonly,
+            any_thread=True,
+            rows=True,
+            check=refuse_if_too_new,  # before WAL: a refused library stays byte-identical
+            wal=not readonly,
             # 64 MB of page cache (SQLite's default is 2 MB): inserts touch a dozen indexes
             # of a big table at random places; 100k papers stored 13 % faster.
-            self.conn.execute("PRAGMA cache_size = -65536")
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.row_factory = sqlite3.Row
+            cache_mb=0 if readonly else 64,
+        )
+        self._db: Database | None = None
         if not readonly:
             hook = None if before_migration is None else partial(before_migration, self.conn)
             try:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reader.core.sqlite_open import connect
+
 if TYPE_CHECKING:  # numpy is imported where it is used: the CLI's start-up does not need it
     import numpy as np
 
@@ -85,10 +87,7 @@ class Views:
         connection per job."""
         conn = self._conns.get(threading.get_ident())
         if conn is None:
-            conn = sqlite3.connect(
-                f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False, timeout=30
-            )
-            conn.execute("PRAGMA query_only = ON")
+            conn = connect(self.db_path, readonly=True, any_thread=True)
             with self._lock:
                 self._conns[threading.get_ident()] = conn
         return conn

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from reader.core.related.lexical import PaperTerms
+from reader.core.sqlite_open import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS terms (
@@ -49,9 +50,8 @@ class TermStore:
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn = connect(self.path, any_thread=True, wal=True)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError:
             conn.close()
