@@ -296,7 +296,7 @@ def _cpu(usage: resource.struct_rusage) -> float:
 
 def _segment_count(library: Any) -> int | None:
     try:
-        return len(compat.segments(library.index.ix))
+        return len(compat.segments(library.derived.index.ix))
     except Exception:
         return None
 
@@ -482,7 +482,7 @@ def rss():
 from reader.core.library import Library
 from reader.core.search import whoosh_compat as compat
 library = Library(Path(sys.argv[1]))
-index = library.index
+index = library.derived.index
 before = rss()
 start = time.perf_counter()
 index.searcher()

@@ -192,7 +192,7 @@ def bench_catch_up(papers: int, bodies: int, runs: int, work: Path, emit: Any) -
             index_ms_per_paper_without=round(without / bodies * 1000, 2),
             index_mb_before=before_mb,
             index_mb_after=index_mb(folder),
-            segments=len(compat.segments(library.index.ix)),
+            segments=len(compat.segments(library.derived.index.ix)),
         )
         emit("search", papers=papers, bodies=bodies, **_search_mix(library, queries, runs))
 

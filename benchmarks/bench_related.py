@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 from reader.core.identity import title_key  # noqa: E402
 from reader.core.library import Library  # noqa: E402
 from reader.core.model import PaperRecord  # noqa: E402
+from reader.core.ranking import Ranking  # noqa: E402
 from reader.core.related.embedder import paper_text  # noqa: E402
 from reader.core.related.fusion import hybrid_scores  # noqa: E402
 from reader.core.related.service import DENSE_CANDIDATES, TERMS_BATCH, terms_rows  # noqa: E402
@@ -98,9 +99,9 @@ def emit(row: dict[str, object]) -> None:
 def related_ids(library: Library, paper_id: int, mode: str, k: int) -> list[int]:
     if mode == "whoosh":
         paper = library.store.paper(paper_id)
-        return [i for i, _ in library._key_term_hits(paper, k)]
+        return [i for i, _ in Ranking(library.store, library.derived).key_term_hits(paper, k)]
     if mode == "hybrid-v1":
-        service = library.related_papers
+        service = library.derived.related_papers
         query = service.vectors.vector(paper_id)
         near = [i for i, _ in service.vectors.knn(query, DENSE_CANDIDATES, {paper_id})]
         scores = fused_scores(library, paper_id, near, v1=True)
@@ -110,11 +111,11 @@ def related_ids(library: Library, paper_id: int, mode: str, k: int) -> list[int]
 
 def fused_scores(library: Library, paper_id: int, candidates: list[int], v1: bool) -> dict:
     """``fusion.hybrid_scores`` of some candidates: as shipped, or as ``hybrid-v1``."""
-    service = library.related_papers
+    service = library.derived.related_papers
     query = service.vectors.vector(paper_id)
     ids, rows = service.vectors.rows_of(candidates)
     terms = service.paper_terms([paper_id, *ids])
-    tfidf = service.tfidf(library.index.searcher())
+    tfidf = service.tfidf(library.derived.index.searcher())
     head, lexical = tfidf.batch([terms[paper_id], *(terms[i] for i in ids)]).split(1)
     own = head.total([0])
     if v1:
@@ -297,8 +298,8 @@ def for_you(
         max_df=0.1,
         min_df=5,
     ).fit_transform([f"{r[1]} | {r[2]}" for r in rows])
-    service = library.related_papers
-    tfidf = service.tfidf(library.index.searcher())
+    service = library.derived.related_papers
+    tfidf = service.tfidf(library.derived.index.searcher())
     rng = random.Random(7)
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     seconds: dict[str, list[float]] = defaultdict(list)
@@ -372,8 +373,8 @@ def csfcube(work: Path) -> dict[str, dict[str, float]]:
     with gzip.open(CSFCUBE / "corpus_from_readable_annotations.jsonl.gz", "rt") as f:
         titles = {(r := json.loads(line))["paper_id"]: r["title"] for line in f}
     pid_to_id = {pid: by_title.get(title_key(t)) for pid, t in titles.items()}
-    service = library.related_papers
-    tfidf = service.tfidf(library.index.searcher())
+    service = library.derived.related_papers
+    tfidf = service.tfidf(library.derived.index.searcher())
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for facet in ("background", "method", "result"):
         anns = json.loads((CSFCUBE / f"test-pid2anns-csfcube-{facet}.json").read_text())
@@ -597,7 +598,7 @@ def end_to_end(library_path: Path, work: Path, queries: int = 200) -> dict:
         shutil.copy(library_path / "library.sqlite", folder / "library.sqlite")
         shutil.copytree(library_path / "index", folder / "index")
         library = Library.open(folder)
-        related = library.related_papers
+        related = library.derived.related_papers
         rows = library.store.query("SELECT id, title, abstract FROM papers ORDER BY id")
         ids = [r[0] for r in rows]
         synthetic = synthetic_store(Path(tmp) / "synthetic", len(ids), 384, work)

@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = commands.add_parser("gui", help="open the window (the default)")
     gui.add_argument("--self-test", action="store_true", help="build the window offscreen, exit")
 
+    from reader.core.exporters import FORMATS as EXPORT_FORMATS
     from reader.core.importers import FORMATS
 
     p = commands.add_parser("import", help="import papers from files")
@@ -128,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("id", metavar="ID")
 
     p = commands.add_parser("export", help="export BibTeX or CSL-JSON")
-    p.add_argument("--format", choices=("bibtex", "csl-json"), default="bibtex")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="bibtex")
     p.add_argument("--query", help="export only this search's results")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
@@ -414,7 +415,7 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_tag(library: Library, args: argparse.Namespace) -> int:
-    from reader.core.library import InvalidTag
+    from reader.core.tags import InvalidTag
 
     try:
         library.add_tags([library.resolve(args.id)], args.tags)
@@ -514,7 +515,7 @@ def cmd_backup(library: Library, args: argparse.Namespace) -> int:
     if args.output is not None and args.output.exists():
         raise UsageError(f"{args.output}: already exists (choose a new file)")
     path = library.backup(args.output)
-    print(f"backed up {library.store.count():,} papers to {path}")
+    print(f"backed up {library.paper_count():,} papers to {path}")
     return EXIT_OK
 
 
@@ -622,8 +623,8 @@ def _paper_json(paper: Paper) -> dict[str, object]:
 
 
 def _print_search(results: SearchResults) -> None:
-    from reader.core.library import FALLBACK_NOTE
     from reader.core.search.highlight import as_ansi, as_plain
+    from reader.core.searching import FALLBACK_NOTE
 
     mark = as_ansi if sys.stdout.isatty() else as_plain
     if results.fallback:

@@ -217,7 +217,7 @@ def _finish(report: FetchReport, as_json: bool) -> int:
 
 def cmd_pdf(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
-    info = library.pdfs.info(paper_id)
+    info = library.pdf_info(paper_id)
     if info is None and args.download:
         info = library.download_pdf(paper_id)
     if info is None:

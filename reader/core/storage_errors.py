@@ -46,9 +46,6 @@ _ERRNO_KINDS = {
     errno.EIO: StorageKind.IO,
 }
 
-# Deprecated: the messages the library used to search for. Use ``is_storage_error``.
-STORAGE_ERRORS = ("unable to open database", "disk is full", "readonly database", "disk I/O")
-
 
 def primary_code(error: BaseException) -> int | None:
     """SQLite's primary result code of an error SQLite raised (None for any other error)."""

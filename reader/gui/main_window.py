@@ -31,20 +31,15 @@ from PySide6.QtWidgets import (
     QTreeView,
 )
 
-from reader.core.library import (
-    FALLBACK_BEHIND,
-    FALLBACK_NOTE,
-    ImportReport,
-    InvalidTag,
-    Library,
-    SearchResults,
-    new_tag,
-)
+from reader.core.derived import FALLBACK_BEHIND
+from reader.core.library import ImportReport, Library, SearchResults
 from reader.core.model import Paper
 from reader.core.output import RefusedOutput, check_output
 from reader.core.pdfs import PdfInfo
 from reader.core.related.explain import Reason
 from reader.core.search.query import shortened
+from reader.core.searching import FALLBACK_NOTE
+from reader.core.tags import InvalidTag, new_tag
 from reader.core.views import SORT_COLUMNS, View
 from reader.gui.controllers.derived import DerivedDataController
 from reader.gui.controllers.embedding import EmbedController
@@ -96,7 +91,7 @@ class MainWindow(QMainWindow):
         self.current_id: int | None = None
         self.history: list[int] = []
         self.history_pos = -1
-        self._seen_rev = library.store.rev()
+        self._seen_rev = library.revision()
         self.fulltext_hits: set[int] = set()  # the search's hits found only in their PDF text
         self.body_terms: frozenset[str] = frozenset()  # what the search matched in PDF text
         self._when_listed: list[Callable[[], None]] = []  # see after_list_lands
@@ -211,7 +206,7 @@ class MainWindow(QMainWindow):
         self.detail.tags_edited.connect(self._set_tags)
         self.detail.read_pdf.connect(self.online.read_pdf)
         self.reader_tabs.page_left.connect(
-            lambda i, page: self._write(lambda: self.library.pdfs.remember_page(i, page), False)
+            lambda i, page: self._write(lambda: self.library.remember_pdf_page(i, page), False)
         )
         self.detail.notes_edited.connect(
             lambda i, text: self._write(lambda: self.library.set_notes(i, text), refresh=False)
@@ -232,7 +227,7 @@ class MainWindow(QMainWindow):
         self.after_list_lands(self.online.schedule_fetch_on_start)
 
     def _first_run_or_upkeep(self) -> None:
-        if self.library.store.is_empty():
+        if self.library.is_empty():
             from reader.core.resources import sample_library_files
 
             self.start_import(sample_library_files(), title="Importing the sample library")
@@ -523,7 +518,7 @@ class MainWindow(QMainWindow):
 
         def load() -> tuple[Paper, PdfInfo | None, str]:
             snippet = library.fulltext_snippet(paper_id, body_terms) if in_body else ""
-            return library.store.paper(paper_id), library.pdfs.info(paper_id), snippet
+            return library.paper(paper_id), library.pdf_info(paper_id), snippet
 
         self.runner.submit(
             load,
@@ -545,7 +540,7 @@ class MainWindow(QMainWindow):
         def related() -> tuple[list[tuple[Paper, float]], bool, dict[int, Reason]]:
             found = library.related(paper_id, limit=10)
             reasons = library.related_reasons(paper_id, [p.id for p, _ in found])
-            return found, library.related_papers.has_vector(paper_id), reasons
+            return found, library.has_vector(paper_id), reasons
 
         self.runner.submit(
             related,
@@ -642,7 +637,7 @@ class MainWindow(QMainWindow):
             return
 
         def apply() -> None:
-            old = self.library.store.paper(paper_id).tags
+            old = self.library.paper(paper_id).tags
             removed = [t for t in old if t.lower() not in {n.lower() for n in tags}]
             if removed:
                 self.library.remove_tags([paper_id], removed)
@@ -810,7 +805,7 @@ class MainWindow(QMainWindow):
         from reader.gui.widgets.sync_preferences import SyncTab
 
         old_backups = self.library.backup_policy()
-        cap = round(self.library.pdfs.cap_bytes() / 1024 / 1024)
+        cap = round(self.library.pdf_cap_bytes() / 1024 / 1024)
         syncer = self.online.syncer
         old_remote = syncer.remote()
         sync = SyncTab(
@@ -827,7 +822,7 @@ class MainWindow(QMainWindow):
             syncer.apply(sync.choice(), old_remote, self._write)
             if dialog.pdf_cap.value() != cap:
                 chosen = dialog.pdf_cap.value()
-                self._write(lambda: self.library.pdfs.set_cap_mb(chosen), refresh=False)
+                self._write(lambda: self.library.set_pdf_cap_mb(chosen), refresh=False)
             apply_theme(dialog.chosen_theme(), dialog.font_size.value())
             self.menus.check_theme()
             backups = dialog.chosen_backups()

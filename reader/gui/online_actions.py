@@ -191,7 +191,7 @@ class OnlineActions(QObject):
                 self._read_after_download = paper_id
                 self.make_offline(["--ids", str(paper_id)], "this paper available offline")
 
-        self.window.runner.submit(lambda: library.pdfs.info(paper_id), opened, title="PDF")
+        self.window.runner.submit(lambda: library.pdf_info(paper_id), opened, title="PDF")
 
     def open_in_system_viewer(self) -> None:
         from reader.core.pdfs import open_in_system_viewer
@@ -211,7 +211,7 @@ class OnlineActions(QObject):
             else:
                 open_in_system_viewer(info.path)
 
-        self.window.runner.submit(lambda: library.pdfs.info(paper_id), opened, title="PDF")
+        self.window.runner.submit(lambda: library.pdf_info(paper_id), opened, title="PDF")
 
     _read_after_download: int | None = None
 

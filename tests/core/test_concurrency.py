@@ -131,7 +131,7 @@ def test_a_busy_index_defers_catch_up_instead_of_failing_the_write(
         def busy(*_a: object, **_k: object) -> int:
             raise IndexBusy("the search index is being written by another process")
 
-        monkeypatch.setattr(library.index, "catch_up", busy)
+        monkeypatch.setattr(library.derived.index, "catch_up", busy)
         library.add_tags([1], ["kept"])  # stored even though the index could not follow
         assert library.paper(1).tags == ["kept"]
         assert library.index_deferred
@@ -166,7 +166,7 @@ def test_a_write_to_more_papers_than_the_follow_limit_leaves_them_to_a_catch_up(
 def test_a_write_while_another_process_updates_the_index_is_stored_and_indexed_later(
     library_folder: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from reader.core import library as library_module
+    from reader.core import derived as library_module
     from reader.core.locks import file_lock
 
     monkeypatch.setattr(library_module, "INDEX_LOCK_TIMEOUT", 0.3)
@@ -190,7 +190,7 @@ def batch_statuses(folder: Path) -> list[str]:
 def test_an_import_that_died_is_marked_interrupted_but_a_running_one_is_not(
     tmp_path: Path, seeds: list[Path]
 ):
-    from reader.core.library import IMPORTS_LOCK
+    from reader.core.derived import IMPORTS_LOCK
     from reader.core.locks import file_lock
 
     folder = tmp_path / "lib"
@@ -205,7 +205,7 @@ def test_an_import_that_died_is_marked_interrupted_but_a_running_one_is_not(
 
 
 def test_a_running_import_is_seen_from_another_library_object(tmp_path: Path):
-    from reader.core.library import IMPORTS_LOCK
+    from reader.core.derived import IMPORTS_LOCK
     from reader.core.locks import file_lock
 
     with Library(tmp_path / "lib") as library:
@@ -220,7 +220,7 @@ def test_a_tag_set_during_an_import_leaves_indexing_to_the_import(
 ):
     """Catching the index up after a tag would index the import's papers in this process
     (the window's); the import indexes everything it stored, the tag included, at its end."""
-    from reader.core.library import IMPORTS_LOCK
+    from reader.core.derived import IMPORTS_LOCK
     from reader.core.locks import file_lock
 
     folder = tmp_path / "lib"
@@ -239,7 +239,7 @@ def test_a_tag_set_during_an_import_leaves_indexing_to_the_import(
 def test_the_windows_index_catch_up_stands_aside_for_an_import_and_a_repair_stops_for_one(
     tmp_path: Path, seeds: list[Path]
 ):
-    from reader.core.library import IMPORTS_LOCK
+    from reader.core.derived import IMPORTS_LOCK
     from reader.core.locks import file_lock
 
     folder = tmp_path / "lib"

@@ -227,11 +227,11 @@ def test_cli_search_says_in_full_text(library: Library, tmp_path: Path, capsys):
 
 
 def test_a_batch_of_texts_is_indexed_once_at_its_end(library: Library, tmp_path: Path):
-    segments = len(compat.segments(library.index.ix))
+    segments = len(compat.segments(library.derived.index.ix))
     for paper_id in (1, 3):
         pdf = write_pdf(tmp_path / f"{paper_id}.pdf", [f"{FILLER} heliotrope{paper_id}"])
         library.extract_fulltext(paper_id, pdf, index=False)
     assert library.search("heliotrope3").hits == [] and library.check().behind == 2
     library.catch_up_index()
     assert sorted(h.paper.id for h in library.search("heliotrope1 OR heliotrope3").hits) == [1, 3]
-    assert len(compat.segments(library.index.ix)) == segments + 1
+    assert len(compat.segments(library.derived.index.ix)) == segments + 1

@@ -16,9 +16,10 @@ from reader.cli import main
 from reader.core import text as clean
 from reader.core.display import BREAK_AFTER, ZERO_WIDTH_SPACE, breakable
 from reader.core.importers.pyrepr import repr_as_json
-from reader.core.library import MAX_TAG_DEPTH, InvalidTag, Library
+from reader.core.library import Library
 from reader.core.search import typos
 from reader.core.search.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, shortened
+from reader.core.tags import MAX_TAG_DEPTH, InvalidTag
 from reader.core.vetting import MAX_NOTES
 from tests.core.conftest import build_library, record
 
@@ -53,7 +54,7 @@ def test_a_shortened_query_is_within_the_caps_and_a_prefix_of_the_words(text: st
 
 
 def test_typo_correction_is_for_short_queries_of_real_words(library: Library):
-    searcher = library.index.searcher()
+    searcher = library.derived.index.searcher()
     assert typos.correct_words("speculativ decodng", searcher, lambda i: "") is not None
     many = " ".join(["speculativ"] * (typos.MAX_WORDS + 1))
     assert typos.correct_words(many, searcher, lambda i: "") is None

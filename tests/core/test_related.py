@@ -42,7 +42,7 @@ class FakeEmbedder:
 
 
 def with_embedder(library: Library, embedder: object) -> Library:
-    library._related = RelatedPapers(library.folder, library.store, embedder=embedder)  # type: ignore[arg-type]
+    library.derived._related = RelatedPapers(library.folder, library.store, embedder=embedder)  # type: ignore[arg-type]
     return library
 
 
@@ -61,11 +61,11 @@ def vector_files(folder: Path) -> dict[str, object]:
 def test_vectors_survive_restart(tmp_path: Path):
     with with_embedder(build_library(tmp_path, small_records()), FakeEmbedder()) as library:
         assert library.embed() == 150
-        before = library.related_papers.vectors.vector(5)
+        before = library.derived.related_papers.vectors.vector(5)
     with with_embedder(Library(tmp_path), FakeEmbedder()) as reopened:
-        fake = reopened.related_papers.embedder
+        fake = reopened.derived.related_papers.embedder
         assert reopened.embed() == 0 and fake.calls == 0
-        assert np.array_equal(reopened.related_papers.vectors.vector(5), before)
+        assert np.array_equal(reopened.derived.related_papers.vectors.vector(5), before)
         report = reopened.check()
         assert report.vectors == 150 and report.related_ready
 
@@ -77,7 +77,7 @@ def test_model_change_reembeds_everything(tmp_path: Path):
         assert not reopened.check().related_ready  # another model's vectors count as missing
         assert reopened.embed() == 40
         assert vector_files(tmp_path)["model"] == "fake/2"
-        assert len(reopened.related_papers.vectors) == 40
+        assert len(reopened.derived.related_papers.vectors) == 40
 
 
 def test_killed_embedding_resumes_without_duplicates(tmp_path: Path):
@@ -91,9 +91,9 @@ def test_killed_embedding_resumes_without_duplicates(tmp_path: Path):
         library.embed(progress=die)
     library.close()
     with with_embedder(Library(tmp_path), FakeEmbedder()) as reopened:
-        assert len(reopened.related_papers.vectors) == 128
+        assert len(reopened.derived.related_papers.vectors) == 128
         assert reopened.embed() == 300 - 128
-        store = reopened.related_papers.vectors
+        store = reopened.derived.related_papers.vectors
         assert store.rows == 300 and len(store) == 300  # no row written twice
         assert sorted(store.ids()) == sorted(reopened.store.all_ids())
 
@@ -120,8 +120,8 @@ def test_an_edited_abstract_is_reembedded_and_a_bookmark_is_not(tmp_path: Path):
         assert not library.check().related_ready
         assert library.embed() == 1
         assert library.check().related_ready
-        library.related_papers.vectors.compact()
-        assert library.related_papers.vectors.rows == 20
+        library.derived.related_papers.vectors.compact()
+        assert library.derived.related_papers.vectors.rows == 20
 
 
 def test_related_falls_back_to_words_before_embedding(tmp_path: Path):

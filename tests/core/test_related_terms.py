@@ -85,10 +85,10 @@ def test_embedding_fills_the_term_store_and_related_reads_it(
     with with_embedder(build_library(tmp_path, records()), FakeEmbedder()) as library:
         without_store = library.related(4, limit=8)
         library.embed()
-        service = library.related_papers
+        service = library.derived.related_papers
         assert service.terms.rev == library.store.rev() and len(service.terms.hashes()) == 60
         fresh = with_embedder(Library(tmp_path), FakeEmbedder())
-        fresh.related_papers.vectors = service.vectors
+        fresh.derived.related_papers.vectors = service.vectors
         monkeypatch.setattr(lexical.PaperTerms, "of", None)  # tokenising now fails loudly
         with_store = fresh.related(4, limit=8)
         fresh.close()
@@ -104,11 +104,11 @@ def test_an_edited_paper_is_not_read_from_its_old_terms(tmp_path: Path):
             rev = library.store._bump_rev()
             conn.execute("UPDATE papers SET abstract = 'Galaxy.', rev = ? WHERE id = 5", (rev,))
         paper = library.store.paper(5)
-        got = library.related_papers.paper_terms([5])[5]
+        got = library.derived.related_papers.paper_terms([5])[5]
         expected = PaperTerms.of(lexical_text(paper.title, paper.abstract))
         assert np.array_equal(got.words, expected.words)
-        assert not library.related_papers.up_to_date()
-        assert library.embed() == 1 and library.related_papers.up_to_date()
+        assert not library.derived.related_papers.up_to_date()
+        assert library.embed() == 1 and library.derived.related_papers.up_to_date()
 
 
 def test_bookmarks_and_tags_leave_the_vectors_up_to_date_and_an_edit_does_not(
@@ -119,7 +119,7 @@ def test_bookmarks_and_tags_leave_the_vectors_up_to_date_and_an_edit_does_not(
         library.set_bookmarked([1, 2], True)
         library.add_tags([3], ["to-read"])
         library.set_read([4], True)
-        service = library.related_papers
+        service = library.derived.related_papers
         assert min(service.vectors.rev, service.terms.rev) < library.store.rev()  # stale revs
         assert service.up_to_date()  # …but no paper's text changed: nothing to embed
 
@@ -140,7 +140,7 @@ def test_a_library_embedded_without_terms_gets_them_without_reembedding(tmp_path
         library.embed()
     (tmp_path / "vectors" / "terms.sqlite").unlink()
     with with_embedder(Library(tmp_path), FakeEmbedder()) as reopened:
-        service = reopened.related_papers
+        service = reopened.derived.related_papers
         assert not service.up_to_date()
         assert reopened.embed() == 0 and service.embedder.calls == 0
         assert service.up_to_date() and len(service.terms.hashes()) == 60
@@ -155,8 +155,8 @@ def test_a_damaged_term_store_is_replaced(tmp_path: Path):
     with with_embedder(Library(tmp_path), FakeEmbedder()) as reopened:
         assert len(reopened.related(4, limit=8)) == 8
         assert reopened.embed() == 0
-        assert reopened.related_papers.up_to_date()
-        assert len(reopened.related_papers.terms.hashes()) == 60
+        assert reopened.derived.related_papers.up_to_date()
+        assert len(reopened.derived.related_papers.terms.hashes()) == 60
 
 
 def test_related_works_while_the_index_is_still_empty(tmp_path: Path):
@@ -166,7 +166,7 @@ def test_related_works_while_the_index_is_still_empty(tmp_path: Path):
     with library:
         library.store.write_records(records(), None)  # stored, not indexed yet
         library.embed()
-        assert library.index.searcher().doc_count() == 0
+        assert library.derived.index.searcher().doc_count() == 0
         assert len(library.related(4, limit=8)) == 8
 
 

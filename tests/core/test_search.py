@@ -399,7 +399,7 @@ def test_an_index_behind_a_stale_paper_is_repaired(copy_seed_library):
     # Paper 9 changes and is stamped at the marker's rev: within what the index claims to
     # cover, but newer than the rev its document was indexed at (a lost index commit).
     with Library(folder) as reopened:
-        marker = reopened.index.marker()
+        marker = reopened.derived.index.marker()
         outside = sqlite3.connect(folder / "library.sqlite")
         outside.execute("UPDATE papers SET title = 'quokka', rev = ? WHERE id = 9", (marker.rev,))
         outside.commit()
@@ -479,7 +479,7 @@ def test_the_array_evaluator_ranks_like_an_exhaustive_whoosh_search(copy_seed_li
     for n, paper_id in enumerate(range(20, 60)):
         library.store.set_fulltext(paper_id, " ".join(abstracts[n : n + 6]), 6, False)
     library.catch_up_index()
-    searcher = library.index.searcher()
+    searcher = library.derived.index.searcher()
     assert len(searcher.reader().leaf_readers()) > 1
     cache = SegmentCache(searcher)
     for text in EVALUATOR_QUERIES:

@@ -99,7 +99,7 @@ def test_auto_search_marks_the_hits_only_meaning_found(copy_seed_library):
     query = "making language model generation faster with a small draft model"
     results = library.search(query, limit=40, mode="auto")
     assert results.joined and not results.no_vectors
-    words = [h.paper_id for h in library.index.search_hits(any_word_query(query), 50)[0]]
+    words = [h.paper_id for h in library.derived.index.search_hits(any_word_query(query), 50)[0]]
     flagged = {h.paper.id for h in results.hits if h.by_meaning}
     assert flagged  # random vectors rank papers the words did not find
     assert words[0] not in flagged  # the words' best is there for its words

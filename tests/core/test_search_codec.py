@@ -123,7 +123,7 @@ def test_an_index_from_another_codec_is_rebuilt_from_the_store(tmp_path: Path, s
         assert library.catch_up_derived()  # a repair is needed (the window runs it apart)
         library.repair()
         assert library.index_status() == "ready"
-        assert library.index.doc_count() == papers
+        assert library.derived.index.doc_count() == papers
         assert not library.search("model").fallback
     assert all(written_here(s.codec()) for s in compat.segments(SearchIndex(folder).ix))
 
@@ -131,7 +131,7 @@ def test_an_index_from_another_codec_is_rebuilt_from_the_store(tmp_path: Path, s
 def test_segment_frequency_tables_match_whoosh(copy_seed_library):
     library, _ = copy_seed_library()
     library.add_tags([1, 2], ["nlp"])  # new segments, and deleted old versions
-    searcher = library.index.searcher()
+    searcher = library.derived.index.searcher()
     tables = [document_frequencies(sub.reader()) for sub, _ in searcher.leaf_searchers()]
     assert len(tables) > 1 and all(t is not None for t in tables)
     words: set[str] = set()

@@ -59,8 +59,8 @@ def library(seed_library_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
         for n, paper_id in enumerate(range(20, 60)):
             opened.store.set_fulltext(paper_id, " ".join(abstracts[n : n + 6]), 6, False)
         opened.catch_up_index()
-        assert len(opened.index.searcher().reader().leaf_readers()) > 1
-        assert opened.index.searcher().reader().has_deletions()
+        assert len(opened.derived.index.searcher().reader().leaf_readers()) > 1
+        assert opened.derived.index.searcher().reader().has_deletions()
         yield opened
 
 
@@ -99,7 +99,7 @@ QUERIES = st.recursive(ATOMS, _combine, max_leaves=5)
 
 def reference(library: Library, query: Query) -> list[tuple[int, float, bool]]:
     """Every match as (paper id, score, matched only through the PDF text), ranked."""
-    searcher = library.index.searcher()
+    searcher = library.derived.index.searcher()
     scores = Semantics(library).matches(query)
     primary_query = without_fields(query, LESSER_FIELDS)
     primary = (
@@ -120,7 +120,7 @@ class Semantics:
     score, and its array OR drops matches across segments.)"""
 
     def __init__(self, library: Library) -> None:
-        self.searcher = library.index.searcher()
+        self.searcher = library.derived.index.searcher()
         reader = self.searcher.reader()
         marker = self.searcher.document_number(id=MARKER_ID)
         self.live = {
@@ -190,7 +190,7 @@ def test_every_query_shape_ranks_as_an_exhaustive_search_at_every_limit(
         return
     expected = reference(library, parsed.query)
     for limit in LIMITS:
-        got, total = library.index.search(parsed.query, limit)
+        got, total = library.derived.index.search(parsed.query, limit)
         assert len(got) == min(limit, len(expected)), (text, limit)
         assert_ranked_alike(got, expected)
         if '"' not in text:  # phrases estimate their total from the candidates checked

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from reader.cli import main
-from reader.core.library import FALLBACK_NOTE, Library
+from reader.core.library import Library
+from reader.core.searching import FALLBACK_NOTE
 from tests.core.conftest import build_library, record
 from tests.core.test_related import FakeEmbedder, with_embedder
 

@@ -27,8 +27,8 @@ def whoosh_gives(obj: object, name: str) -> bool:
 
 def test_every_private_name_the_search_relies_on_exists(copy_seed_library):
     library, _ = copy_seed_library()
-    ix = library.index.ix
-    searcher = library.index.searcher()
+    ix = library.derived.index.ix
+    searcher = library.derived.index.searcher()
     reader = searcher.leaf_searchers()[0][0].reader()
     terms = compat.term_table(reader)
     (_, terminfo), *_ = terms.items_from("title", b"")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reader.core.library import FALLBACK_NOTE
+from reader.core.searching import FALLBACK_NOTE
 from tests.gui.conftest import WAIT_MS, sidebar_texts
 from tests.gui.test_search import type_query, wait_for_results
 
@@ -40,7 +40,7 @@ def test_a_search_while_the_index_rebuilds_shows_simple_matches_and_says_so(
 ):
     window, library = seeded.window, seeded.library
     rebuilds = []
-    monkeypatch.setattr(library, "index_status", lambda: "rebuilding")
+    monkeypatch.setattr(library.derived, "index_status", lambda: "rebuilding")
     monkeypatch.setattr(library, "catch_up_derived", lambda *cancel: rebuilds.append(1))
     type_query(qtbot, window, "speculative decoding")
     status = wait_for_results(qtbot, window, "speculative decoding")

@@ -96,7 +96,7 @@ def test_read_pdf_downloads_opens_a_tab_and_reopens_at_the_last_page(
         lambda: "Available offline (1)" in sidebar_texts(window)["Library"], timeout=WAIT_MS
     )
     reader.go_to(3)
-    qtbot.waitUntil(lambda: library.pdfs.info(paper_id).last_page == 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: library.derived.pdfs.info(paper_id).last_page == 3, timeout=WAIT_MS)
     window.reader_tabs.close_current()
     assert window.reader_tabs.count() == 1
     window.online.read_pdf()

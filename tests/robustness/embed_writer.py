@@ -41,7 +41,7 @@ def main() -> None:
     folder, batch = Path(sys.argv[1]), int(sys.argv[2])
     service.EMBED_BATCH = batch
     with Library(folder) as library:
-        library._related = RelatedPapers(folder, library.store, embedder=FakeEmbedder())  # type: ignore[arg-type]
+        library.derived._related = RelatedPapers(folder, library.store, embedder=FakeEmbedder())  # type: ignore[arg-type]
 
         def progress(done: int, total: int) -> None:
             print(f"embedded {done}/{total}", file=sys.stderr, flush=True)

@@ -98,7 +98,7 @@ def check_library(folder: Path, embedder: object | None, ready: bool) -> None:
     has its vector."""
     with Library(folder) as library:
         if embedder is not None:
-            library._related = RelatedPapers(folder, library.store, embedder=embedder)  # type: ignore[arg-type]
+            library.derived._related = RelatedPapers(folder, library.store, embedder=embedder)  # type: ignore[arg-type]
         report = library.check()
         assert report.consistent and report.vectors_stale == [], report.as_dict()
         if ready:

@@ -69,7 +69,7 @@ def assert_whole_batches(folder: Path, ids: list[str], profile: Profile, referen
     with Library(folder) as library:  # opening also finishes a schema the kill interrupted
         report = library.check()
         assert (report.missing, report.stale, report.extra) == ([], [], []), report.as_dict()
-        assert library.index.marker().rev <= library.store.rev(), "the index is ahead"
+        assert library.derived.index.marker().rev <= library.store.rev(), "the index is ahead"
         statuses = {r[0] for r in library.store.query("SELECT status FROM batches")}
         assert "running" not in statuses, "the killed import's batch still says running"
     store_is_sound(folder)

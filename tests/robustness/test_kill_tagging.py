@@ -70,7 +70,7 @@ def assert_index_agrees(library: Library, operations: int) -> None:
     by_arxiv = {r[1]: r[0] for r in library.store.query("SELECT id, arxiv_id FROM papers")}
 
     def indexed(field: str, value: str) -> set[int]:
-        hits, _ = library.index.search(Term(field, value), 10_000)
+        hits, _ = library.derived.index.search(Term(field, value), 10_000)
         return {i for i, _ in hits}
 
     for i in range(operations):
@@ -85,7 +85,7 @@ def assert_after_kill(folder: Path, acknowledged: int, ids: list[str]) -> None:
     with Library(folder) as library:
         report = library.check()
         assert (report.missing, report.stale, report.extra) == ([], [], []), report.as_dict()
-        assert library.index.marker().rev <= library.store.rev(), "the index is ahead"
+        assert library.derived.index.marker().rev <= library.store.rev(), "the index is ahead"
     store_is_sound(folder)
     state = stored_state(folder)
     allowed = [expected_state(acknowledged, ids), expected_state(acknowledged + 1, ids)]

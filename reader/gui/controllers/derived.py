@@ -105,7 +105,7 @@ class DerivedDataController(QObject):
 
     def _rebuilt(self, _repaired: bool = True) -> None:
         self.rebuilding = False
-        self.library.index_error = None  # a repair child rewrote the files: read them again
+        self.library.reread_index()  # a repair child rewrote the files
         bar = self.window.statusBar()
         if bar.currentMessage() == REBUILDING_MESSAGE:
             bar.clearMessage()
@@ -130,8 +130,7 @@ class DerivedDataController(QObject):
 
         def needed() -> bool:
             # Opens the vector store here, before the child starts appending to it.
-            related = library.related_papers
-            return related.model_name() is not None and not related.up_to_date()
+            return library.needs_embedding()
 
         def start(needed: bool) -> None:
             if needed and not self.importer.running:

@@ -70,7 +70,7 @@ def test_a_downloaded_pdf_is_whole_recorded_and_left_no_temporary_file(
     assert info.path.read_bytes() == body and info.pages == 4 and info.size == len(body)
     assert info.path.parent == library.folder / "pdfs"
     assert [p.name for p in info.path.parent.iterdir()] == ["1706.03762.pdf"]
-    assert library.pdfs.offline_ids() == {paper_id}
+    assert library.derived.pdfs.offline_ids() == {paper_id}
     assert library.check().consistent
     views = library.open_views()  # what the list shows: the offline mark and view
     try:
@@ -97,7 +97,7 @@ def test_what_is_not_a_whole_pdf_is_refused_and_nothing_is_kept(
     serve_pdfs(server, {"1706.03762": body if body is not None else whole[: len(whole) // 2]})
     with pytest.raises(NotAPdf, match=message):
         library.download_pdf(library.resolve("1706.03762"))
-    assert library.pdfs.offline_ids() == set()
+    assert library.derived.pdfs.offline_ids() == set()
     assert not list((library.folder / "pdfs").iterdir())
     assert library.check().consistent
 
@@ -149,11 +149,11 @@ def test_the_cap_evicts_the_least_recently_read_unpinned_pdf(server: HTTPServer,
     library.add_tags([attention], ["keep"])
     library.make_offline(tag="keep")  # pinned
     library.download_pdf(resnet)
-    library.pdfs.remember_page(resnet, 5)  # read: more recent than the pinned one
-    size = library.pdfs.info(resnet).size  # type: ignore[union-attr]
-    library.pdfs.set_cap_mb((2 * size + size // 2) / 1024 / 1024)  # room for two and a half
+    library.derived.pdfs.remember_page(resnet, 5)  # read: more recent than the pinned one
+    size = library.derived.pdfs.info(resnet).size  # type: ignore[union-attr]
+    library.derived.pdfs.set_cap_mb((2 * size + size // 2) / 1024 / 1024)  # room for two and a half
     library.download_pdf(adam)  # over the cap: resnet goes, never the pinned attention
-    assert library.pdfs.offline_ids() == {attention, adam}
+    assert library.derived.pdfs.offline_ids() == {attention, adam}
 
 
 def test_check_finds_a_missing_file_and_a_stray_one_and_repair_mends_both(
@@ -172,7 +172,9 @@ def test_check_finds_a_missing_file_and_a_stray_one_and_repair_mends_both(
     assert main(["--library", folder, "check"]) == 1
     assert "PDF files missing" in capsys.readouterr().out
     repaired = library.repair()
-    assert repaired.consistent and library.pdfs.offline_ids() == {library.resolve("1412.6980")}
+    assert repaired.consistent and library.derived.pdfs.offline_ids() == {
+        library.resolve("1412.6980")
+    }
 
 
 def test_the_pdf_command_prints_the_path_or_says_it_is_not_offline(
@@ -184,6 +186,6 @@ def test_the_pdf_command_prints_the_path_or_says_it_is_not_offline(
     assert "not available offline" in capsys.readouterr().err
     assert main(["--library", folder, "pdf", "1706.03762", "--download", "--path"]) == 0
     assert capsys.readouterr().out.strip().endswith("pdfs/1706.03762.pdf")
-    library.pdfs.remember_page(library.resolve("1706.03762"), 2)
+    library.derived.pdfs.remember_page(library.resolve("1706.03762"), 2)
     assert main(["--library", folder, "pdf", "1706.03762"]) == 0
     assert "3 pages" in (out := capsys.readouterr().out) and "last read page 3" in out

@@ -1,0 +1,101 @@
+"""An import of several files: each file's format found, its records stored in turn
+(``importing.import_file``), under the shared imports lock, then indexed once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reader.core.derived import IMPORTS_LOCK, DerivedData
+from reader.core.importers import ImportOptions
+from reader.core.importing import import_file
+from reader.core.locks import file_lock
+from reader.core.model import ParsedRecord, RecordError, SourcePosition
+from reader.core.reports import Cancelled, ImportProgress, ImportReport
+
+IMPORTS_LOCK_TIMEOUT = 10.0  # only a library being opened takes it exclusively, briefly
+
+
+def import_files(
+    derived: DerivedData,
+    paths: Sequence[Path],
+    fmt: str | None,
+    options: ImportOptions,
+    progress: Callable[[ImportProgress], None] | None,
+    cancelled: Cancelled,
+    index: bool,
+    names: Sequence[str] | None,
+    report: ImportReport,
+) -> ImportReport:
+    """Import files into the store in batches; then bring the index up to date (``index``).
+
+    ``names`` say where each file came from when its path is only a temporary copy (a
+    fetched response: its URL). The lock is shared: imports may run side by side; a library
+    opened meanwhile sees them running, indexing included, and leaves the indexing of its
+    own writes to them."""
+    run = _Run(derived, fmt, options, report, progress, cancelled, len(paths))
+    with file_lock(derived.folder / IMPORTS_LOCK, IMPORTS_LOCK_TIMEOUT, shared=True):
+        for number, path in enumerate(paths, 1):
+            if cancelled():
+                report.cancelled = True
+                break
+            run.import_path(number, path, names[number - 1] if names else None)
+        if index and not report.cancelled:
+            derived.index_changes(progress=run.indexing, cancelled=cancelled)
+    return report
+
+
+@dataclass
+class _Run:
+    derived: DerivedData
+    fmt: str | None
+    options: ImportOptions
+    report: ImportReport
+    progress: Callable[[ImportProgress], None] | None
+    cancelled: Cancelled
+    files: int
+
+    def import_path(self, number: int, path: Path, name: str | None) -> None:
+        """One file (the ``number``th), reported under ``name`` when it is a copy."""
+        from reader.core.importers import UnknownFormat, detect_format, importer_for
+
+        shown = name or str(path)
+        report = self.report
+        try:
+            file_format = self.fmt or detect_format(path)
+            importer = importer_for(file_format)
+        except UnknownFormat as e:
+            report.errors.append(RecordError(str(e), SourcePosition(shown), fatal=True))
+            report.failed_files.append(shown)
+            return
+
+        def tick(records: int, added: int) -> None:
+            if self.progress:
+                at = ImportProgress(shown, number, self.files, records, report.added + added)
+                self.progress(at)
+
+        results: Iterable[ParsedRecord | RecordError] = importer.parse(path, self.options)
+        if name:
+            results = (_renamed(r, str(path), name) for r in results)
+        store = self.derived.store
+        outcome = import_file(store, shown, file_format, results, tick, self.cancelled)
+        if outcome.cancelled:
+            report.cancelled = True
+        elif outcome.fatal and not outcome.read:
+            report.failed_files.append(shown)
+        report.count(outcome)
+
+    def indexing(self, done: int, _total: int) -> None:
+        if self.progress:
+            at = ImportProgress("", self.files, self.files, done, self.report.added, "indexing")
+            self.progress(at)
+
+
+def _renamed(
+    result: ParsedRecord | RecordError, path: str, name: str
+) -> ParsedRecord | RecordError:
+    """An error of a temporary copy, named for where the file came from."""
+    if isinstance(result, RecordError) and result.position.file == path:
+        return replace(result, position=replace(result.position, file=name))
+    return result
