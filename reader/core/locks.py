@@ -1,20 +1,14 @@
-"""An inter-process lock on a file, waited for with a timeout (flock where available)."""
+"""An inter-process lock on a file, waited for with a timeout (portalocker: ``flock`` on
+POSIX, ``LockFileEx`` on Windows, where shared locks need pywin32)."""
 
 from __future__ import annotations
 
 import contextlib
-import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: Whoosh's own lock still guards its files
-    fcntl = None  # type: ignore[assignment]
-
-
-LOCKS_WORK = fcntl is not None  # elsewhere file_lock() does not exclude other processes
+import portalocker
+from portalocker import LockFlags
 
 
 class LockTimeout(Exception):
@@ -26,24 +20,16 @@ def file_lock(
     path: Path, timeout: float, poll: float = 0.05, shared: bool = False
 ) -> Iterator[None]:
     """Hold an exclusive (or ``shared``) lock on ``path`` (created if missing) for the
-    ``with`` block."""
-    if fcntl is None:
-        yield
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    ``with`` block. Another handle on the same file conflicts even in this process."""
+    kind = LockFlags.SHARED if shared else LockFlags.EXCLUSIVE
+    lock = portalocker.Lock(
+        path, "a", timeout=timeout, check_interval=poll, flags=kind | LockFlags.NON_BLOCKING
+    )
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockTimeout(f"{path} is held by another process") from None
-                time.sleep(poll)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        lock.acquire()
+    except portalocker.exceptions.LockException:
+        raise LockTimeout(f"{path} is held by another process") from None
+    try:
+        yield
     finally:
-        os.close(fd)
+        lock.release()
