@@ -1,4 +1,9 @@
-"""Making imported text pleasant to read without changing what is stored."""
+"""Making imported text pleasant to read without changing what is stored.
+
+Not pylatexenc here (the BibTeX and snapshot importers use it on LaTeX sources): most text
+shown is plain text from Daily Papers pages, where pylatexenc cuts "by 5% over the baseline"
+to "by 5" (a comment), drops "C:\\data\\new" and joins "$5 and $10" into math. Only the
+fragments below are LaTeX-ish enough to turn into Unicode safely."""
 
 from __future__ import annotations
 
