@@ -118,6 +118,8 @@ class DerivedData:
     def close_interrupted_batches(self) -> None:
         """Mark the import batches of imports that died (killed, crashed) as interrupted:
         their rows still say "running", yet no import holds the imports lock."""
+        if not self.store.query("SELECT 1 FROM batches WHERE status = 'running' LIMIT 1"):
+            return  # the usual case: no lock to take (a command that only reads takes none)
         try:
             with file_lock(self.folder / IMPORTS_LOCK, timeout=0):
                 self.store.mark_interrupted_batches()
