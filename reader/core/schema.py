@@ -1,4 +1,10 @@
-"""The SQLite schema, one forward migration per version (``PRAGMA user_version``)."""
+"""The SQLite schema, one forward migration per version (``PRAGMA user_version``).
+
+Written as SQL, not made by sqlite-utils: the text is the reference a restored file is
+checked against (``schema_check``), so it must never change, and sqlite-utils writes its own
+(its quoting changed in 4.0) and has no partial, expression or COLLATE index nor WITHOUT
+ROWID table.
+"""
 
 from __future__ import annotations
 
