@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from more_itertools import chunked
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256
@@ -85,9 +86,7 @@ class Embedder:
     def embed(self, texts: Sequence[str], batch: int = BATCH) -> np.ndarray:
         with self._lock:
             self._load()
-            out = [
-                self._embed_batch(list(texts[i : i + batch])) for i in range(0, len(texts), batch)
-            ]
+            out = [self._embed_batch(chunk) for chunk in chunked(texts, batch)]
         if not out:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.concatenate(out)

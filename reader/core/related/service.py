@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from more_itertools import chunked
 
 from reader.core.related.embedder import Embedder, ModelMissing, paper_text
 from reader.core.related.explain import Reason, analysed, meaning_led, shared_terms
@@ -126,19 +127,17 @@ class RelatedPapers:
         total, done = len(backlog) + len(todo), 0
         if progress:
             progress(0, total)
-        for start in range(0, len(backlog), TERMS_BATCH):
+        for chunk in chunked(backlog, TERMS_BATCH):
             if cancelled():
                 return 0
-            chunk = backlog[start : start + TERMS_BATCH]
             self.terms.put(terms_rows(chunk))
             done += len(chunk)
             if progress:
                 progress(done, total)
         embedded = 0
-        for start in range(0, len(todo), EMBED_BATCH):
+        for chunk in chunked(todo, EMBED_BATCH):
             if cancelled():
                 return embedded
-            chunk = todo[start : start + EMBED_BATCH]
             vectors = self.embedder.embed([paper_text(t, a) for _, _, t, a in chunk])
             self.vectors.append([i for i, *_ in chunk], [h for _, h, _, _ in chunk], vectors)
             self.terms.put(terms_rows(chunk))

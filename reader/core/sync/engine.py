@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from more_itertools import chunked
+
 from reader.core.merge import record_to_row
 from reader.core.sync import compaction, files
 from reader.core.sync.compaction import file_name, parse_span
@@ -239,8 +241,8 @@ def apply_file(
             continue
         records.append(record)
         refs.append(record_to_row(record))
-    for start in range(0, len(records), 1000):
-        store.write_records(records[start : start + 1000], None)
+    for batch in chunked(records, 1000):
+        store.write_records(batch, None)
     for merge in content.get("merges", []):
         gone = resolve(store.conn, merge["gone"])
         if gone is not None:
@@ -316,7 +318,7 @@ def push(run: _Run) -> None:
             digest = record_hash(record)
             if known.get(row["id"]) != digest:
                 papers.append((row["id"], digest, record))
-    chunks = [papers[n : n + PAPERS_PER_FILE] for n in range(0, len(papers), PAPERS_PER_FILE)]
+    chunks = list(chunked(papers, PAPERS_PER_FILE))
     if not chunks and (registers or notes or merges):
         chunks = [[]]
     listed = [span[1] for n in remote.list(f"nodes/{journal.node}") if (span := parse_span(n))]
