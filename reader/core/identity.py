@@ -1,9 +1,16 @@
-"""How papers are recognised: arXiv ids, DOIs and normalised titles."""
+"""How papers are recognised: their keys (arXiv ids, DOIs, normalised titles) and which
+stored paper a record is (the resolver, the owner of an id, near-duplicate titles)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from more_itertools import chunked
+
+if TYPE_CHECKING:
+    import sqlite3
 
 # New style: 2406.12345 (or 0704.0001); old style: hep-th/9901001, math.GT/0309136.
 _NEW_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
@@ -50,3 +57,122 @@ def title_blocks(key: str) -> tuple[str, str]:
     without comparing a new title against the whole library."""
     words = key.split()
     return " ".join(words[:3]), " ".join(words[-3:])
+
+
+# -- which stored paper a record is ----------------------------------------------------------
+
+FUZZY_THRESHOLD = 92.0  # rapidfuzz ratio at which two different titles are flagged
+FUZZY_CANDIDATES = 200  # at most this many titles compared per block
+
+
+class Resolver:
+    """Finds the stored paper a row belongs to: arXiv id, then DOI, then normalised title.
+
+    Looks up everything the batch could match in three indexed queries, then answers
+    from memory, remembering papers added or changed earlier in the same batch.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
+        self.by_arxiv: dict[str, dict[str, Any]] = {}
+        self.by_doi: dict[str, dict[str, Any]] = {}
+        self.by_title: dict[str, list[dict[str, Any]]] = {}
+        for column in ("arxiv_id", "doi", "title_key"):
+            for chunk in chunked({r[column] for r in rows if r[column]}, 500):
+                marks = ",".join("?" * len(chunk))
+                for row in conn.execute(f"SELECT * FROM papers WHERE {column} IN ({marks})", chunk):
+                    self.remember(row["id"], dict(row))
+
+    def remember(self, paper_id: int, row: dict[str, Any]) -> None:
+        row = {**row, "id": paper_id}
+        if row.get("arxiv_id"):
+            self.by_arxiv[row["arxiv_id"]] = row
+        if row.get("doi"):
+            self.by_doi[row["doi"]] = row
+        same_title = self.by_title.setdefault(row["title_key"], [])
+        same_title[:] = [r for r in same_title if r["id"] != paper_id] + [row]
+
+    def match(self, row: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """The stored paper ``row`` is (None: a new paper), and the row to write: without
+        its DOI when the DOI already belongs to another paper."""
+        existing = self._find(row)
+        if row["doi"] and self.by_doi.get(row["doi"]) not in (None, existing):
+            row = {**row, "doi": None}
+        return existing, row
+
+    def _find(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        if row["arxiv_id"] and row["arxiv_id"] in self.by_arxiv:
+            return self.by_arxiv[row["arxiv_id"]]
+        if row["doi"] and row["doi"] in self.by_doi:
+            found = self.by_doi[row["doi"]]
+            if not (row["arxiv_id"] and found.get("arxiv_id")):  # two arXiv ids: two papers
+                return found
+        for candidate in self.by_title.get(row["title_key"], []):
+            if _compatible(candidate, row, "arxiv_id") and _compatible(candidate, row, "doi"):
+                return candidate
+        return None
+
+
+def owner_of(
+    conn: sqlite3.Connection, mine: dict[str, Any], row: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """For a record found online for the stored paper ``mine``: the other stored paper that
+    already is the record (it holds the record's arXiv id, or its DOI), if any, and the row
+    to merge: without its DOI when yet another paper holds it.
+
+    Raises ValueError when ``mine`` has another arXiv id than the record.
+    """
+    paper_id = mine["id"]
+    if not _compatible(mine, row, "arxiv_id"):
+        raise ValueError(f"paper {paper_id} is arXiv {mine['arxiv_id']}, not the record")
+    owner = _holder(conn, "arxiv_id", row["arxiv_id"], paper_id)
+    doi_owner = _holder(conn, "doi", row["doi"], paper_id)
+    if doi_owner is not None and owner is None and _compatible(doi_owner, row, "arxiv_id"):
+        owner = doi_owner  # the same paper, known by its DOI
+    elif doi_owner is not None and (owner is None or doi_owner["id"] != owner["id"]):
+        row = {**row, "doi": None}  # the DOI belongs to yet another paper
+    return owner, row
+
+
+def near_duplicates(
+    conn: sqlite3.Connection, new: dict[int, dict[str, Any]]
+) -> list[tuple[int, int, float]]:
+    """(new paper id, stored paper id, score) for titles nearly, not exactly, equal to a
+    new paper's: candidates for review, never merged."""
+    if not new:
+        return []
+    from rapidfuzz import fuzz, process  # slow to load: only when papers were added
+
+    pairs: list[tuple[int, int, float]] = []
+    for paper_id, me in new.items():
+        if len(me["title_key"]) < 12:  # short titles ("Introduction") are not evidence
+            continue
+        rows = conn.execute(
+            "SELECT id, title_key FROM papers WHERE (title_head = ? OR title_tail = ?)"
+            f" AND id != ? AND title_key != ? LIMIT {FUZZY_CANDIDATES}",
+            # an equal title with a different arXiv id / DOI is a distinct paper
+            (me["title_head"], me["title_tail"], paper_id, me["title_key"]),
+        ).fetchall()
+        if not rows:
+            continue
+        ids, keys = zip(*rows, strict=True)
+        for _, score, at in process.extract(
+            me["title_key"], keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None
+        ):
+            pairs.append((paper_id, ids[at], score))
+    return pairs
+
+
+def _holder(
+    conn: sqlite3.Connection, column: str, value: str | None, other_than: int
+) -> dict[str, Any] | None:
+    if not value:
+        return None
+    found = conn.execute(
+        f"SELECT * FROM papers WHERE {column} = ? AND id != ?", (value, other_than)
+    ).fetchone()
+    return dict(found) if found else None
+
+
+def _compatible(a: dict[str, Any], b: dict[str, Any], column: str) -> bool:
+    """Not two different values in ``column`` (an empty one is compatible with any)."""
+    return not (a.get(column) and b.get(column) and a[column] != b[column])

@@ -24,6 +24,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from more_itertools import chunked
+
+from reader.core.identity import Resolver, near_duplicates, normalise_arxiv_id, owner_of
 from reader.core.merge import merged_changes, record_to_row
 from reader.core.model import Listing, Paper, PaperRecord
 from reader.core.schema import migrate, refuse_if_too_new
@@ -34,10 +37,6 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from reader.core.sync.journal import Journal
-
-FUZZY_THRESHOLD = 92.0  # rapidfuzz ratio at which two different titles are flagged
-FUZZY_CANDIDATES = 200  # at most this many titles compared per block
-
 
 # meta.rev, or a higher stamp found on a paper (an edit made outside the library)
 _REV_SQL = "max(CAST(value AS INTEGER), (SELECT coalesce(max(rev), 0) FROM papers))"
@@ -244,13 +243,11 @@ class Store:
         with self.transaction():
             rev = self._bump_rev()
             added_at = now_iso()
-            resolver = _Resolver(self.conn, rows)
+            resolver = Resolver(self.conn, rows)
             touched: dict[int, None] = {}
             new: dict[int, dict[str, Any]] = {}  # paper id -> its row, in insertion order
             for record, row in zip(records, rows, strict=True):
-                existing = resolver.find(row)
-                if row["doi"] and resolver.doi_owner(row["doi"]) not in (None, existing):
-                    row = {**row, "doi": None}  # the DOI already belongs to another paper
+                existing, row = resolver.match(row)
                 if existing is None:
                     paper_id = self._insert_paper(row, added_at, rev)
                     resolver.remember(paper_id, row)
@@ -271,7 +268,11 @@ class Store:
                         outcome.unchanged += 1
                 if record.listing is not None:
                     self._add_listing(paper_id, record.listing, batch_id)
-            self._flag_near_duplicates(new)
+            self.conn.executemany(  # for review, never merged
+                "INSERT OR IGNORE INTO duplicate_candidates (paper_id, other_id, score)"
+                " VALUES (?, ?, ?)",
+                near_duplicates(self.conn, new),
+            )
             outcome.touched = list(touched)
         return outcome
 
@@ -311,33 +312,6 @@ class Store:
                 (listing.listed_on, paper_id, listing.listed_on),
             )
 
-    def _flag_near_duplicates(self, new: dict[int, dict[str, Any]]) -> None:
-        """Record titles that are nearly (not exactly) equal, for review; never merge them."""
-        if not new:
-            return
-        from rapidfuzz import fuzz, process
-
-        for paper_id, me in new.items():
-            if len(me["title_key"]) < 12:  # short titles ("Introduction") are not evidence
-                continue
-            rows = self.conn.execute(
-                "SELECT id, title_key FROM papers WHERE (title_head = ? OR title_tail = ?)"
-                f" AND id != ? AND title_key != ? LIMIT {FUZZY_CANDIDATES}",
-                # an equal title with a different arXiv id / DOI is a distinct paper
-                (me["title_head"], me["title_tail"], paper_id, me["title_key"]),
-            ).fetchall()
-            if not rows:
-                continue
-            ids, keys = zip(*rows, strict=True)
-            for _, score, at in process.extract(
-                me["title_key"], keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None
-            ):
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO duplicate_candidates (paper_id, other_id, score)"
-                    " VALUES (?, ?, ?)",
-                    (paper_id, ids[at], score),
-                )
-
     # -- enrichment (a record looked up online for a stored paper) -------------------------
 
     def enrich(self, paper_id: int, record: PaperRecord) -> EnrichOutcome:
@@ -352,14 +326,7 @@ class Store:
             if me is None:
                 raise PaperNotFound(f"no paper with id {paper_id}")
             mine = dict(me)
-            if not _compatible(mine, row, "arxiv_id"):
-                raise ValueError(f"paper {paper_id} is arXiv {mine['arxiv_id']}, not the record")
-            owner = self._holder("arxiv_id", row["arxiv_id"], paper_id)
-            doi_owner = self._holder("doi", row["doi"], paper_id)
-            if doi_owner is not None and owner is None and _compatible(doi_owner, row, "arxiv_id"):
-                owner = doi_owner  # the same paper, known by its DOI
-            elif doi_owner is not None and (owner is None or doi_owner["id"] != owner["id"]):
-                row = {**row, "doi": None}  # the DOI belongs to yet another paper
+            owner, row = owner_of(self.conn, mine, row)
             rev = self._bump_rev()
             if owner is None:
                 changes = merged_changes(mine, row)
@@ -368,14 +335,6 @@ class Store:
                 return EnrichOutcome(paper_id, bool(changes))
             self._merge_paper(mine, owner, row, rev)
             return EnrichOutcome(owner["id"], True, merged_into=owner["id"])
-
-    def _holder(self, column: str, value: str | None, other_than: int) -> dict[str, Any] | None:
-        if not value:
-            return None
-        found = self.conn.execute(
-            f"SELECT * FROM papers WHERE {column} = ? AND id != ?", (value, other_than)
-        ).fetchone()
-        return dict(found) if found else None
 
     def _merge_paper(
         self, gone: dict[str, Any], survivor: dict[str, Any], row: dict[str, Any], rev: int
@@ -451,7 +410,7 @@ class Store:
         with self.transaction():
             rev = self._bump_rev()
             deleted = 0
-            for chunk in _chunks(ids, 500):
+            for chunk in chunked(ids, 500):
                 marks = ",".join("?" * len(chunk))
                 gone = self.conn.execute(
                     f"DELETE FROM fulltext WHERE paper_id IN ({marks}) RETURNING paper_id", chunk
@@ -465,7 +424,7 @@ class Store:
     def fulltext(self, paper_ids: Sequence[int]) -> dict[int, str]:
         """The extracted text of those of the papers that have one."""
         found: dict[int, str] = {}
-        for chunk in _chunks(list(paper_ids), 500):
+        for chunk in chunked(paper_ids, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.query(
                 f"SELECT paper_id, body FROM fulltext WHERE paper_id IN ({marks})", chunk
@@ -531,8 +490,6 @@ class Store:
             return self._resolve(text)
 
     def _resolve(self, text: str) -> int:
-        from reader.core.identity import normalise_arxiv_id
-
         if text.isdigit():
             row = self.conn.execute("SELECT id FROM papers WHERE id = ?", (int(text),)).fetchone()
             if row:
@@ -566,7 +523,7 @@ class Store:
 
     def _papers(self, ids: Sequence[int], with_listings: bool) -> list[Paper]:
         found: dict[int, Paper] = {}
-        for chunk in _chunks(list(ids), 500):
+        for chunk in chunked(ids, 500):
             marks = ",".join("?" * len(chunk))
             for row in self.conn.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
                 found[row["id"]] = _paper_from_row(row)
@@ -636,53 +593,6 @@ class Store:
         return (row[0] for row in self.conn.execute("SELECT id FROM papers ORDER BY id"))
 
 
-class _Resolver:
-    """Finds the stored paper a row belongs to: arXiv id, then DOI, then normalised title.
-
-    Looks up everything the batch could match in three indexed queries, then answers
-    from memory, remembering papers added or changed earlier in the same batch.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
-        self.by_arxiv: dict[str, dict[str, Any]] = {}
-        self.by_doi: dict[str, dict[str, Any]] = {}
-        self.by_title: dict[str, list[dict[str, Any]]] = {}
-        for column in ("arxiv_id", "doi", "title_key"):
-            values = list({r[column] for r in rows if r[column]})
-            for chunk in _chunks(values, 500):
-                marks = ",".join("?" * len(chunk))
-                for row in conn.execute(f"SELECT * FROM papers WHERE {column} IN ({marks})", chunk):
-                    self.remember(row["id"], dict(row))
-
-    def remember(self, paper_id: int, row: dict[str, Any]) -> None:
-        row = {**row, "id": paper_id}
-        if row.get("arxiv_id"):
-            self.by_arxiv[row["arxiv_id"]] = row
-        if row.get("doi"):
-            self.by_doi[row["doi"]] = row
-        same_title = self.by_title.setdefault(row["title_key"], [])
-        same_title[:] = [r for r in same_title if r["id"] != paper_id] + [row]
-
-    def doi_owner(self, doi: str) -> dict[str, Any] | None:
-        return self.by_doi.get(doi)
-
-    def find(self, row: dict[str, Any]) -> dict[str, Any] | None:
-        if row["arxiv_id"] and row["arxiv_id"] in self.by_arxiv:
-            return self.by_arxiv[row["arxiv_id"]]
-        if row["doi"] and row["doi"] in self.by_doi:
-            found = self.by_doi[row["doi"]]
-            if not (row["arxiv_id"] and found.get("arxiv_id")):  # two arXiv ids: two papers
-                return found
-        for candidate in self.by_title.get(row["title_key"], []):
-            if _compatible(candidate, row, "arxiv_id") and _compatible(candidate, row, "doi"):
-                return candidate
-        return None
-
-
-def _compatible(a: dict[str, Any], b: dict[str, Any], column: str) -> bool:
-    return not (a.get(column) and b.get(column) and a[column] != b[column])
-
-
 def _paper_from_row(row: sqlite3.Row) -> Paper:
     return Paper(
         id=row["id"],
@@ -705,8 +615,3 @@ def _paper_from_row(row: sqlite3.Row) -> Paper:
         read=bool(row["is_read"]),
         notes=row["notes"],
     )
-
-
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
