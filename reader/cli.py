@@ -1,6 +1,6 @@
 """The ``paper-reader`` command: argparse commands -> Library calls; formatting only.
 
-Heavy modules (Whoosh, sqlite-utils, Qt) are imported inside the commands that need them,
+Heavy modules (Whoosh, numpy, Qt) are imported inside the commands that need them,
 so ``--version`` and ``show`` start fast.
 """
 

@@ -8,7 +8,8 @@ touched; derived data (the search index, vectors) catches up by that counter.
 Writes and reads are raw sqlite3, not sqlite-utils: its ``insert_all`` / ``upsert_all`` took
 1.6-2.2x as long on 20,000 real rows, and ``insert_all`` tells only the last row's id where
 the identity resolution needs each new paper's (``benchmarks/bench_sqlite_utils.py`` has
-the numbers, place by place).
+the numbers, place by place). So sqlite-utils is no dependency of the app; the benchmark
+keeps measuring it.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ from reader.core.sqlite_open import connect
 from reader.core.sync.journal import SAVED, paper_key, tag_field
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from reader.core.sync.journal import Journal
 
 # meta.rev, or a higher stamp found on a paper (an edit made outside the library)
@@ -97,7 +96,6 @@ class Store:
             # of a big table at random places; 100k papers stored 13 % faster.
             cache_mb=0 if readonly else 64,
         )
-        self._db: Database | None = None
         if not readonly:
             hook = None if before_migration is None else partial(before_migration, self.conn)
             try:
@@ -135,15 +133,6 @@ class Store:
     def next_rev(self) -> int:
         """Inside a transaction: the change number to stamp the papers it writes with."""
         return self._bump_rev()
-
-    @property
-    def db(self) -> Database:
-        """The sqlite-utils view of the same connection (imported lazily: it is slow to load)."""
-        if self._db is None:
-            from sqlite_utils import Database
-
-            self._db = Database(self.conn)
-        return self._db
 
     def close(self) -> None:
         with self._lock:
