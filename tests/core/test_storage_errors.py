@@ -6,11 +6,8 @@ about the data, or with storage words in their message, are not storage problems
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-import subprocess
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ from reader.core.storage_errors import (
     storage_kind,
     storage_problem,
 )
+from tests.mounts import read_only, small_disk
 
 
 def connect(path: Path | str, wal: bool = False) -> sqlite3.Connection:
@@ -31,45 +29,6 @@ def connect(path: Path | str, wal: bool = False) -> sqlite3.Connection:
     if wal:
         conn.execute("PRAGMA journal_mode = WAL")
     return conn
-
-
-def _mount(*args: str) -> bool:
-    return subprocess.run(["mount", *args], capture_output=True, check=False).returncode == 0
-
-
-@contextlib.contextmanager
-def small_disk(path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0:
-        pytest.skip("a full disk is a small tmpfs, which needs root")
-    path.mkdir()
-    if not _mount("-t", "tmpfs", "-o", "size=128k", f"pr-{uuid.uuid4().hex}", str(path)):
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
-
-
-@contextlib.contextmanager
-def read_only(folder: Path) -> Iterator[None]:
-    if os.geteuid() != 0:
-        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")]}
-        for p, mode in modes.items():
-            p.chmod(mode & ~0o222)
-        try:
-            yield
-        finally:
-            for p, mode in modes.items():
-                p.chmod(mode)
-        return
-    if not _mount("--bind", str(folder), str(folder)):
-        pytest.skip("cannot bind-mount a folder here")
-    try:
-        if not _mount("-o", "remount,ro,bind", str(folder)):
-            pytest.skip("cannot remount a folder read-only here")
-        yield
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def _error(action: Callable[[], object]) -> Exception:
@@ -88,7 +47,7 @@ def test_a_database_at_its_size_limit_is_full(tmp_path: Path):
 
 
 def test_a_full_disk_is_full_for_sqlite_and_the_os(tmp_path: Path):
-    with small_disk(tmp_path / "disk") as disk:
+    with small_disk(tmp_path / "disk", "128k") as disk:
         conn = connect(disk / "x.sqlite", wal=True)
         conn.execute("CREATE TABLE t (x)")
         error = _error(lambda: conn.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 100))
