@@ -10,6 +10,7 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.query import Term
 
+from reader.core.search import whoosh_compat as compat
 from reader.core.search.storage import MappedFile, MappedStorage
 
 
@@ -55,9 +56,9 @@ def test_segments_are_read_as_views_of_one_mapping(tmp_path: Path):
         readers = [r for r, _ in s.reader().leaf_readers()]
         assert len(readers) == 2
         for reader in readers:
-            storage = reader._storage.a  # an OverlayStorage: the segment, then the folder
+            storage = compat.segment_storage(reader).a  # the segment, then the folder
             assert isinstance(storage, CompoundStorage)
-            assert isinstance(storage._file, MappedFile)
+            assert isinstance(compat.compound_file(storage), MappedFile)
         hits = s.search(Term("body", "common"), limit=None)
         assert len(hits) == 51
         assert [h["id"] for h in s.search(Term("body", "rare"))] == ["50"]

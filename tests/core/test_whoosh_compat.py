@@ -15,6 +15,7 @@ from whoosh.query import Prefix
 
 from reader.core.search import whoosh_compat as compat
 from reader.core.search.codec import BLOCK_POSTINGS, ArrayCodec, ArrayLeafMatcher
+from reader.core.search.storage import MappedFile
 
 
 def whoosh_gives(obj: object, name: str) -> bool:
@@ -41,6 +42,7 @@ def test_every_private_name_the_search_relies_on_exists(copy_seed_library):
     field_writer = codec.field_writer(ram, codec.new_segment(ram, "compat"))
     toc = next(name for name in ix.storage.list() if name.endswith(".toc"))
     mapped = ix.storage.open_file(toc)
+    compound = compat.segment_storage(reader).a  # the seed's segments are compound files
     live = {
         "segment reader": reader,
         "term table": terms,
@@ -55,6 +57,7 @@ def test_every_private_name_the_search_relies_on_exists(copy_seed_library):
         "prefix query": Prefix("title", "lang"),
         "struct file": mapped,
         "file storage": ix.storage,
+        "compound storage": compound,
     }
     assert set(live) == set(compat.PRIVATE_NAMES)
     assert isinstance(matcher, ArrayLeafMatcher) and isinstance(codec, ArrayCodec)
@@ -70,6 +73,7 @@ def test_every_private_name_the_search_relies_on_exists(copy_seed_library):
     assert compat.per_document(reader).has_column(compat.length_column("title"))
     assert compat.block_limits(codec)[0] == BLOCK_POSTINGS
     assert compat.file_name(mapped) == toc
+    assert isinstance(compat.compound_file(compound), MappedFile)
     assert os.path.isfile(compat.file_path(ix.storage, toc))
     mapped.close()
     field_writer.close()

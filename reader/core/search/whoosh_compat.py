@@ -33,7 +33,7 @@ from whoosh.util.numeric import length_to_byte
 SUPPORTED = ((2, 7, 5), (2, 8, 0))  # [first, last): the versions these internals were read in
 PRIVATE_NAMES = {
     # object: the private names it must have (checked on live objects by the test)
-    "segment reader": ("_terms", "_perdoc"),
+    "segment reader": ("_terms", "_perdoc", "_storage"),
     "term table": ("_codec", "_postfile"),
     "postings matcher": (
         *("_next_block", "_goto", "_read_ids", "_read_weights", "_read_values"),
@@ -53,6 +53,7 @@ PRIVATE_NAMES = {
     "prefix query": ("_btexts",),
     "struct file": ("_name",),
     "file storage": ("_fpath",),
+    "compound storage": ("_file",),
 }
 
 
@@ -239,3 +240,14 @@ def file_name(structfile: Any) -> str | None:
 def file_path(storage: Any, name: str) -> str:
     """The path of a file in a Whoosh ``FileStorage``, as its own methods make it."""
     return storage._fpath(name)
+
+
+def segment_storage(reader: Any) -> Any:
+    """Where a segment reader reads its files from (an ``OverlayStorage`` for a compound
+    segment: the segment's file, then the index folder)."""
+    return reader._storage
+
+
+def compound_file(storage: Any) -> Any:
+    """The one file a ``CompoundStorage`` holds its segment's files in."""
+    return storage._file
