@@ -190,40 +190,34 @@ def _sealer(remote: Remote, encryption: Any, passphrase: str | None) -> Sealer |
 
 
 def pull(run: _Run) -> None:
-    store, journal, remote, report, say, sealer = (
-        run.store,
-        run.journal,
-        run.remote,
-        run.report,
-        run.say,
-        run.sealer,
-    )
-    rows = store.query("SELECT node, name, applied FROM sync_peers")
+    rows = run.store.query("SELECT node, name, applied FROM sync_peers")
     peers = {r["node"]: r["applied"] for r in rows}
     names = {r["node"]: r["name"] for r in rows}
-    for node in remote.list("nodes"):
-        if node == journal.node or node.startswith("."):
+    for node in run.remote.list("nodes"):
+        if node == run.journal.node or node.startswith("."):
             continue
-        spans = [span for n in remote.list(f"nodes/{node}") if (span := parse_span(n))]
+        spans = [span for n in run.remote.list(f"nodes/{node}") if (span := parse_span(n))]
         last = max((end for _, end in spans), default=0)
         applied = peers.get(node, 0)
         while applied < last:
             # the file holding the next change; a fold of it and more, when there is one
             covering = [span for span in spans if span[0] <= applied + 1 <= span[1]]
             if not covering:
-                report.warnings.append(f"{node}: waiting for change file {applied + 1}")
+                run.report.warnings.append(f"{node}: waiting for change file {applied + 1}")
                 break
             start, end = max(covering, key=lambda span: span[1])
             name = file_name(node, start, end)
-            say(f"receiving change file {end} of {last} from {names.get(node, node)}")
+            run.say(f"receiving change file {end} of {last} from {names.get(node, node)}")
             try:
-                content = files.decode(remote.read(name), name, sealer)
+                content = files.decode(run.remote.read(name), name, run.sealer)
             except files.DamagedFile as e:
-                report.warnings.append(f"{e}; it is read again at the next sync")
+                run.report.warnings.append(f"{e}; it is read again at the next sync")
                 break
             except files.TooNew as e:
                 raise SyncRefused(f"{e}; please upgrade") from None
-            report.received += apply_file(store, journal, content, node, end, report)
+            run.report.received += apply_file(
+                run.store, run.journal, content, node, end, run.report
+            )
             applied = end
 
 
@@ -288,17 +282,9 @@ def _key(conn: Any, ref: dict | None) -> str | None:
 
 
 def push(run: _Run) -> None:
-    store, journal, remote, report, say, sealer = (
-        run.store,
-        run.journal,
-        run.remote,
-        run.report,
-        run.say,
-        run.sealer,
-    )
-    with store.transaction() as conn:
-        rev_now = store.rev()
-        sent_rev = int(store.meta(SENT_REV, "0") or 0)
+    with run.store.transaction() as conn:
+        rev_now = run.store.rev()
+        sent_rev = int(run.store.meta(SENT_REV, "0") or 0)
         outbox = conn.execute(
             "SELECT seq, key, field, value FROM sync_outbox ORDER BY seq"
         ).fetchall()
@@ -308,7 +294,7 @@ def push(run: _Run) -> None:
         note_papers = sorted({int(r["key"][1:]) for r in outbox if r["field"] == "notes"})
         notes = [
             {"ref": paper_ref(_row(conn, v.paper_id)), **_note_json(v)}
-            for v in journal.unsent_notes(conn, note_papers)
+            for v in run.journal.unsent_notes(conn, note_papers)
         ]
         merges = [json.loads(r["value"]) for r in outbox if r["key"] == "merge"]
         known = dict(conn.execute("SELECT paper_id, hash FROM sync_sent").fetchall())
@@ -321,27 +307,29 @@ def push(run: _Run) -> None:
     chunks = list(chunked(papers, PAPERS_PER_FILE))
     if not chunks and (registers or notes or merges):
         chunks = [[]]
-    listed = [span[1] for n in remote.list(f"nodes/{journal.node}") if (span := parse_span(n))]
-    seq = max([*listed, int(store.query("SELECT max(end) FROM sync_files")[0][0] or 0)])
+    listed = [
+        span[1] for n in run.remote.list(f"nodes/{run.journal.node}") if (span := parse_span(n))
+    ]
+    seq = max([*listed, int(run.store.query("SELECT max(end) FROM sync_files")[0][0] or 0)])
     for n, chunk in enumerate(chunks):
         last = n == len(chunks) - 1
         content = {
             "format": files.FORMAT,
-            "node": journal.node,
-            "name": journal.name,
+            "node": run.journal.node,
+            "name": run.journal.name,
             "papers": [record for _, _, record in chunk],
             "registers": registers if last else [],
             "notes": notes if last else [],
             "merges": merges if last else [],
         }
         seq += 1
-        say(f"sending change file {n + 1} of {len(chunks)}")
-        data = files.encode(content, sealer)
-        remote.write(file_name(journal.node, seq, seq), data)
-        report.bytes_sent += len(data)
-        report.files_sent += 1
-        report.sent += len(chunk) + (len(registers) + len(notes) + len(merges) if last else 0)
-        with store.transaction() as conn:
+        run.say(f"sending change file {n + 1} of {len(chunks)}")
+        data = files.encode(content, run.sealer)
+        run.remote.write(file_name(run.journal.node, seq, seq), data)
+        run.report.bytes_sent += len(data)
+        run.report.files_sent += 1
+        run.report.sent += len(chunk) + (len(registers) + len(notes) + len(merges) if last else 0)
+        with run.store.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO sync_sent VALUES (?, ?)", [(i, d) for i, d, _ in chunk]
             )
@@ -355,7 +343,7 @@ def push(run: _Run) -> None:
                 conn.executemany(
                     "UPDATE sync_notes SET sent = 1 WHERE stamp = ?", [(v["stamp"],) for v in notes]
                 )
-    with store.transaction() as conn:
+    with run.store.transaction() as conn:
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SENT_REV, str(rev_now)))
 
 
