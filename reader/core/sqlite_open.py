@@ -41,18 +41,13 @@ def connect(
     ``cache_mb``: a bigger page cache than SQLite's 2 MB. The connection is closed if any
     step fails.
     """
-    if readonly:
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro",
-            uri=True,
-            isolation_level=None,
-            check_same_thread=not any_thread,
-            timeout=timeout,
-        )
-    else:
-        conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=not any_thread, timeout=timeout
-        )
+    conn = sqlite3.connect(
+        f"file:{path}?mode=ro" if readonly else path,
+        uri=readonly,
+        isolation_level=None,
+        check_same_thread=not any_thread,
+        timeout=timeout,
+    )
     try:
         if readonly:
             conn.execute("PRAGMA query_only = ON")
