@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, fields
 
-from reader.core.model import PaperRecord
+from reader.core.model import Listing, PaperRecord
 
 # The largest values real papers reach, with room to spare: arXiv caps abstracts at 1,920
 # characters and titles at a few hundred; the longest author lists (ATLAS, CMS, LIGO) hold
@@ -29,6 +29,8 @@ _INT64 = (-(2**63), 2**63 - 1)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _IDS = ("arxiv_id", "doi")
+_RECORD_FIELDS = tuple(f.name for f in fields(PaperRecord))
+_LISTING_FIELDS = tuple(f.name for f in fields(Listing))
 _LABELS = {"arxiv_id": "arXiv id", "doi": "DOI", "journal_ref": "journal reference"}
 
 
@@ -46,15 +48,14 @@ class Cut:
 
     def describe(self) -> str:
         unit = "names" if self.field == "authors" else "characters"
-        label = _LABELS.get(self.field, self.field.replace("_", " "))
-        return f"{label} cut to {self.cap:,} {unit} (it had {self.had:,})"
+        return f"{_label(self.field)} cut to {self.cap:,} {unit} (it had {self.had:,})"
 
 
 def vet(record: PaperRecord) -> list[Cut]:
     """Check ``record`` in place: raise ``Unstorable`` for a value the store cannot take,
     cut over-long fields to their caps and say which were cut."""
-    for f in fields(record):
-        _check_value(f.name, getattr(record, f.name))
+    for name in _RECORD_FIELDS:
+        _check_value(name, getattr(record, name))
     for name in _IDS:
         value = getattr(record, name)
         if value and _CONTROL.search(value):
@@ -84,21 +85,30 @@ def vet(record: PaperRecord) -> list[Cut]:
 
 
 def _check_value(name: str, value: object) -> None:
-    label = _LABELS.get(name, name.replace("_", " "))
     if isinstance(value, str):
-        if _SURROGATE.search(value):
-            raise Unstorable(f"{label}: an invalid character (a lone UTF-16 surrogate)")
+        # ASCII text (most fields of most records) holds no surrogate: no search needed
+        if not value.isascii() and _SURROGATE.search(value):
+            raise Unstorable(f"{_label(name)}: an invalid character (a lone UTF-16 surrogate)")
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
         if not _INT64[0] <= value <= _INT64[1]:
-            raise Unstorable(f"{label}: a {value.bit_length()}-bit number, beyond 64 bits")
+            raise Unstorable(f"{_label(name)}: a {value.bit_length()}-bit number, beyond 64 bits")
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise Unstorable(f"{label}: {value} is not a number")
+            raise Unstorable(f"{_label(name)}: {value} is not a number")
     elif isinstance(value, list):
-        for item in value:
-            _check_value(name, item)
-    elif value is not None and hasattr(value, "__dataclass_fields__"):  # the listing
-        for f in fields(value):  # type: ignore[arg-type]
-            _check_value(f"listing {f.name}", getattr(value, f.name))
+        try:  # a list of strings (authors, categories) is checked as one string
+            joined = "".join(value)
+        except TypeError:
+            for item in value:
+                _check_value(name, item)
+        else:
+            _check_value(name, joined)
+    elif isinstance(value, Listing):
+        for field_name in _LISTING_FIELDS:
+            _check_value(f"listing {field_name}", getattr(value, field_name))
+
+
+def _label(name: str) -> str:
+    return _LABELS.get(name, name.replace("_", " "))

@@ -118,7 +118,7 @@ def _record(obj: dict[str, Any]) -> PaperRecord:
     arxiv_id = normalise_arxiv_id(raw_id)
     if arxiv_id is None:
         raise _Invalid(f'"id" {raw_id!r} is not an arXiv id')
-    title = one_line(_string(obj, "title"))
+    title = _one_line(_string(obj, "title"))
     if not title:
         raise _Invalid('the record has no "title"')
     dates = _version_dates(obj.get("versions"))
@@ -140,8 +140,8 @@ def _record(obj: dict[str, Any]) -> PaperRecord:
         categories=list(
             dict.fromkeys(categories.split() if isinstance(categories, str) else categories)
         ),
-        comments=one_line(_string(obj, "comments") or _string(obj, "comment")) or None,
-        journal_ref=one_line(_string(obj, "journal-ref")) or None,
+        comments=_one_line(_string(obj, "comments") or _string(obj, "comment")) or None,
+        journal_ref=_one_line(_string(obj, "journal-ref")) or None,
         abs_url=_string(obj, "abs") or None,
         pdf_url=_string(obj, "pdf") or None,
     )
@@ -187,6 +187,14 @@ def _name(text: str) -> str:
             text = _LATEX.latex_to_text(text)
         except RecursionError:  # pylatexenc recurses once per nested brace
             raise _Invalid("an author name nests braces too deeply to read") from None
+    return _one_line(text)
+
+
+def _one_line(text: str | None) -> str:
+    """``one_line``, without its work for text that is one line already (most names and
+    titles): printable text holds no whitespace but the space, and no control character."""
+    if text and text.isprintable() and "  " not in text and text[0] != " " != text[-1]:
+        return text
     return one_line(text)
 
 

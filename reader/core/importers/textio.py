@@ -54,6 +54,7 @@ def read_head_checked(path: Path, size: int = 8192) -> tuple[bytes, bool]:
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 UTF16_SNIFF_BYTES = 4096
+_BOMS = (codecs.BOM_UTF8, *UTF16_BOMS)
 
 
 def utf16_codec(head: bytes) -> str | None:
@@ -158,8 +159,19 @@ def iter_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Lin
                 continue
             if number == 1 and chunk.startswith(codecs.BOM_UTF8):
                 chunk = chunk[len(codecs.BOM_UTF8) :]
-            text, legacy = decode(chunk)
+            text, legacy = _decode_line(chunk)
             yield Line(number, text.rstrip("\r\n"), legacy)
+
+
+def _decode_line(chunk: bytes) -> tuple[str, bool]:
+    """``decode`` of one line, without its UTF-16 sniffing where it cannot apply: a line
+    with no NUL byte and no BOM is UTF-8 or legacy 8-bit text."""
+    if b"\x00" in chunk or chunk.startswith(_BOMS):
+        return decode(chunk)
+    try:
+        return chunk.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return chunk.decode(LEGACY_ENCODING, errors="replace"), True
 
 
 def _utf16_lines(reader: BinaryIO, codec: str, max_line_bytes: int) -> Iterator[Line]:
