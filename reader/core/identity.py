@@ -137,29 +137,43 @@ def near_duplicates(
     conn: sqlite3.Connection, new: dict[int, dict[str, Any]]
 ) -> list[tuple[int, int, float]]:
     """(new paper id, stored paper id, score) for titles nearly, not exactly, equal to a
-    new paper's: candidates for review, never merged."""
-    if not new:
+    new paper's: candidates for review, never merged.
+
+    A new paper is compared with the first ``FUZZY_CANDIDATES`` stored titles that share
+    its first words and those that share its last words: each block is read once per
+    batch, so the cost per paper stays the same however big the library grows."""
+    papers = {i: me for i, me in new.items() if len(me["title_key"]) >= 12}
+    if not papers:  # short titles ("Introduction") are not evidence
         return []
     from rapidfuzz import fuzz, process  # slow to load: only when papers were added
 
+    heads = _blocks(conn, "title_head", {me["title_head"] for me in papers.values()})
+    tails = _blocks(conn, "title_tail", {me["title_tail"] for me in papers.values()})
     pairs: list[tuple[int, int, float]] = []
-    for paper_id, me in new.items():
-        if len(me["title_key"]) < 12:  # short titles ("Introduction") are not evidence
+    for paper_id, me in papers.items():
+        key = me["title_key"]
+        # an equal title with a different arXiv id / DOI is a distinct paper
+        others = {
+            other: other_key
+            for other, other_key in (*heads[me["title_head"]], *tails[me["title_tail"]])
+            if other != paper_id and other_key != key
+        }
+        if not others:
             continue
-        rows = conn.execute(
-            "SELECT id, title_key FROM papers WHERE (title_head = ? OR title_tail = ?)"
-            f" AND id != ? AND title_key != ? LIMIT {FUZZY_CANDIDATES}",
-            # an equal title with a different arXiv id / DOI is a distinct paper
-            (me["title_head"], me["title_tail"], paper_id, me["title_key"]),
-        ).fetchall()
-        if not rows:
-            continue
-        ids, keys = zip(*rows, strict=True)
+        ids, keys = list(others), list(others.values())
         for _, score, at in process.extract(
-            me["title_key"], keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None
+            key, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None
         ):
             pairs.append((paper_id, ids[at], score))
     return pairs
+
+
+def _blocks(
+    conn: sqlite3.Connection, column: str, values: set[str]
+) -> dict[str, list[tuple[int, str]]]:
+    """For each value of ``column``: the (id, title key) of the first papers holding it."""
+    sql = f"SELECT id, title_key FROM papers WHERE {column} = ? LIMIT {FUZZY_CANDIDATES}"
+    return {value: conn.execute(sql, (value,)).fetchall() for value in values}
 
 
 def _holder(

@@ -230,6 +230,20 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (start, end)
     );
     """,
+    # 6 -> 7: bulk imports. ``batches.file_key``: the imported file's resolved path, size and
+    # modification time; ``batches.consumed``: how many of its parse results the batch has
+    # handled, written in the same transaction as the records they stored, so an import
+    # killed mid-way resumes after them. The title blocks' indexes hold the title key too:
+    # the near-duplicate check reads a block's keys from the index alone instead of one
+    # table row per title (22 vs 38-60 us per block at 100k papers, more as the table grows).
+    """
+    ALTER TABLE batches ADD COLUMN file_key TEXT;
+    ALTER TABLE batches ADD COLUMN consumed INTEGER NOT NULL DEFAULT 0;
+    DROP INDEX papers_title_head;
+    DROP INDEX papers_title_tail;
+    CREATE INDEX papers_title_head ON papers(title_head, title_key);
+    CREATE INDEX papers_title_tail ON papers(title_tail, title_key);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

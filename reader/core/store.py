@@ -57,6 +57,16 @@ class WriteOutcome:
     touched: list[int] = field(default_factory=list)  # ids added or changed
 
 
+@dataclass(frozen=True)
+class BatchProgress:
+    """How far an import batch has got, written in the transaction of the records it
+    stored: a killed import's next run resumes after them."""
+
+    consumed: int  # the file's parse results handled so far (stored, merged or rejected)
+    counts: dict[str, int]  # added, merged, unchanged, rejected
+    errors: list[dict[str, Any]]  # the errors kept so far
+
+
 @dataclass
 class EnrichOutcome:
     paper_id: int  # the paper that holds the record now
@@ -184,13 +194,28 @@ class Store:
 
     # -- import batches ------------------------------------------------------------------
 
-    def start_batch(self, file: str, fmt: str) -> int:
+    def start_batch(
+        self, file: str, fmt: str, file_key: str | None = None, consumed: int = 0
+    ) -> int:
+        """A new import batch of ``file``; ``file_key`` tells the same file again (its
+        resolved path, size and modification time), ``consumed`` how much of it an
+        interrupted import had stored (skipped by this one)."""
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO batches (file, format, started_at) VALUES (?, ?, ?)",
-                (file, fmt, now_iso()),
+                "INSERT INTO batches (file, format, started_at, file_key, consumed)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (file, fmt, now_iso(), file_key, consumed),
             )
             return int(cur.lastrowid or 0)
+
+    def resume_point(self, file_key: str) -> int:
+        """How many parse results of the file ``file_key`` are stored, when its last import
+        was interrupted (killed, crashed); 0 otherwise."""
+        row = self.conn.execute(
+            "SELECT status, consumed FROM batches WHERE file_key = ? ORDER BY id DESC LIMIT 1",
+            (file_key,),
+        ).fetchone()
+        return int(row[1]) if row is not None and row[0] == "interrupted" else 0
 
     def mark_interrupted_batches(self) -> int:
         """Batches still "running" whose import died: mark them "interrupted"."""
@@ -204,41 +229,62 @@ class Store:
                 (now_iso(),),
             ).rowcount
 
-    def finish_batch(
-        self, batch_id: int, status: str, counts: dict[str, int], errors: list[dict[str, Any]]
-    ) -> None:
+    def record_progress(self, batch_id: int, progress: BatchProgress) -> None:
         with self.transaction():
+            self._record_progress(batch_id, progress)
+
+    def finish_batch(self, batch_id: int, status: str, progress: BatchProgress) -> None:
+        with self.transaction():
+            self._record_progress(batch_id, progress)
             self.conn.execute(
-                "UPDATE batches SET finished_at = ?, status = ?, added = ?, merged = ?,"
-                " unchanged = ?, rejected = ?, errors = ? WHERE id = ?",
-                (
-                    now_iso(),
-                    status,
-                    counts["added"],
-                    counts["merged"],
-                    counts["unchanged"],
-                    counts["rejected"],
-                    json.dumps(errors, ensure_ascii=False),
-                    batch_id,
-                ),
+                "UPDATE batches SET finished_at = ?, status = ? WHERE id = ?",
+                (now_iso(), status, batch_id),
             )
+
+    def _record_progress(self, batch_id: int, progress: BatchProgress) -> None:
+        counts = progress.counts
+        self.conn.execute(
+            "UPDATE batches SET consumed = ?, added = ?, merged = ?, unchanged = ?,"
+            " rejected = ?, errors = ? WHERE id = ?",
+            (
+                progress.consumed,
+                counts["added"],
+                counts["merged"],
+                counts["unchanged"],
+                counts["rejected"],
+                json.dumps(progress.errors, ensure_ascii=False),
+                batch_id,
+            ),
+        )
 
     # -- writing records -------------------------------------------------------------------
 
-    def write_records(self, records: Sequence[PaperRecord], batch_id: int | None) -> WriteOutcome:
-        """Resolve identities and store one batch of records in one transaction."""
+    def write_records(
+        self,
+        records: Sequence[PaperRecord],
+        batch_id: int | None,
+        progress: BatchProgress | None = None,
+    ) -> WriteOutcome:
+        """Resolve identities and store one batch of records in one transaction (with
+        ``progress``: how far the import batch ``batch_id`` has got, in the same one).
+
+        New papers are held back until the batch is resolved and then inserted with one
+        prepared ``executemany`` (ids assigned here, as SQLite would: the write lock is
+        held), as are listings; a paper merged into several times gets one UPDATE."""
         rows = [record_to_row(r) for r in records]
         outcome = WriteOutcome()
         with self.transaction():
             rev = self._bump_rev()
-            added_at = now_iso()
             resolver = Resolver(self.conn, rows)
+            next_id = self._max_paper_id() + 1
             touched: dict[int, None] = {}
             new: dict[int, dict[str, Any]] = {}  # paper id -> its row, in insertion order
+            updates: dict[int, dict[str, Any]] = {}  # stored paper id -> its column changes
+            listings: list[tuple[int, Listing]] = []
             for record, row in zip(records, rows, strict=True):
                 existing, row = resolver.match(row)
                 if existing is None:
-                    paper_id = self._insert_paper(row, added_at, rev)
+                    paper_id, next_id = next_id, next_id + 1
                     resolver.remember(paper_id, row)
                     new[paper_id] = row
                     outcome.added += 1
@@ -247,31 +293,57 @@ class Store:
                     paper_id = existing["id"]
                     changes = merged_changes(existing, row)
                     if changes:
-                        self._update_paper(paper_id, changes, rev)
                         existing.update(changes)
                         resolver.remember(paper_id, existing)
-                        if paper_id not in new:
+                        if paper_id in new:
+                            new[paper_id].update(changes)
+                        else:
+                            updates.setdefault(paper_id, {}).update(changes)
                             outcome.merged += 1
                         touched[paper_id] = None
                     elif paper_id not in new:
                         outcome.unchanged += 1
                 if record.listing is not None:
-                    self._add_listing(paper_id, record.listing, batch_id)
+                    listings.append((paper_id, record.listing))
+            self._insert_papers(new, listings, now_iso(), rev)
+            for paper_id, changes in updates.items():
+                self._update_paper(paper_id, changes, rev)
+            self._add_listings(listings, batch_id, new)
             self.conn.executemany(  # for review, never merged
                 "INSERT OR IGNORE INTO duplicate_candidates (paper_id, other_id, score)"
                 " VALUES (?, ?, ?)",
                 near_duplicates(self.conn, new),
             )
+            if progress is not None and batch_id is not None:
+                self._record_progress(batch_id, progress)
             outcome.touched = list(touched)
         return outcome
 
-    def _insert_paper(self, row: dict[str, Any], added_at: str, rev: int) -> int:
-        columns = [*row, "added_at", "rev"]
-        cur = self.conn.execute(
+    def _max_paper_id(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0])
+
+    def _insert_papers(
+        self,
+        new: dict[int, dict[str, Any]],
+        listings: list[tuple[int, Listing]],
+        added_at: str,
+        rev: int,
+    ) -> None:
+        """Insert the batch's new papers, each with its newest listing day already set."""
+        if not new:
+            return
+        last_listed: dict[int, str] = {}
+        for paper_id, listing in listings:
+            if paper_id in new and listing.listed_on > last_listed.get(paper_id, ""):
+                last_listed[paper_id] = listing.listed_on
+        columns = [*next(iter(new.values())), "id", "added_at", "rev", "last_listed_on"]
+        self.conn.executemany(
             f"INSERT INTO papers ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            [*row.values(), added_at, rev],
+            (
+                (*row.values(), paper_id, added_at, rev, last_listed.get(paper_id, ""))
+                for paper_id, row in new.items()
+            ),
         )
-        return int(cur.lastrowid or 0)
 
     def _update_paper(self, paper_id: int, changes: dict[str, Any], rev: int) -> None:
         assignments = ", ".join(f"{c} = ?" for c in changes)
@@ -280,26 +352,41 @@ class Store:
             [*changes.values(), rev, paper_id],
         )
 
-    def _add_listing(self, paper_id: int, listing: Listing, batch_id: int | None) -> None:
-        source = self.conn.execute("SELECT id FROM sources WHERE name = ?", (listing.source,))
-        row = source.fetchone()
-        if row is None:
-            cur = self.conn.execute(
-                "INSERT INTO sources (name, kind) VALUES (?, ?)", (listing.source, listing.kind)
-            )
-            source_id = cur.lastrowid
-        else:
-            source_id = row[0]
-        self.conn.execute(
+    def _add_listings(
+        self,
+        listings: list[tuple[int, Listing]],
+        batch_id: int | None,
+        new: dict[int, dict[str, Any]],
+    ) -> None:
+        """The batch's listings (each source looked up once); the newest listing day of
+        the stored papers listed again (``_insert_papers`` set the new papers')."""
+        sources: dict[str, int] = {}
+        for _, listing in listings:
+            if listing.source not in sources:
+                sources[listing.source] = self._source_id(listing.source, listing.kind)
+        self.conn.executemany(
             "INSERT OR IGNORE INTO listings (paper_id, source_id, listed_on, position, batch_id)"
             " VALUES (?, ?, ?, ?, ?)",
-            (paper_id, source_id, listing.listed_on, listing.position, batch_id),
+            (
+                (paper_id, sources[lst.source], lst.listed_on, lst.position, batch_id)
+                for paper_id, lst in listings
+            ),
         )
-        if listing.listed_on:
-            self.conn.execute(
-                "UPDATE papers SET last_listed_on = ? WHERE id = ? AND last_listed_on < ?",
-                (listing.listed_on, paper_id, listing.listed_on),
-            )
+        self.conn.executemany(
+            "UPDATE papers SET last_listed_on = ? WHERE id = ? AND last_listed_on < ?",
+            (
+                (lst.listed_on, paper_id, lst.listed_on)
+                for paper_id, lst in listings
+                if lst.listed_on and paper_id not in new
+            ),
+        )
+
+    def _source_id(self, name: str, kind: str) -> int:
+        row = self.conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        cur = self.conn.execute("INSERT INTO sources (name, kind) VALUES (?, ?)", (name, kind))
+        return int(cur.lastrowid or 0)
 
     # -- enrichment (a record looked up online for a stored paper) -------------------------
 

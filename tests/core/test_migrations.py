@@ -24,6 +24,7 @@ FROZEN_DDL = {
     3: FIXTURES / "schema_v3.sql",
     4: FIXTURES / "schema_v4.sql",
     5: FIXTURES / "schema_v5.sql",
+    6: FIXTURES / "schema_v6.sql",
 }
 
 
@@ -139,6 +140,23 @@ def build_v5_library(folder: Path) -> Path:
     return db
 
 
+def build_v6_library(folder: Path) -> Path:
+    """A version-6 library: version 5's, upgraded by the frozen step, with a change file
+    recorded and an import that was killed (a batch still "running")."""
+    db = build_v5_library(folder)
+    conn = _upgraded(db, 6)
+    conn.executescript(
+        """
+        INSERT INTO sync_files VALUES (1, 3, 2, 0, 900, 0);
+        INSERT INTO batches (file, format, started_at)
+            VALUES ('k.jsonl', 'arxiv-snapshot', '2024-03-01');
+        """
+    )
+    conn.commit()
+    conn.close()
+    return db
+
+
 def build_library_at(version: int, folder: Path) -> Path:
     """A library folder at an earlier schema ``version`` (0: a brand-new, empty file)."""
     if version == 0:
@@ -151,6 +169,7 @@ def build_library_at(version: int, folder: Path) -> Path:
         3: build_v3_library,
         4: build_v4_library,
         5: build_v5_library,
+        6: build_v6_library,
     }
     return builders[version](folder)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from reader.core import store as store_module
 from reader.core.library import Library
 from reader.core.schema import SCHEMA_VERSION, LibraryTooNew
 from reader.core.store import Store
@@ -224,16 +226,16 @@ def test_a_batch_that_fails_midway_leaves_nothing_behind(
 ):
     store.write_records([record("Existing", abstract="old", listing=("feed", 1, ""))], None)
     rev_before = store.rev()
-    real_add_listing = Store._add_listing
+    real_near_duplicates = store_module.near_duplicates
     calls = {"n": 0}
 
-    def flaky(self: Store, *args: object) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
+    def flaky(*args: Any) -> list[tuple[int, int, float]]:
+        calls["n"] += 1  # after the batch's papers, merges and listings are written
+        if calls["n"] == 1:
             raise RuntimeError("disk on fire")
-        real_add_listing(self, *args)  # type: ignore[arg-type]
+        return real_near_duplicates(*args)
 
-    monkeypatch.setattr(Store, "_add_listing", flaky)
+    monkeypatch.setattr(store_module, "near_duplicates", flaky)
     batch = [
         record("Existing", abstract="a longer, merged abstract", listing=("feed", 2, "")),
         record("New one", listing=("feed", 3, "")),
@@ -242,7 +244,7 @@ def test_a_batch_that_fails_midway_leaves_nothing_behind(
     ]
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.write_records(batch, None)
-    assert calls["n"] == 3
+    assert calls["n"] == 1
     assert titles(store) == ["Existing"]
     assert store.paper(1).abstract == "old"
     assert store.count("listings") == 1
@@ -257,16 +259,10 @@ def test_a_batch_that_fails_midway_leaves_nothing_behind(
 def test_a_failing_import_batch_leaves_no_papers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeds: list[Path]
 ):
-    calls = {"n": 0}
-    real_add_listing = Store._add_listing
+    def failing(*args: Any) -> list[tuple[int, int, float]]:
+        raise RuntimeError("boom")  # after the batch's papers and listings are written
 
-    def flaky(self: Store, *args: object) -> None:
-        calls["n"] += 1
-        if calls["n"] == 50:
-            raise RuntimeError("boom")
-        real_add_listing(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Store, "_add_listing", flaky)
+    monkeypatch.setattr(store_module, "near_duplicates", failing)
     with Library(tmp_path) as library:
         with pytest.raises(RuntimeError):
             library.import_files(seeds[:1])
