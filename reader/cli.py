@@ -293,6 +293,8 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_dict())
     else:
+        for file, skipped in report.resumed.items():
+            print(f"{file}: resumed after record {skipped:,} (an interrupted import stored those)")
         print(
             f"added {report.added}, merged {report.merged}, unchanged {report.unchanged},"
             f" rejected {report.rejected}"

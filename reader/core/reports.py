@@ -33,6 +33,7 @@ class ImportReport(ImportCounts):
             "errors": [e.as_dict() for e in self.errors],
             "failed_files": self.failed_files,
             "cancelled": self.cancelled,
+            "resumed": self.resumed,  # file -> records an interrupted import had stored
         }
 
 
