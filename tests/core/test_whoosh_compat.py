@@ -3,6 +3,7 @@ outside the versions they were read in is refused at import with a sentence."""
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import re
@@ -43,6 +44,7 @@ def test_every_private_name_the_search_relies_on_exists(copy_seed_library):
     toc = next(name for name in ix.storage.list() if name.endswith(".toc"))
     mapped = ix.storage.open_file(toc)
     compound = compat.segment_storage(reader).a  # the seed's segments are compound files
+    segment_writer = compat.lockless_writer(ix)
     live = {
         "segment reader": reader,
         "term table": terms,
@@ -58,6 +60,7 @@ def test_every_private_name_the_search_relies_on_exists(copy_seed_library):
         "struct file": mapped,
         "file storage": ix.storage,
         "compound storage": compound,
+        "segment writer": segment_writer,
     }
     assert set(live) == set(compat.PRIVATE_NAMES)
     assert isinstance(matcher, ArrayLeafMatcher) and isinstance(codec, ArrayCodec)
@@ -77,6 +80,19 @@ def test_every_private_name_the_search_relies_on_exists(copy_seed_library):
     assert os.path.isfile(compat.file_path(ix.storage, toc))
     mapped.close()
     field_writer.close()
+    segment_writer.cancel()
+
+
+def test_every_private_parameter_the_search_passes_exists():
+    from whoosh import writing
+
+    missing = [
+        f"{cls}({name}=)"
+        for cls, names in compat.PRIVATE_PARAMETERS.items()
+        for name in names
+        if name not in inspect.signature(getattr(writing, cls)).parameters
+    ]
+    assert not missing, f"Whoosh no longer takes {missing}: update search/whoosh_compat.py"
 
 
 def test_an_override_of_a_name_whoosh_lost_counts_as_missing():

@@ -9,10 +9,11 @@ crash the index is never believed to be further along than it is.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from whoosh.writing import IndexWriter
 from reader.core.search import whoosh_compat as compat
 from reader.core.search.analysis import name_analyzer, text_analyzer
 from reader.core.search.codec import ArrayCodec, written_here
+from reader.core.search.parallel import SegmentBuilders, worker_count
 from reader.core.search.query import LESSER_FIELDS
 from reader.core.search.storage import MappedStorage
 from reader.core.search.vectorized import SegmentCache, top_documents
@@ -36,6 +38,9 @@ MARKER_ID = "__marker__"
 # to disk and merges them: 100k papers indexed in 345 s with 256 MB, 272 s with 512 MB
 # (peak RSS 592 MB, in the import's child process when the window imports).
 CHUNK = 10_000
+# Papers per segment a worker process builds (parallel.py) when the backlog is larger than
+# a chunk: the worker holds its chunk's postings, ~60 bytes each, ~0.4 GB for 25k papers.
+WORKER_CHUNK = 25_000
 CANCEL_EVERY = 200  # rows indexed between two looks at a catch-up's cancel flag
 WRITER_MB = 512
 TAG_SEPARATOR = "\x1f"
@@ -118,6 +123,41 @@ class OldFormat(Exception):
     """The index was written by an earlier version's codec or schema; it is rebuilt."""
 
 
+def _chunks(
+    changed_since: Callable[[int, int, int, int], list[sqlite3.Row]],
+    since: int,
+    store_rev: int,
+    sizes: Iterator[int],
+) -> Iterator[tuple[list[sqlite3.Row], int]]:
+    """The rows changed after ``since`` up to ``store_rev``, in chunks of the next of
+    ``sizes`` rows, each with the change counter the index has reached once it holds them:
+    everything below the chunk's last rev (that rev may go on in the next chunk), or
+    ``store_rev`` at the end."""
+    cursor = (since, 0)
+    for size in sizes:
+        rows = [
+            r for r in changed_since(since, cursor[0], cursor[1], size) if r["rev"] <= store_rev
+        ]
+        if not rows:
+            return
+        last = len(rows) < size
+        cursor = (rows[-1]["rev"], rows[-1]["id"])
+        yield rows, store_rev if last else cursor[0] - 1
+        if last:
+            return
+
+
+def _documents(
+    rows: list[sqlite3.Row], body_of: BodyOf | None
+) -> Iterator[tuple[sqlite3.Row, dict[str, object]]]:
+    """Each row with its index document, a PDF's text read as its row comes up."""
+    # (``keys()``: a Row's ``in`` looks at its values)
+    bodies = body_of is not None and bool(rows) and "has_body" in rows[0].keys()  # noqa: SIM118
+    for row in rows:
+        body = body_of(row["id"]) if bodies and row["has_body"] else ""  # type: ignore[misc]
+        yield row, document(row, body)
+
+
 class SearchIndex:
     """One library's Whoosh index directory."""
 
@@ -191,41 +231,54 @@ class SearchIndex:
         cancelled: Callable[[], bool] = lambda: False,
         timeout: float = 30.0,
         body_of: BodyOf | None = None,
+        workers: int | None = None,
     ) -> int:
         """Index every paper changed after the marker, in committed chunks; return how many.
 
         ``changed_since(rev, after_rev, after_id, limit)`` pages through the store's
         changed rows in (rev, id) order, up to ``store_rev`` (a snapshot of the counter);
         a row whose ``has_body`` is set gets its body from ``body_of`` as it is indexed.
+        A backlog of more than one chunk is indexed ``workers`` chunks at a time in worker
+        processes (default: one per core), each round one commit.
         """
         marker = self.marker()
         if marker.rev > store_rev:  # the index is ahead of the truth (a restored library)
             self.ix = self._recreate()
             marker = Marker()
+        round_size = worker_count() if workers is None else workers
         done = 0
-        cursor = (marker.rev, 0)
-        while not cancelled():
-            rows = changed_since(marker.rev, cursor[0], cursor[1], CHUNK)
-            rows = [r for r in rows if r["rev"] <= store_rev]
-            if not rows:
-                break
-            last_chunk = len(rows) < CHUNK
-            cursor = (rows[-1]["rev"], rows[-1]["id"])
-            # Everything below the last row's rev is complete; its own rev may continue.
-            reached = store_rev if last_chunk else cursor[0] - 1
-            written = self._write(
-                rows, marker, max(reached, marker.rev), timeout, cancelled, body_of
-            )
-            if written is None:
+        with SegmentBuilders(str(self.path), round_size) as builders:
+            # A first chunk that comes back full means a backlog: the rest go to workers.
+            later = WORKER_CHUNK if round_size > 1 else CHUNK
+            sizes = itertools.chain([CHUNK], itertools.repeat(later))
+            chunks = _chunks(changed_since, marker.rev, store_rev, sizes)
+            while not cancelled():
+                round_ = list(itertools.islice(chunks, round_size))
+                if not round_:
+                    break
+                rows = [row for chunk, _ in round_ for row in chunk]
+                reached = max(round_[-1][1], marker.rev)
+                # One short chunk (a few edits) is written here: no worker is started.
+                if len(round_) == 1 and (round_size == 1 or (not done and len(rows) < CHUNK)):
+                    written = self._write(rows, marker, reached, timeout, cancelled, body_of)
+                else:
+                    written = self._write_round(
+                        [chunk for chunk, _ in round_],
+                        marker,
+                        reached,
+                        timeout,
+                        cancelled,
+                        body_of,
+                        builders,
+                    )
+                if written is None:
+                    return done
+                marker = written
+                done += len(rows)
+                if progress:
+                    progress(done, -1)
+            else:
                 return done
-            marker = written
-            done += len(rows)
-            if progress:
-                progress(done, -1)
-            if last_chunk:
-                break
-        else:
-            return done
         if marker.rev < store_rev:  # nothing (more) changed: record that we are current
             self._write([], marker, store_rev, timeout)
         return done
@@ -241,20 +294,13 @@ class SearchIndex:
     ) -> Marker | None:
         """Index rows and move the marker in one commit; None (nothing written) if cancelled,
         which is asked every ``CANCEL_EVERY`` rows, before the costly commit."""
-        try:
-            writer = self._writer(limitmb=WRITER_MB, timeout=timeout)
-        except LockError:
-            raise IndexBusy("the search index is being written by another process") from None
+        writer = self._locked_writer(timeout)
         try:
             max_id = marker.max_id
-            # (``keys()``: a Row's ``in`` looks at its values)
-            bodies = body_of is not None and bool(rows) and "has_body" in rows[0].keys()  # noqa: SIM118
-            for n, row in enumerate(rows):
+            for n, (row, doc) in enumerate(_documents(rows, body_of)):
                 if n % CANCEL_EVERY == 0 and n and cancelled():
                     writer.cancel()
                     return None
-                body = body_of(row["id"]) if bodies and row["has_body"] else ""
-                doc = document(row, body)
                 if row["id"] > marker.max_id:
                     writer.add_document(**doc)
                 else:
@@ -267,6 +313,51 @@ class SearchIndex:
             raise
         writer.commit(merge=False)
         return new_marker
+
+    def _write_round(
+        self,
+        chunks: list[list[sqlite3.Row]],
+        marker: Marker,
+        rev: int,
+        timeout: float,
+        cancelled: Callable[[], bool],
+        body_of: BodyOf | None,
+        builders: SegmentBuilders,
+    ) -> Marker | None:
+        """Index several chunks at once, a segment each built by a worker, and move the
+        marker, in one commit (None, nothing written, if cancelled). This process deletes
+        the older versions of changed papers and the old marker; the new marker goes into
+        the last chunk's segment."""
+        writer = self._locked_writer(timeout)
+        try:
+            max_id = marker.max_id
+            documents: list[list[dict[str, object]]] = []
+            for chunk in chunks:
+                documents.append([])
+                for row, doc in _documents(chunk, body_of):
+                    if row["id"] <= marker.max_id:
+                        writer.delete_by_term("id", str(row["id"]))
+                    documents[-1].append(doc)
+                    max_id = max(max_id, row["id"])
+            new_marker = Marker(rev, max_id)
+            writer.delete_by_term("id", MARKER_ID)
+            documents[-1].append({"id": MARKER_ID, "rev": rev, "max_id": max_id})
+            segments = builders.build(documents, cancelled)
+            if segments is None:
+                writer.cancel()
+                return None
+            compat.commit_with(writer, segments)
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        return new_marker
+
+    def _locked_writer(self, timeout: float) -> IndexWriter:
+        try:
+            return self._writer(limitmb=WRITER_MB, timeout=timeout)
+        except LockError:
+            raise IndexBusy("the search index is being written by another process") from None
 
     def _writer(self, **options: object) -> IndexWriter:
         return self.ix.writer(codec=ArrayCodec(), delay=0.25, **options)

@@ -29,6 +29,7 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
+from whoosh.writing import SegmentWriter
 
 SUPPORTED = ((2, 7, 5), (2, 8, 0))  # [first, last): the versions these internals were read in
 PRIVATE_NAMES = {
@@ -54,7 +55,10 @@ PRIVATE_NAMES = {
     "struct file": ("_name",),
     "file storage": ("_fpath",),
     "compound storage": ("_file",),
+    "segment writer": ("_finalize_segment", "_close_segment", "_commit_toc", "_finish", "_added"),
 }
+# Keyword arguments of Whoosh's that are private too (checked on the signatures by the test).
+PRIVATE_PARAMETERS = {"SegmentWriter": ("_lk",)}
 
 
 class UnsupportedWhoosh(ImportError):
@@ -227,6 +231,33 @@ class TermFieldWriter(W3FieldWriter):
     def create_file(self, ext: str) -> Any:
         """A new file of this segment, named with ``ext``."""
         return self._create_file(ext)
+
+
+# -- segments written in other processes -------------------------------------------------------
+
+
+def lockless_writer(ix: Any, **options: Any) -> SegmentWriter:
+    """A writer of one new segment that takes no lock: the process that will commit the
+    segment holds the index's lock (Whoosh's own multiprocessing writer does the same)."""
+    return SegmentWriter(ix, _lk=False, **options)
+
+
+def finish_segment(writer: SegmentWriter) -> Any:
+    """Write out a lockless writer's segment and return it, uncommitted."""
+    return writer._finalize_segment()
+
+
+def commit_with(writer: SegmentWriter, segments: list[Any]) -> None:
+    """Commit ``writer`` (its deletions and its own documents) with ``segments`` finished in
+    other processes added to the table of contents, without merging; a segment whose every
+    document is deleted (an old progress marker's) is dropped."""
+    kept = [s for s in writer.segments if s.doc_count() > 0]
+    if writer._added:
+        kept.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc([*kept, *segments])
+    writer._finish()
 
 
 # -- storage ----------------------------------------------------------------------------------
