@@ -1,8 +1,10 @@
 """An import of several files: each file's format found, its records stored in turn
-(``importing.import_file``), under the shared imports lock, then indexed once."""
+(``importing.import_file``), under the shared imports lock, indexed as they are stored and
+once more at the end."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,6 +17,10 @@ from reader.core.model import ParsedRecord, RecordError, SourcePosition
 from reader.core.reports import Cancelled, ImportProgress, ImportReport
 
 IMPORTS_LOCK_TIMEOUT = 10.0  # only a library being opened takes it exclusively, briefly
+# While a big import stores papers, the index follows once this many are waiting: two
+# worker-sized chunks, so each round keeps the worker processes busy.
+FOLLOW_BACKLOG = 50_000
+FOLLOW_POLL_S = 2.0
 
 
 def import_files(
@@ -36,11 +42,16 @@ def import_files(
     own writes to them."""
     run = _Run(derived, fmt, options, report, progress, cancelled, len(paths))
     with file_lock(derived.folder / IMPORTS_LOCK, IMPORTS_LOCK_TIMEOUT, shared=True):
-        for number, path in enumerate(paths, 1):
-            if cancelled():
-                report.cancelled = True
-                break
-            run.import_path(number, path, names[number - 1] if names else None)
+        follower = IndexFollower(derived, cancelled, run.indexing) if index else None
+        try:
+            for number, path in enumerate(paths, 1):
+                if cancelled():
+                    report.cancelled = True
+                    break
+                run.import_path(number, path, names[number - 1] if names else None)
+        finally:
+            if follower is not None:
+                follower.stop()
         if index and not report.cancelled:
             derived.index_changes(progress=run.indexing, cancelled=cancelled)
     return report
@@ -90,6 +101,55 @@ class _Run:
         if self.progress:
             at = ImportProgress("", self.files, self.files, done, self.report.added, "indexing")
             self.progress(at)
+
+
+class IndexFollower(threading.Thread):
+    """Indexes what an import has stored so far while it stores more, so a million-paper
+    file is searchable long before it ends (what is indexed is searchable: each round is a
+    commit). The text analysis runs in the index's worker processes; this thread reads the
+    rows through a connection of its own, which sees only committed batches (the import's
+    own connection would show it a batch that might yet roll back)."""
+
+    def __init__(
+        self, derived: DerivedData, cancelled: Cancelled, progress: Callable[[int, int], None]
+    ) -> None:
+        super().__init__(name="index-follower", daemon=True)
+        self._folder = derived.folder
+        self._store_path = derived.store.path
+        self._cancelled = cancelled
+        self._progress = progress
+        self._stopping = threading.Event()
+        self.error: Exception | None = None  # why it stopped following (the last catch-up retries)
+        self.start()
+
+    def stop(self) -> None:
+        """Let the catch-up under way finish, reporting its progress from now on (the import
+        waits here, so only this thread reports), then end."""
+        self._stopping.set()
+        self.join()
+
+    def _report(self, done: int, total: int) -> None:
+        if self._stopping.is_set():
+            self._progress(done, total)
+
+    def run(self) -> None:
+        from reader.core.search.index import IndexBusy
+        from reader.core.store import Store
+
+        store = Store(self._store_path, readonly=True)
+        derived = DerivedData(self._folder, store)
+        try:
+            while not self._stopping.wait(FOLLOW_POLL_S):
+                lag = derived.index_lag(FOLLOW_BACKLOG)
+                if lag is None or lag >= FOLLOW_BACKLOG:
+                    derived.catch_up_index(self._report, self._cancelled)
+        except IndexBusy:
+            pass  # another process is indexing: the import's last catch-up waits its turn
+        except Exception as e:  # a full disk, say: the import's last catch-up meets it too
+            self.error = e
+        finally:
+            derived.close()
+            store.close()
 
 
 def _renamed(
