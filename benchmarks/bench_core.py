@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gzip
 import json
 import os
 import platform
@@ -52,7 +51,7 @@ from typing import Any, TextIO
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from corpus import CACHE, SHARED, VERSION, corpus_path, corpus_stats  # noqa: E402
+from corpus import CACHE, SHARED, VERSION, corpus_path, corpus_stats, gzipped_corpus  # noqa: E402
 
 from reader.core.reports import ImportProgress  # noqa: E402
 from reader.core.search import whoosh_compat as compat  # noqa: E402
@@ -213,7 +212,7 @@ def build_library(size: int, folder: Path, report: Report, reuse: bool) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     build_file.unlink(missing_ok=True)
-    source = gzipped(corpus)
+    source = gzipped_corpus(size)
     log(f"{size}: importing {source} (store, with the index following)")
     rusage0 = resource.getrusage(resource.RUSAGE_SELF)
     timeline: list[dict[str, float]] = []  # papers stored and searchable, as the import runs
@@ -291,17 +290,6 @@ def build_library(size: int, folder: Path, report: Report, reuse: bool) -> None:
             }
         )
     )
-
-
-def gzipped(corpus: Path) -> Path:
-    """The corpus as the .gz file a snapshot download is (made once, beside it)."""
-    target = corpus.with_name(corpus.name + ".gz")
-    if not target.exists():
-        partial = target.with_name(target.name + ".partial")
-        with corpus.open("rb") as src, gzip.open(partial, "wb", compresslevel=6) as out:
-            shutil.copyfileobj(src, out, 1 << 20)
-        partial.rename(target)
-    return target
 
 
 def peak_rss_mb() -> float | None:

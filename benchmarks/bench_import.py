@@ -17,7 +17,6 @@ lines on stdout:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import resource
@@ -33,20 +32,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from corpus import CACHE, corpus_path  # noqa: E402
-
-
-def gzipped_corpus(size: int) -> Path:
-    """The corpus of ``size`` papers as ``.jsonl.gz`` (written once, next to the corpus)."""
-    plain = corpus_path(size)
-    packed = plain.with_name(plain.name + ".gz")
-    if not packed.exists():
-        tmp = packed.with_name(packed.name + ".tmp")
-        with plain.open("rb") as src, gzip.open(tmp, "wb", compresslevel=6) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        tmp.replace(packed)
-    return packed
-
+from corpus import CACHE, gzipped_corpus  # noqa: E402
 
 # -- the child: one import, reporting each batch ------------------------------------------------
 

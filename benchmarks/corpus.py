@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sys
 import tarfile
 import zipfile
@@ -68,6 +69,19 @@ def corpus_path(size: int) -> Path:
                 f.write(line.rstrip("\n") + "\n")
         tmp.replace(path)
     return path
+
+
+def gzipped_corpus(size: int) -> Path:
+    """The corpus of ``size`` papers as ``.jsonl.gz``, as a snapshot download comes (written
+    once, next to the corpus)."""
+    plain = corpus_path(size)
+    packed = plain.with_name(plain.name + ".gz")
+    if not packed.exists():
+        tmp = packed.with_name(packed.name + ".tmp")
+        with plain.open("rb") as src, gzip.open(tmp, "wb", compresslevel=6) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        tmp.replace(packed)
+    return packed
 
 
 def corpus_stats(size: int) -> dict[str, object]:
