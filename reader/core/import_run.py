@@ -119,7 +119,6 @@ class IndexFollower(threading.Thread):
         self._cancelled = cancelled
         self._progress = progress
         self._stopping = threading.Event()
-        self.error: Exception | None = None  # why it stopped following (the last catch-up retries)
         self.start()
 
     def stop(self) -> None:
@@ -133,20 +132,20 @@ class IndexFollower(threading.Thread):
             self._progress(done, total)
 
     def run(self) -> None:
-        from reader.core.search.index import IndexBusy
         from reader.core.store import Store
 
-        store = Store(self._store_path, readonly=True)
+        try:
+            store = Store(self._store_path, readonly=True)
+        except Exception:  # the import's last catch-up meets the same problem and reports it
+            return
         derived = DerivedData(self._folder, store)
         try:
             while not self._stopping.wait(FOLLOW_POLL_S):
                 lag = derived.index_lag(FOLLOW_BACKLOG)
                 if lag is None or lag >= FOLLOW_BACKLOG:
                     derived.catch_up_index(self._report, self._cancelled)
-        except IndexBusy:
-            pass  # another process is indexing: the import's last catch-up waits its turn
-        except Exception as e:  # a full disk, say: the import's last catch-up meets it too
-            self.error = e
+        except Exception:  # IndexBusy (another process indexes), a full disk: the import's
+            pass  # last catch-up waits its turn, or meets the same problem and reports it
         finally:
             derived.close()
             store.close()
