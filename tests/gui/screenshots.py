@@ -86,6 +86,12 @@ def main() -> None:
             status.isVisible() and "Computing" not in status.text()
         )
 
+    def searched() -> bool:
+        """The status shows a finished search: "N results", or "top 1,000 of about N" when
+        there are more hits than the list holds (a big library)."""
+        text = window.search_bar.status.text()
+        return "result" in text or " of about " in text
+
     wait("the list", lambda: window.model.rowCount() > 0 and window.detail.paper is not None)
     wait("related papers", related_shown)
     shot("start")
@@ -93,7 +99,7 @@ def main() -> None:
     window.search_bar.edit.setText(args.search)
     wait(
         "results",
-        lambda: window.query == args.search and "result" in window.search_bar.status.text(),
+        lambda: window.query == args.search and searched(),
     )
     wait("related papers", related_shown)
     shot("search")
@@ -107,7 +113,7 @@ def main() -> None:
     window.search_bar.edit.setText(args.sentence)
     wait(
         "sentence results",
-        lambda: window.query == args.sentence and "result" in window.search_bar.status.text(),
+        lambda: window.query == args.sentence and searched(),
     )
     wait("related papers", related_shown)
     shot("sentence")
