@@ -131,14 +131,25 @@ def schema_problem(conn: sqlite3.Connection, version: int) -> str | None:
     return None
 
 
-def refuse_foreign_objects(conn: sqlite3.Connection, version: int) -> None:
+def refuse_foreign_objects(conn: sqlite3.Connection) -> None:
     """Opening a library: ``InvalidLibraryFile`` if it holds a trigger or view the app did
     not create (they act behind its back). One query; the reference is built only if the
-    file holds any trigger or view at all."""
-    found = conn.execute(
-        "SELECT type, name, sql FROM main.sqlite_master WHERE type IN ('trigger', 'view')"
-        " ORDER BY type, rowid"
-    ).fetchall()
+    file holds any trigger or view at all.
+
+    The objects and the schema version are read in one snapshot: another process may be
+    upgrading the file, and its new triggers are not foreign to the version it wrote."""
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        found = conn.execute(
+            "SELECT type, name, sql FROM main.sqlite_master WHERE type IN ('trigger', 'view')"
+            " ORDER BY type, rowid"
+        ).fetchall()
+    finally:
+        if began:
+            conn.execute("COMMIT")
     if not found:
         return
     mine = reference_schema(max(0, min(version, SCHEMA_VERSION)))

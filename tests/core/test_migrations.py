@@ -25,6 +25,7 @@ FROZEN_DDL = {
     4: FIXTURES / "schema_v4.sql",
     5: FIXTURES / "schema_v5.sql",
     6: FIXTURES / "schema_v6.sql",
+    7: FIXTURES / "schema_v7.sql",
 }
 
 
@@ -157,6 +158,17 @@ def build_v6_library(folder: Path) -> Path:
     return db
 
 
+def build_v7_library(folder: Path) -> Path:
+    """A version-7 library: version 6's, upgraded by the frozen step, with an import that
+    recorded how much of its file it had consumed."""
+    db = build_v6_library(folder)
+    conn = _upgraded(db, 7)
+    conn.execute("UPDATE batches SET file_key = 'k.jsonl|10|1', consumed = 1")
+    conn.commit()
+    conn.close()
+    return db
+
+
 def build_library_at(version: int, folder: Path) -> Path:
     """A library folder at an earlier schema ``version`` (0: a brand-new, empty file)."""
     if version == 0:
@@ -170,6 +182,7 @@ def build_library_at(version: int, folder: Path) -> Path:
         4: build_v4_library,
         5: build_v5_library,
         6: build_v6_library,
+        7: build_v7_library,
     }
     return builders[version](folder)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from reader.core import list_orders
 from reader.core.library import Library
 from reader.core.views import SORT_COLUMNS, UNDATED, View, _where
 
@@ -56,4 +60,93 @@ def test_a_source_lists_its_papers_of_one_day_or_those_without_a_day(
     assert set(views.ids(View("source", "Daily Papers", "--09-10"))) == day
     everything = set(views.ids(View("source", "Daily Papers")))
     assert undated | day <= everything and len(everything) > len(undated | day)
+    views.close()
+
+
+def _sql_order(library: Library, view: View) -> list[int]:
+    where, params = _where(view)
+    direction = "DESC" if view.descending else "ASC"
+    order = f"ORDER BY {SORT_COLUMNS[view.sort]} {direction}, p.id {direction}"
+    rows = library.store.query(f"SELECT p.id FROM papers p {where} {order}", params)
+    return [r[0] for r in rows]
+
+
+def _order_files(folder: Path) -> set[str]:
+    return {p.name for p in (folder / list_orders.FOLDER).glob("*.npy")}
+
+
+def test_the_kept_orders_follow_every_change_to_what_they_sort(
+    copy_seed_library: Callable[[], tuple[Library, Path]], tmp_path: Path
+):
+    """Each change that can move a paper in a sort or in a source, by the app or by any other
+    writer of the file, gives the kept orders a new token; a read mark does not."""
+    library, folder = copy_seed_library()
+    views = library.open_views()
+    shown = [
+        View(sort=sort, descending=descending)
+        for sort in ("published", "title", "upvotes")
+        for descending in (True, False)
+    ] + [View("unread", sort="title"), View("source", "Daily Papers", sort="upvotes")]
+
+    def check() -> set[str]:
+        for view in shown:
+            assert list(views.ids(view)) == _sql_order(library, view), view
+        return _order_files(folder)
+
+    kept = check()
+    assert kept, "the orders were written for next time"
+    assert check() == kept  # and read back, unchanged
+
+    library.set_read(list(views.ids(View()))[:3], True)  # not an order change
+    assert check() == kept
+
+    outside = sqlite3.connect(folder / "library.sqlite")  # another writer of the file
+    for change in (
+        "UPDATE papers SET title = 'AAA first now' WHERE id = 7",
+        "UPDATE papers SET published = '1999-01-01', upvotes = 999 WHERE id = 11",
+        "DELETE FROM listings WHERE paper_id = 12",
+        "DELETE FROM papers WHERE id = 13",
+    ):
+        with outside:
+            outside.execute(change)
+        now = check()
+        assert now != kept, change
+        kept = now
+    outside.close()
+
+    snapshot = tmp_path / "new.jsonl"
+    snapshot.write_text(
+        json.dumps(
+            {
+                "id": "2401.00001",
+                "title": "A brand new paper",
+                "abstract": "It sorts somewhere in the middle.",
+                "authors_parsed": [["Zed", "Ann", ""]],
+                "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 00:00:00 GMT"}],
+            }
+        )
+        + "\n"
+    )
+    library.import_files([snapshot], index=False)
+    assert check() != kept
+    views.close()
+
+
+def test_a_broken_or_unwritable_order_file_only_costs_time(
+    copy_seed_library: Callable[[], tuple[Library, Path]],
+):
+    library, folder = copy_seed_library()
+    views = library.open_views()
+    expected = _sql_order(library, View())
+    assert list(views.ids(View())) == expected
+    (kept,) = (folder / list_orders.FOLDER).glob("sort-published.*.npy")
+    kept.write_bytes(kept.read_bytes()[:100])  # cut short (a full disk, a crash)
+    assert list(views.ids(View())) == expected
+    assert kept.stat().st_size > 100, "made again"
+
+    shutil.rmtree(folder / list_orders.FOLDER)
+    (folder / list_orders.FOLDER).write_text("not a folder")  # nowhere to keep them
+    assert list(views.ids(View(sort="title", descending=False))) == _sql_order(
+        library, View(sort="title", descending=False)
+    )
     views.close()
