@@ -139,6 +139,16 @@ class Views:
             order = order[::-1]
         return _as_array(order[shown[order]] if len(order) else order)
 
+    def keep_orders(self) -> None:
+        """Make sure every sort's order of the library's current state is kept."""
+        self.conn.execute("BEGIN")
+        try:
+            state = list_orders.token(self.conn)
+            for sort in SORT_COLUMNS:
+                self._order(sort, state)
+        finally:
+            self.conn.execute("COMMIT")
+
     def _order(self, sort: str, state: str) -> np.ndarray:
         """All paper ids in ascending ``sort`` order (ties by id)."""
         column = SORT_COLUMNS.get(sort, SORT_COLUMNS["published"])

@@ -128,6 +128,10 @@ def test_the_kept_orders_follow_every_change_to_what_they_sort(
         + "\n"
     )
     library.import_files([snapshot], index=False)
+    state = list_orders.token(views.conn)
+    assert _order_files(folder) == {f"sort-{sort}.{state}.npy" for sort in SORT_COLUMNS}, (
+        "the import kept every sort's new order"
+    )
     assert check() != kept
     views.close()
 
