@@ -6,6 +6,7 @@
     python benchmarks/bench_gui.py paint --library LIB [--seconds 30]
     python benchmarks/bench_gui.py mark-all-read --library LIB [--seconds 600]
     python benchmarks/bench_gui.py pathological --library LIB
+    python benchmarks/bench_gui.py memory --library LIB [--query TEXT]
 
 Prints one JSON object per measurement. ``startup`` launches the app (this checkout, or an
 installed binary with ``--app``) as a fresh process per run and reports the wall time from
@@ -27,7 +28,8 @@ against a plain QTableView in the same process (see ``paint``). ``mark-all-read`
 every paper of a copy of LIB and presses R, and reports the gaps until the write and the
 index's catch-up are done. ``pathological`` times what used to freeze the window: a paper
 whose abstract is one huge word (against the same paper without places to wrap), a pasted
-10,000-word query, a sidebar with a tag nested 1,500 levels deep.
+10,000-word query, a sidebar with a tag nested 1,500 levels deep. ``memory`` reports the
+window's resident memory (now and peak) once it has settled and after a search.
 """
 
 from __future__ import annotations
@@ -502,6 +504,49 @@ def mark_all_read(library: Path, seconds: float) -> dict[str, object]:
     }
 
 
+def wait_until(app, done: Callable[[], bool], seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """Run the event loop until ``done()`` (asked every ms; one quit, or the next loop would
+    start with a pending one)."""
+    deadline = time.perf_counter() + seconds
+    while not done() and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def resident_mb() -> dict[str, float]:
+    """This process's resident memory now and at its peak (``/proc/self/status``), in MB."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return {k: round(int(fields[k].split()[0]) / 1024, 1) for k in ("VmRSS", "VmHWM")}
+
+
+def memory(library: Path, query: str) -> dict[str, object]:
+    """The window's resident memory on LIB: once it has settled (its list painted, the
+    restored paper's related papers shown, its upkeep done), and after a search through the
+    search bar has listed its results (the first search opens the index)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()
+    from PySide6.QtWidgets import QApplication
+
+    from reader.gui.app import prepare_qt_environment
+
+    prepare_qt_environment()
+    app = QApplication(sys.argv[:1])
+    lib, runner, window = open_window(app, library)
+    wait_until(app, lambda: settled(window, runner), 120)
+    result: dict[str, object] = {"bench": "gui_memory", "papers": lib.store.count()}
+    result["settled"] = resident_mb()
+    status = window.search_bar.status
+    window.search_bar.edit.setText(query)
+    window.search_bar._now()
+    wait_until(app, lambda: "result" in status.text() or "top " in status.text(), 120)
+    wait_until(app, lambda: runner.wait(0), 60)
+    result |= {"query": query, "status": status.text(), "searched": resident_mb()}
+    result["target_mb"] = 600
+    window.close()
+    lib.close()
+    return result
+
+
 def pathological(library: Path) -> dict[str, object]:
     """On a copy of LIB: the GUI thread's time to show a paper whose abstract is one word
     (100k characters, the import cap, and 1 MB, as a library from before the caps may hold),
@@ -542,16 +587,8 @@ def pathological(library: Path) -> dict[str, object]:
         app.processEvents()
         return round((time.perf_counter() - start) * 1000, 1)
 
-    def wait_until(done: Callable[[], bool], seconds: float) -> None:
-        """Run the event loop until ``done()`` (asked every ms; one quit, or the next loop
-        would start with a pending one)."""
-        deadline = time.perf_counter() + seconds
-        while not done() and time.perf_counter() < deadline:
-            app.processEvents()
-            time.sleep(0.001)
-
     result: dict[str, object] = {"bench": "gui_pathological", "library": str(library)}
-    wait_until(lambda: settled(window, runner), 120)
+    wait_until(app, lambda: settled(window, runner), 120)
     result["show_100k_word_ms"] = min(show_ms(papers[100_000]) for _ in range(3))
     result["show_1m_word_ms"] = min(show_ms(papers[1_000_000]) for _ in range(3))
     breakable = detail.breakable
@@ -566,21 +603,21 @@ def pathological(library: Path) -> dict[str, object]:
     start = [time.perf_counter()]
     window.search_bar.edit.setText("language model")  # the first search opens the index
     window.search_bar._now()
-    wait_until(lambda: "results" in status.text(), 60)
+    wait_until(app, lambda: "results" in status.text(), 60)
     result["first_query_ms"] = round((time.perf_counter() - start[0]) * 1000, 1)
     start[0] = time.perf_counter()
     window.search_bar.edit.setText(" ".join(f"language{i}" for i in range(10_000)))
     result["query_paste_ms"] = round((time.perf_counter() - start[0]) * 1000, 1)
     window.search_bar._now()  # as Enter does: no typing delay in the figure
 
-    wait_until(lambda: "a long query" in status.text(), 60)
+    wait_until(app, lambda: "a long query" in status.text(), 60)
     result["query_10k_words_ms"] = round((time.perf_counter() - start[0]) * 1000, 1)
     result["query_status"] = status.text()
     deep = "/".join(f"t{i}" for i in range(1_500))
     lib.store.add_tags([papers[100_000].id], [deep])
     start[0] = time.perf_counter()
     window.refresh_sidebar()
-    wait_until(lambda: not runner.busy("sidebar"), 60)
+    wait_until(app, lambda: not runner.busy("sidebar"), 60)
     result["sidebar_deep_tag_ms"] = round((time.perf_counter() - start[0]) * 1000, 1)
     result.update(target_show_ms=50, target_query_ms=200)
     window.close()
@@ -644,6 +681,9 @@ def main() -> None:
     p = sub.add_parser("mark-all-read")
     p.add_argument("--library", type=Path, required=True)
     p.add_argument("--seconds", type=float, default=600)
+    p = sub.add_parser("memory")
+    p.add_argument("--library", type=Path, required=True)
+    p.add_argument("--query", default="large language models")
     p = sub.add_parser("pathological")
     p.add_argument("--library", type=Path, required=True)
     p = sub.add_parser("stalls")
@@ -659,6 +699,8 @@ def main() -> None:
         print(json.dumps(floor(args.seconds)))
     elif args.what == "paint":
         print(json.dumps(paint(args.library, args.seconds)))
+    elif args.what == "memory":
+        print(json.dumps(memory(args.library, args.query)))
     elif args.what == "pathological":
         print(json.dumps(pathological(args.library)))
     elif args.what == "mark-all-read":
