@@ -514,9 +514,13 @@ def wait_until(app, done: Callable[[], bool], seconds: float) -> None:  # type: 
 
 
 def resident_mb() -> dict[str, float]:
-    """This process's resident memory now and at its peak (``/proc/self/status``), in MB."""
+    """This process's resident memory now and at its peak, and now split into its own (anonymous)
+    pages and the pages of files it maps (the index's segments: the kernel can drop them)."""
     fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
-    return {k: round(int(fields[k].split()[0]) / 1024, 1) for k in ("VmRSS", "VmHWM")}
+    return {
+        k: round(int(fields[k].split()[0]) / 1024, 1)
+        for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")
+    }
 
 
 def memory(library: Path, query: str) -> dict[str, object]:
