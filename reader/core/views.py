@@ -221,10 +221,15 @@ class Views:
         }
 
     def counts(self) -> dict[str, int]:
+        """The sidebar's counts. Unread is all minus read: the read papers have an index of
+        their own, and counting 1M unread ones took 70 ms."""
         one = self.conn.execute
+        papers, read = one(
+            "SELECT count(*), (SELECT count(*) FROM papers WHERE is_read = 1) FROM papers"
+        ).fetchone()
         return {
-            "all": one("SELECT count(*) FROM papers").fetchone()[0],
-            "unread": one("SELECT count(*) FROM papers WHERE is_read = 0").fetchone()[0],
+            "all": papers,
+            "unread": papers - read,
             "bookmarked": one("SELECT count(*) FROM papers WHERE bookmarked = 1").fetchone()[0],
             "offline": one("SELECT count(*) FROM pdfs").fetchone()[0],
         }
@@ -246,7 +251,7 @@ class Views:
             "first_author": "SELECT 1 FROM papers WHERE first_author > ''",
             "published": "SELECT 1 FROM papers WHERE published > ''",
             "upvotes": "SELECT 1 FROM papers WHERE upvotes IS NOT NULL",
-            "listed_on": "SELECT 1 FROM listings WHERE listed_on > ''",
+            "listed_on": "SELECT 1 FROM papers WHERE last_listed_on > ''",  # by its index
             "tags": "SELECT 1 FROM paper_tags",
         }
         return {
