@@ -140,12 +140,15 @@ class Views:
         return _as_array(order[shown[order]] if len(order) else order)
 
     def keep_orders(self) -> None:
-        """Make sure every sort's order of the library's current state is kept."""
+        """Make sure every sort's order of the library's current state is kept, and every
+        source's papers (its whole-source view; a day is small enough for SQLite to sort)."""
         self.conn.execute("BEGIN")
         try:
             state = list_orders.token(self.conn)
             for sort in SORT_COLUMNS:
                 self._order(sort, state)
+            for (name,) in self.conn.execute("SELECT name FROM sources").fetchall():
+                self._source_members(View("source", name), state)
         finally:
             self.conn.execute("COMMIT")
 
@@ -167,18 +170,24 @@ class Views:
             shown = np.ones(top + 1, dtype=bool)
             shown[read] = False
             return shown
-        linked = _linked_ids(view)
-        if view.kind == "source" and linked is not None:  # listings change the token
-            key = hashlib.sha1(f"{view.value}\0{view.listed_on}".encode()).hexdigest()[:16]
-            members = self._orders.get(f"source-{key}", state, lambda: self._joined_ids(*linked))
+        if view.kind == "source":
+            members = self._source_members(view, state)
         else:
             where, params = _where(view)
+            linked = _linked_ids(view)
             members = self._joined_ids(*(linked or (f"SELECT p.id FROM papers p {where}", params)))
         if len(members) * BIG_VIEW_SHARE < papers:
             return None
         shown = np.zeros(top + 1, dtype=bool)
         shown[members] = True
         return shown
+
+    def _source_members(self, view: View, state: str) -> np.ndarray:
+        """The ids a source (or one of its days) lists, kept: listings change the token."""
+        linked = _linked_ids(view)
+        assert linked is not None
+        key = hashlib.sha1(f"{view.value}\0{view.listed_on}".encode()).hexdigest()[:16]
+        return self._orders.get(f"source-{key}", state, lambda: self._joined_ids(*linked))
 
     def _joined_ids(self, sql: str, params: list[object]) -> np.ndarray:
         import numpy as np

@@ -129,9 +129,13 @@ def test_the_kept_orders_follow_every_change_to_what_they_sort(
     )
     library.import_files([snapshot], index=False)
     state = list_orders.token(views.conn)
-    assert _order_files(folder) == {f"sort-{sort}.{state}.npy" for sort in SORT_COLUMNS}, (
+    kept_now = _order_files(folder)
+    assert {f"sort-{sort}.{state}.npy" for sort in SORT_COLUMNS} <= kept_now, (
         "the import kept every sort's new order"
     )
+    sources = library.store.query("SELECT count(*) FROM sources")[0][0]
+    assert len(kept_now) == len(SORT_COLUMNS) + sources, "and every source's papers"
+    assert all(name.endswith(f".{state}.npy") for name in kept_now), "nothing stale is left"
     assert check() != kept
     views.close()
 
