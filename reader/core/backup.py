@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from reader.core import list_orders
 from reader.core.schema import SCHEMA_VERSION
 from reader.core.schema_check import InvalidLibraryFile, schema_problem
 from reader.core.sqlite_open import connect
@@ -345,7 +346,10 @@ def _copy_locked_file(db_path: Path, kind: str) -> Path:
 
 
 def _mark_derived_for_rebuild(folder: Path) -> None:
-    """The index and vectors were made from the old library: rebuild / re-check them."""
+    """The index and vectors were made from the old library: rebuild / re-check them. The
+    list's kept orders go (their tokens are random, but a library restored from before they
+    began, at a fixed token, could meet files of its own future)."""
+    shutil.rmtree(folder / list_orders.FOLDER, ignore_errors=True)
     index = folder / "index"
     if index.exists():
         doomed = folder / f".index-discarded-{os.getpid()}"

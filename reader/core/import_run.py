@@ -4,6 +4,8 @@ once more at the end."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -66,6 +68,8 @@ def keep_list_orders(db_path: Path) -> None:
     views = Views(db_path)
     try:
         views.keep_orders()
+    except (sqlite3.Error, OSError, MemoryError) as e:  # the import is done; the list copes
+        logging.getLogger(__name__).warning("could not keep the list's orders: %s", e)
     finally:
         views.close()
 

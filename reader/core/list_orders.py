@@ -8,7 +8,10 @@ computed again from the store and rewritten.
 A file is named by the store's order token (``token``), which changes whenever an order or a
 source's papers could: new papers and listings raise those tables' highest ids (the store
 hands out ids upward), and triggers (schema 8) give ``meta.order_rev`` a new random value when
-a sorted column or a listing is updated or deleted. A file with another token is stale.
+a sorted column, a listing or a source's name changes by any other means (an insert below
+the highest id or replacing a row, an update, a delete). A file with another token is stale
+and is deleted when a newer one is written (by any process: a reader of an older snapshot
+may delete a newer file, which costs only its recomputation).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 FOLDER = "orders"  # in the library folder, beside the index and the vectors
+LEFT_TMP_AGE = 3600.0  # seconds: a temporary file this old has no writer left
 
 
 def token(conn: sqlite3.Connection) -> str:
@@ -69,6 +74,9 @@ class ListOrders:
             for old in self.folder.glob("*.npy"):
                 if not old.name.endswith(f".{token}.npy"):
                     old.unlink(missing_ok=True)
+            for left in self.folder.glob(".*.tmp"):  # a writer killed mid-way
+                if left.stat().st_mtime < time.time() - LEFT_TMP_AGE:
+                    left.unlink(missing_ok=True)
         except OSError:  # a read-only or full disk: the list still works, computed each time
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)

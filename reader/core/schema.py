@@ -245,22 +245,32 @@ MIGRATIONS: list[str] = [
     CREATE INDEX papers_title_tail ON papers(title_tail, title_key);
     """,
     # 7 -> 8: the list's sort orders kept as derived arrays (``list_orders``). Their token is
-    # the highest paper and listing ids (new rows only ever raise them) and ``order_rev``,
-    # which these triggers set to a fresh random value whenever a sorted column or a listing
-    # changes or goes, from any writer (an edit outside the app too). The read papers get an
-    # index of their own: the unread view is the library minus them, and counting them was a
-    # full table scan (2.8 s at 1M papers).
+    # the highest paper and listing ids (the store's new rows only ever raise them) and
+    # ``order_rev``, which these triggers set to a fresh random value whenever a sorted column,
+    # a listing or a source's name changes or goes, from any writer (an edit outside the app
+    # too): a row inserted below the highest id (or replacing one), a REPLACE, an UPDATE, a
+    # DELETE. It starts random too, so a restored or another library never shares a token.
+    # The read papers get an index of their own: the unread view is the library minus them,
+    # and counting them was a full table scan (2.8 s at 1M papers).
     """
-    INSERT OR IGNORE INTO meta VALUES ('order_rev', '0');
+    INSERT OR IGNORE INTO meta VALUES ('order_rev', CAST(random() AS TEXT));
+    CREATE TRIGGER papers_order_insert BEFORE INSERT ON papers
+        WHEN NEW.id IS NULL OR NEW.id <= (SELECT coalesce(max(id), 0) FROM papers)
+        BEGIN UPDATE meta SET value = random() WHERE key = 'order_rev'; END;
     CREATE TRIGGER papers_order_update
-        AFTER UPDATE OF published, title, first_author, last_listed_on, upvotes, added_at
+        AFTER UPDATE OF id, published, title, first_author, last_listed_on, upvotes, added_at
         ON papers
         BEGIN UPDATE meta SET value = random() WHERE key = 'order_rev'; END;
     CREATE TRIGGER papers_order_delete AFTER DELETE ON papers
         BEGIN UPDATE meta SET value = random() WHERE key = 'order_rev'; END;
+    CREATE TRIGGER listings_order_insert AFTER INSERT ON listings
+        WHEN NEW.id < (SELECT max(id) FROM listings)
+        BEGIN UPDATE meta SET value = random() WHERE key = 'order_rev'; END;
     CREATE TRIGGER listings_order_update AFTER UPDATE ON listings
         BEGIN UPDATE meta SET value = random() WHERE key = 'order_rev'; END;
     CREATE TRIGGER listings_order_delete AFTER DELETE ON listings
+        BEGIN UPDATE meta SET value = random() WHERE key = 'order_rev'; END;
+    CREATE TRIGGER sources_order_rename AFTER UPDATE OF name ON sources
         BEGIN UPDATE meta SET value = random() WHERE key = 'order_rev'; END;
     CREATE INDEX papers_read ON papers(id) WHERE is_read = 1;
     """,

@@ -154,8 +154,8 @@ class Views:
 
     def _order(self, sort: str, state: str) -> np.ndarray:
         """All paper ids in ascending ``sort`` order (ties by id)."""
-        column = SORT_COLUMNS.get(sort, SORT_COLUMNS["published"])
-        sql = f"SELECT p.id FROM papers p ORDER BY {column}, p.id"
+        sort = sort if sort in SORT_COLUMNS else "published"
+        sql = f"SELECT p.id FROM papers p ORDER BY {SORT_COLUMNS[sort]}, p.id"
         return self._orders.get(f"sort-{sort}", state, lambda: self._joined_ids(sql, []))
 
     def _shown(self, view: View, state: str, papers: int) -> np.ndarray | None:

@@ -12,7 +12,8 @@ import pytest
 
 from reader.core import list_orders
 from reader.core.library import Library
-from reader.core.views import SORT_COLUMNS, UNDATED, View, _where
+from reader.core.model import PaperRecord
+from reader.core.views import SORT_COLUMNS, UNDATED, View, Views, _where
 
 
 @pytest.mark.parametrize("sort", sorted(SORT_COLUMNS))
@@ -157,4 +158,69 @@ def test_a_broken_or_unwritable_order_file_only_costs_time(
     assert list(views.ids(View(sort="title", descending=False))) == _sql_order(
         library, View(sort="title", descending=False)
     )
+    views.close()
+
+
+def test_any_writer_moving_a_paper_or_renaming_a_source_changes_the_order_token(
+    copy_seed_library: Callable[[], tuple[Library, Path]],
+):
+    """What the triggers must catch beyond updates and deletes: a row replaced in place or
+    slipped in below the highest id, and a source's new name (its kept papers are keyed by
+    name); a paper added at the top changes the token through the highest id."""
+    library, folder = copy_seed_library()
+    views = library.open_views()
+    outside = sqlite3.connect(folder / "library.sqlite", isolation_level=None)
+    row = "title, title_key, title_head, title_tail, added_at"
+    seen = {list_orders.token(views.conn)}
+    for change in (
+        f"INSERT OR REPLACE INTO papers (id, {row}) SELECT id, 'Z', 'z', 'z', 'z', added_at"
+        " FROM papers WHERE id = (SELECT max(id) FROM papers)",
+        "DELETE FROM papers WHERE id = 20",  # makes room below the highest id ...
+        f"INSERT INTO papers (id, {row}) VALUES (20, 'Y', 'y', 'y', 'y', '2024')",  # ... taken
+        f"INSERT INTO papers ({row}) VALUES ('X', 'x', 'x', 'x', '2024')",  # at the top
+        "UPDATE sources SET name = 'Renamed' WHERE name = 'Daily Papers'",
+    ):
+        outside.execute(change)
+        state = list_orders.token(views.conn)
+        assert state not in seen, change
+        seen.add(state)
+    outside.close()
+    view = View("source", "Renamed", sort="title")
+    assert list(views.ids(view)) == _sql_order(library, view)
+    views.close()
+
+
+def test_a_restored_library_never_meets_the_orders_of_another_state(
+    copy_seed_library: Callable[[], tuple[Library, Path]], tmp_path: Path
+):
+    library, folder = copy_seed_library()
+    backup = library.backup(tmp_path / "before.sqlite")
+    views = library.open_views()
+    library.store.write_records([PaperRecord(title="Only after the backup")], None)
+    assert list(views.ids(View(sort="title"))) == _sql_order(library, View(sort="title"))
+    views.close()
+    library.close()
+    assert _order_files(folder)
+    Library.restore(folder, backup)
+    assert not _order_files(folder), "the restore dropped the orders of the state it replaced"
+    restored = Library(folder)
+    views = restored.open_views()
+    assert list(views.ids(View(sort="title"))) == _sql_order(restored, View(sort="title"))
+    views.close()
+    restored.close()
+
+
+def test_the_kept_order_is_what_is_read_back(
+    copy_seed_library: Callable[[], tuple[Library, Path]], monkeypatch: pytest.MonkeyPatch
+):
+    library, _ = copy_seed_library()
+    views = library.open_views()
+    first = list(views.ids(View(sort="first_author")))
+
+    def no_sql(*_: object) -> None:
+        raise AssertionError("computed again instead of read from its file")
+
+    monkeypatch.setattr(Views, "_joined_ids", no_sql)
+    assert list(views.ids(View(sort="first_author"))) == first
+    assert list(views.ids(View(sort="first_author", descending=False))) == first[::-1]
     views.close()
