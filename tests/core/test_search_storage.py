@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import threading
 from pathlib import Path
 
 from whoosh.fields import ID, TEXT, Schema
@@ -62,3 +63,30 @@ def test_segments_are_read_as_views_of_one_mapping(tmp_path: Path):
         hits = s.search(Term("body", "common"), limit=None)
         assert len(hits) == 51
         assert [h["id"] for h in s.search(Term("body", "rare"))] == ["50"]
+
+
+def test_each_thread_reads_a_shared_file_from_its_own_position(tmp_path: Path):
+    """The window's jobs share one searcher: one thread's seek between another's seek and
+    read must not move the other's position (it unpickled the wrong bytes at 1M papers)."""
+    payload = b"head\nline two\n" + pickle.dumps({"a": 1}) + b"tail"
+    (tmp_path / "f").write_bytes(payload)
+    f = MappedFile.open(str(tmp_path / "f"), "f")
+    sought, moved = threading.Event(), threading.Event()
+    got: list[object] = []
+
+    def reader() -> None:
+        f.seek(14)
+        sought.set()
+        moved.wait(5)
+        got.append(f.read_pickle())
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    sought.wait(5)
+    f.seek(0)  # this thread, between the other's seek and its read
+    assert f.read(4) == b"head"
+    moved.set()
+    thread.join(5)
+    assert got == [{"a": 1}]
+    assert f.tell() == 4
+    f.close()

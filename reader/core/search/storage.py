@@ -14,6 +14,7 @@ import io
 import mmap
 import os
 import pickle
+import threading
 from array import array
 from typing import Any
 
@@ -27,14 +28,27 @@ _EMPTY = memoryview(b"")
 _PICKLE_WINDOW = 512
 
 
+class _Cursor(threading.local):
+    """A file's read position, one per thread (see ``MappedFile``)."""
+
+    pos = 0
+
+
 class MappedFile(StructFile):
-    """A read-only ``StructFile`` over a memoryview (of an mmap, or of a slice of one)."""
+    """A read-only ``StructFile`` over a memoryview (of an mmap, or of a slice of one).
+
+    Its position is kept per thread: the window's jobs share one searcher (the search, the
+    related pane's term statistics, the progress marker), and Whoosh's readers seek and then
+    read. With one shared position, a seek from one thread between another's seek and read
+    made it unpickle the wrong bytes ("invalid load key") in the related pane at 1M papers.
+    The bytes themselves never change (a segment is written once), so nothing else is shared.
+    """
 
     def __init__(self, view: memoryview, name: str | None = None, source: Any = None) -> None:
         super().__init__(self, name)  # its own ``file``: StructFile's methods read through it
         self._view = view
         self._source = source  # the mmap this view belongs to (only on the root file)
-        self._pos = 0
+        self._cursor = _Cursor()
 
     @classmethod
     def open(cls, path: str, name: str) -> MappedFile:
@@ -50,15 +64,15 @@ class MappedFile(StructFile):
     # -- the file protocol -----------------------------------------------------------------
 
     def read(self, size: int | None = -1) -> bytes:
-        start = self._pos
+        start = self._cursor.pos
         data = self._view[start:] if size is None or size < 0 else self._view[start : start + size]
-        self._pos = start + len(data)
+        self._cursor.pos = start + len(data)
         return data.tobytes()
 
     def read_pickle(self) -> Any:
         """Unpickle from a small copied window (pickle's C reader), widened if too short:
         the codec reads a pickled header for every postings block."""
-        start, window = self._pos, _PICKLE_WINDOW
+        start, window = self._cursor.pos, _PICKLE_WINDOW
         while True:
             chunk = io.BytesIO(self._view[start : start + window])
             try:
@@ -68,30 +82,30 @@ class MappedFile(StructFile):
                     raise
                 window *= 16
                 continue
-            self._pos = start + chunk.tell()
+            self._cursor.pos = start + chunk.tell()
             return value
 
     def readline(self, size: int | None = -1) -> bytes:
         end = len(self._view)
         if size is not None and size >= 0:
-            end = min(end, self._pos + size)
-        chunk = self._view[self._pos : end].tobytes()
+            end = min(end, self._cursor.pos + size)
+        chunk = self._view[self._cursor.pos : end].tobytes()
         newline = chunk.find(b"\n")
         if newline >= 0:
             chunk = chunk[: newline + 1]
-        self._pos += len(chunk)
+        self._cursor.pos += len(chunk)
         return chunk
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         if whence == os.SEEK_CUR:
-            offset += self._pos
+            offset += self._cursor.pos
         elif whence == os.SEEK_END:
             offset += len(self._view)
-        self._pos = max(0, offset)
-        return self._pos
+        self._cursor.pos = max(0, offset)
+        return self._cursor.pos
 
     def tell(self) -> int:
-        return self._pos
+        return self._cursor.pos
 
     def flush(self) -> None:
         pass
@@ -125,8 +139,8 @@ class MappedFile(StructFile):
         return a
 
     def read_array(self, typecode: str, length: int) -> array[Any]:
-        a = self.get_array(self._pos, typecode, length)
-        self._pos += length * a.itemsize
+        a = self.get_array(self._cursor.pos, typecode, length)
+        self._cursor.pos += length * a.itemsize
         return a
 
 
