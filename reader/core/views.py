@@ -126,13 +126,14 @@ class Views:
         self.conn.execute("BEGIN")  # one snapshot for the token, the view's ids and the order
         try:
             state = list_orders.token(self.conn)
-            order = self._order(view.sort, state)
             if not where:
+                order = self._order(view.sort, state)
                 return _as_array(order[::-1] if view.descending else order)
-            shown = self._shown(view, state, len(order))
-            if shown is None:  # a small view: SQLite sorts it
+            shown = self._shown(view, state)
+            if shown is None:  # a small view: SQLite sorts it (the order is not even read)
                 sql = f"SELECT p.id FROM papers p {where} {_order_by(view)}"
                 return _as_array(self._joined_ids(sql, params))
+            order = self._order(view.sort, state)
         finally:
             self.conn.execute("COMMIT")
         if view.descending:
@@ -158,14 +159,15 @@ class Views:
         sql = f"SELECT p.id FROM papers p ORDER BY {SORT_COLUMNS[sort]}, p.id"
         return self._orders.get(f"sort-{sort}", state, lambda: self._joined_ids(sql, []))
 
-    def _shown(self, view: View, state: str, papers: int) -> np.ndarray | None:
-        """A view's papers as a mask over paper ids, or None for a view too small to mask."""
+    def _shown(self, view: View, state: str) -> np.ndarray | None:
+        """A view's papers as a mask over paper ids, or None for a view too small to mask
+        (the highest id stands for the library's size, as counting it would cost a scan)."""
         import numpy as np
 
         top = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0])
         if view.kind == "unread":  # the library minus the read papers (an index of their own)
             read = self._joined_ids("SELECT id FROM papers WHERE is_read = 1", [])
-            if (papers - len(read)) * BIG_VIEW_SHARE < papers:
+            if (top - len(read)) * BIG_VIEW_SHARE < top:
                 return None
             shown = np.ones(top + 1, dtype=bool)
             shown[read] = False
@@ -176,7 +178,7 @@ class Views:
             where, params = _where(view)
             linked = _linked_ids(view)
             members = self._joined_ids(*(linked or (f"SELECT p.id FROM papers p {where}", params)))
-        if len(members) * BIG_VIEW_SHARE < papers:
+        if len(members) * BIG_VIEW_SHARE < top:
             return None
         shown = np.zeros(top + 1, dtype=bool)
         shown[members] = True
