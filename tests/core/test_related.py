@@ -12,6 +12,7 @@ import pytest
 
 from reader.core.library import Library
 from reader.core.model import PaperRecord
+from reader.core.related import service
 from reader.core.related.embedder import Embedder
 from reader.core.related.service import RelatedPapers
 from reader.core.related.vectors import VectorStore
@@ -122,6 +123,36 @@ def test_an_edited_abstract_is_reembedded_and_a_bookmark_is_not(tmp_path: Path):
         assert library.check().related_ready
         library.derived.related_papers.vectors.compact()
         assert library.derived.related_papers.vectors.rows == 20
+
+
+def test_touched_papers_are_embedded_first_then_the_newest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """At a million papers the dense model runs for days: what the researcher bookmarked,
+    read, tagged or annotated goes first, then the newest papers, oldest last."""
+    records = [
+        PaperRecord(title=f"Paper {i}", abstract=f"Words {i}", published=f"20{10 + i}-01-01")
+        for i in range(8)
+    ]
+    with with_embedder(build_library(tmp_path, records), FakeEmbedder()) as library:
+        ids = {p.title: p.id for p in library.papers(list(library.store.all_ids()))}
+        library.set_bookmarked([ids["Paper 0"]], True)
+        library.set_read([ids["Paper 1"]], True)
+        library.add_tags([ids["Paper 2"]], ["later"])
+        library.set_notes(ids["Paper 3"], "check the proof")
+        order = [i for i, *_ in library.derived.related_papers.pending()]
+        touched, rest = order[:4], order[4:]
+        assert sorted(touched) == sorted(ids[f"Paper {i}"] for i in range(4))
+        assert rest == [ids[f"Paper {i}"] for i in (7, 6, 5, 4)]  # newest first
+
+        def killed_after_one_batch(done: int, total: int) -> None:
+            if done:
+                raise RuntimeError("killed")
+
+        monkeypatch.setattr(service, "EMBED_BATCH", 4)
+        with pytest.raises(RuntimeError):
+            library.embed(progress=killed_after_one_batch)
+        assert sorted(library.derived.related_papers.vectors.ids()) == sorted(touched)
 
 
 def test_related_falls_back_to_words_before_embedding(tmp_path: Path):
