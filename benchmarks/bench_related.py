@@ -115,7 +115,7 @@ def fused_scores(library: Library, paper_id: int, candidates: list[int], v1: boo
     query = service.vectors.vector(paper_id)
     ids, rows = service.vectors.rows_of(candidates)
     terms = service.paper_terms([paper_id, *ids])
-    tfidf = service.tfidf(library.derived.index.searcher())
+    tfidf = service.tfidf(library.derived.index.segment_cache())
     head, lexical = tfidf.batch([terms[paper_id], *(terms[i] for i in ids)]).split(1)
     own = head.total([0])
     if v1:
@@ -299,7 +299,7 @@ def for_you(
         min_df=5,
     ).fit_transform([f"{r[1]} | {r[2]}" for r in rows])
     service = library.derived.related_papers
-    tfidf = service.tfidf(library.derived.index.searcher())
+    tfidf = service.tfidf(library.derived.index.segment_cache())
     rng = random.Random(7)
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     seconds: dict[str, list[float]] = defaultdict(list)
@@ -374,7 +374,7 @@ def csfcube(work: Path) -> dict[str, dict[str, float]]:
         titles = {(r := json.loads(line))["paper_id"]: r["title"] for line in f}
     pid_to_id = {pid: by_title.get(title_key(t)) for pid, t in titles.items()}
     service = library.derived.related_papers
-    tfidf = service.tfidf(library.derived.index.searcher())
+    tfidf = service.tfidf(library.derived.index.segment_cache())
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for facet in ("background", "method", "result"):
         anns = json.loads((CSFCUBE / f"test-pid2anns-csfcube-{facet}.json").read_text())

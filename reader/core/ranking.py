@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING
 from reader.core.derived import DerivedData
 from reader.core.identity import title_key
 from reader.core.model import Paper
+from reader.core.related.lexical import lexical_text
 from reader.core.store import Store
 from reader.core.tags import clean_tag
 from reader.core.views import View, where_clause
 
 if TYPE_CHECKING:
     from reader.core.related.explain import Reason
+
+KEY_TERMS = 15  # words of a paper's lexical-candidates query
 
 
 class Ranking:
@@ -57,7 +60,7 @@ class Ranking:
             ranked = self.derived.related_papers.related_ids(
                 paper_id,
                 lexical,
-                self.derived.related_papers.tfidf(self.derived.index.searcher()),
+                self.derived.related_papers.tfidf(self.derived.index.segment_cache()),
                 pool,
                 dense=dense,
                 allowed=allowed,
@@ -76,7 +79,9 @@ class Ranking:
         if not related_ids:
             return {}
         service = self.derived.related_papers
-        return service.reasons(paper_id, related_ids, service.tfidf(self.derived.index.searcher()))
+        return service.reasons(
+            paper_id, related_ids, service.tfidf(self.derived.index.segment_cache())
+        )
 
     def for_you(self, tag: str | None = None, limit: int = 50) -> list[tuple[Paper, float]]:
         """Unread papers ranked by closeness (0..1) to a tag's papers, or to the bookmarks.
@@ -92,7 +97,7 @@ class Ranking:
         unread = {r[0] for r in self.store.query("SELECT id FROM papers WHERE is_read = 0")}
         ranked = self.derived.related_papers.for_you_ids(
             liked,
-            self.derived.related_papers.tfidf(self.derived.index.searcher()),
+            self.derived.related_papers.tfidf(self.derived.index.segment_cache()),
             limit,
             unread - liked,
         )
@@ -119,12 +124,13 @@ class Ranking:
     def key_term_hits(
         self, paper: Paper, limit: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
-        """Whoosh's lexical candidates: an OR of the paper's most distinctive words (Bo1)."""
+        """Whoosh's lexical candidates: an OR of the paper's most distinctive words
+        (``TfIdf.key_terms``) over titles and abstracts."""
         from whoosh.query import Or, Term
 
-        searcher = self.derived.index.searcher()
-        text = f"{paper.title} {paper.title} {paper.abstract}"
-        keys = searcher.key_terms_from_text("abstract", text, numterms=15)
+        service = self.derived.related_papers
+        tfidf = service.tfidf(self.derived.index.segment_cache())
+        keys = tfidf.key_terms(lexical_text(paper.title, paper.abstract), KEY_TERMS)
         if not keys:
             return []
         query = Or(

@@ -147,8 +147,31 @@ def test_segment_frequency_tables_match_whoosh(copy_seed_library):
                 total += int(counts[at]) if at < len(hashes) and hashes[at] == key else 0
             assert total == searcher.doc_frequency(field, btext), (field, btext)
             words.add(btext.decode())
-    tfidf = whoosh_tfidf(searcher)
+    tfidf = whoosh_tfidf(library.derived.index.segment_cache())
     asked = [*sorted(words), "no-such-word"]
     expected = [max(searcher.doc_frequency(f, w) for f in DF_FIELDS) for w in asked]
     keys = np.array([term_hash(w.encode()) for w in asked], np.uint64)
     assert tfidf._df(keys).tolist() == expected
+
+
+def test_a_segment_lacks_exactly_the_terms_its_frequency_table_does_not_hold(copy_seed_library):
+    """The search skips Whoosh's term lookup where the table proves a term absent: never for
+    a term the segment has (the search would lose matches)."""
+    library, _ = copy_seed_library()
+    library.add_tags([1, 2], ["nlp"])  # a small second segment lacks most words
+    cache = library.derived.index.segment_cache()
+    assert len(cache.segments) > 1
+    everywhere = set()
+    for field in DF_FIELDS:
+        everywhere |= {(field, t) for t in library.derived.index.searcher().reader().lexicon(field)}
+    skipped = 0
+    for index, segment in enumerate(cache.segments):
+        reader = segment.searcher.reader()
+        for field, btext in everywhere:
+            has = reader.doc_frequency(field, btext) > 0 or (field, btext) in reader
+            lacks = cache.lacks(index, field, btext)
+            assert not (has and lacks), (index, field, btext)
+            skipped += lacks
+        assert cache.lacks(index, "abstract", b"no-such-word")
+        assert not cache.lacks(index, "authors", b"no-such-word")  # no table: ask Whoosh
+    assert skipped  # the small segment's missing words are skipped

@@ -42,6 +42,7 @@ from reader.core.related.terms import TermStore
 from reader.core.related.vectors import VectorStore, text_hash
 
 if TYPE_CHECKING:
+    from reader.core.search.vectorized import SegmentCache
     from reader.core.store import Store
 
 EMBED_BATCH = 64  # papers per commit of the vector store
@@ -191,10 +192,10 @@ class RelatedPapers:
 
     # -- related ---------------------------------------------------------------------------------
 
-    def tfidf(self, searcher: object) -> TfIdf:
-        """The lexical half's weights for this index state (kept while the searcher is)."""
-        if self._tfidf is None or self._tfidf[0] is not searcher:
-            self._tfidf = (searcher, whoosh_tfidf(searcher))
+    def tfidf(self, segments: SegmentCache) -> TfIdf:
+        """The lexical half's weights for this index state (kept while its searcher is)."""
+        if self._tfidf is None or self._tfidf[0] is not segments:
+            self._tfidf = (segments, whoosh_tfidf(segments))
         return self._tfidf[1]
 
     def related_ids(

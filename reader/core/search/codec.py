@@ -224,7 +224,11 @@ class ArrayFieldWriter(compat.TermFieldWriter):
         super().close()
 
 
-def document_frequencies(reader: Any) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+# For each of ``DF_FIELDS``: the sorted term hashes and their document frequencies.
+FrequencyTables = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def document_frequencies(reader: Any) -> FrequencyTables | None:
     """A segment's ``DF_EXT`` table: for each of ``DF_FIELDS``, the sorted term hashes and
     their document frequencies (None for a segment without one)."""
     segment = reader.segment()
@@ -238,9 +242,12 @@ def document_frequencies(reader: Any) -> dict[str, tuple[np.ndarray, np.ndarray]
     for field in DF_FIELDS:
         (count,) = _COUNT.unpack_from(data, at)
         at += _COUNT.size
-        hashes = np.frombuffer(data, dtype=np.uint64, count=count, offset=at)
+        # copied: the table sits at 4-byte offsets, and numpy copies an unaligned array on
+        # every search of it (46 µs a term lookup at 100k papers, not 1)
+        hashes = np.frombuffer(data, dtype=np.uint64, count=count, offset=at).copy()
         at += 8 * count
-        tables[field] = (hashes, np.frombuffer(data, dtype=np.uint32, count=count, offset=at))
+        counts = np.frombuffer(data, dtype=np.uint32, count=count, offset=at).copy()
+        tables[field] = (hashes, counts)
         at += 4 * count
     return tables
 

@@ -206,7 +206,8 @@ class SearchIndex:
                 self._segments = None
             return self._searcher
 
-    def _segment_cache(self) -> SegmentCache:
+    def segment_cache(self) -> SegmentCache:
+        """The array view of the current searcher (``vectorized.SegmentCache``)."""
         searcher = self.searcher()
         with self._lock:
             if self._segments is None or self._segments.searcher is not searcher:
@@ -413,7 +414,7 @@ class SearchIndex:
         searcher = self.searcher()
         # Only a NOT could match the marker (it has no text): both paths leave it out.
         scored, total = top_documents(
-            self._segment_cache(), query, limit, filter_query, LESSER_FIELDS
+            self.segment_cache(), query, limit, filter_query, LESSER_FIELDS
         )
         stored = searcher.stored_fields
         hits = [IndexHit(int(stored(d)["id"]), score, lesser) for d, score, lesser in scored]
