@@ -29,8 +29,12 @@ above): 8 x 150 cs listings disjoint from the arxiv set, and 6 x 150 astro-ph li
 Speed (``--speed N ... [--ann]``): kNN over synthetic unit vectors clustered around the real
 MiniLM rows of the sets above; p50/p95 over 200 queries, recall@10 of the ANN against exact.
 
+Lexical pane (``--lexical LIB ...``): ``Library.related`` of papers without a vector, the
+state of most papers of a big library, on each LIB as it is, with the candidates query
+beside Whoosh's Bo1 choice of words (the previous one) in the same run.
+
     python benchmarks/bench_related.py [--work DIR]
-        [--sets seeds,arxiv,csfcube,scifact,foryou,tune] [--end-to-end LIB]
+        [--sets seeds,arxiv,csfcube,scifact,foryou,tune] [--end-to-end LIB] [--lexical LIB ...]
 
 Prints one JSON line per measurement on stdout, then a table. Libraries (and their vectors)
 are kept in --work, so a second run skips the embedding.
@@ -644,6 +648,60 @@ def end_to_end(library_path: Path, work: Path, queries: int = 200) -> dict:
     return row
 
 
+def lexical_pane(library_path: Path, queries: int = 100) -> dict:
+    """The pane of a paper without a vector (every paper of a big library for days: see
+    ``service._outdated``), on LIB as it is: ``Library.related`` end to end, and its
+    candidates query alone, beside the same query with Whoosh's Bo1 choice of 15 words
+    (``key_terms_from_text``, what the pane used before) in the same run."""
+    from whoosh.query import Or, Term
+
+    library = Library.open(library_path)
+    ids = [r[0] for r in library.store.query("SELECT id FROM papers")]
+    vectors = library.derived.related_papers.vectors
+    picks = [
+        i
+        for i in np.random.default_rng(3).choice(ids, 2 * queries, replace=False).tolist()
+        if i not in vectors
+    ][: queries + 10]
+    papers = library.papers(picks)
+    ranking = Ranking(library.store, library.derived)
+
+    def bo1(paper) -> None:  # type: ignore[no-untyped-def]
+        searcher = library.derived.index.searcher()
+        text = f"{paper.title} {paper.title} {paper.abstract}"
+        keys = searcher.key_terms_from_text("abstract", text, numterms=15)
+        fields = ("abstract", "title")
+        library.derived.index.search(Or([Term(f, t, boost=w) for f in fields for t, w in keys]), 51)
+
+    runs = {
+        "pane": lambda p: library.related(p.id),
+        "candidates": lambda p: ranking.key_term_hits(p, 50),
+        "candidates_bo1": bo1,
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    for n, paper in enumerate(papers):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(paper)
+            if n >= 10:  # the first ten warm the page cache and the statistics
+                seconds[name].append(time.perf_counter() - start)
+    digests = [text_hash(paper_text(p.title, p.abstract)) for p in papers]
+    in_store = len(library.derived.related_papers.terms.get(picks, digests))
+    library.close()
+    row: dict[str, object] = {
+        "related": "Library.related of papers without a vector (lexical half)",
+        "papers": len(ids),
+        "queries": len(seconds["pane"]),
+        "papers_in_term_store": in_store,  # else each candidate is tokenised per query
+    }
+    for name, values in seconds.items():
+        row[f"{name}_ms_p50"] = round(1000 * float(np.median(values)), 1)
+        row[f"{name}_ms_p95"] = round(1000 * float(np.percentile(values, 95)), 1)
+    row["candidates_p95_vs_bo1"] = round(row["candidates_ms_p95"] / row["candidates_bo1_ms_p95"], 3)
+    emit(row)
+    return row
+
+
 def timed(library: Library, paper_ids: list[int]) -> list[float]:
     seconds = []
     for paper_id in paper_ids:
@@ -682,6 +740,14 @@ def main() -> int:
         metavar="LIB",
         help="time Library.related on a copy of LIB (a built library) with synthetic vectors",
     )
+    ap.add_argument(
+        "--lexical",
+        type=Path,
+        nargs="*",
+        default=[],
+        metavar="LIB",
+        help="time the pane of papers without a vector on each LIB (used as it is)",
+    )
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     sets = args.sets.split(",") if args.sets else []
@@ -699,6 +765,7 @@ def main() -> int:
             table[name] = arxiv(args.work, args.per_category, args.queries_per_category, name)
     speed = [row for n in args.speed for row in knn_speed(n, args.work, ann=args.ann)]
     whole = end_to_end(args.end_to_end, args.work) if args.end_to_end else None
+    lexical = [lexical_pane(path) for path in args.lexical]
 
     print_table("related papers", table, MODES, SHIPPED)
     print_table("search", searches, SEARCH_MODES, SHIPPED_SEARCH)
@@ -721,6 +788,12 @@ def main() -> int:
             f" p50 {whole['ms_p50']} ms, p95 {whole['ms_p95']} ms with the term store"
             f" (filled in {whole['terms_fill_s']} s, {whole['terms_mib']} MiB); without it"
             f" p50 {whole['no_term_store_ms_p50']} ms, p95 {whole['no_term_store_ms_p95']} ms"
+        )
+    for row in lexical:
+        print(
+            f"{row['related']} at {row['papers']:,} papers: pane p50 {row['pane_ms_p50']} ms,"
+            f" p95 {row['pane_ms_p95']} ms; candidates p95 {row['candidates_ms_p95']} ms"
+            f" (Bo1's 15 words: {row['candidates_bo1_ms_p95']} ms)"
         )
     return 0
 
