@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from reader.core.derived import DerivedData
 from reader.core.identity import title_key
 from reader.core.model import Paper
-from reader.core.related.lexical import lexical_text
 from reader.core.store import Store
 from reader.core.tags import clean_tag
 from reader.core.views import View, where_clause
@@ -132,6 +131,8 @@ class Ranking:
         (p95) with the same candidates' quality (P@10 on arxiv 0.559 vs 0.563, tune-cs
         0.450 vs 0.448, tune-astro 0.558 vs 0.566; seeds P@5 0.441 both)."""
         from whoosh.query import Or, Term
+
+        from reader.core.related.lexical import lexical_text
 
         service = self.derived.related_papers
         tfidf = service.tfidf(self.derived.index.segment_cache())

@@ -124,7 +124,7 @@ class SegmentCache:
 
     def lacks(self, index: int, fieldname: str, text: bytes) -> bool:
         """Whether the segment's frequency table proves it has no such term. Asking Whoosh's
-        term table costs ~100 µs a segment and field; at 1M papers (45 segments) most
+        term table costs ~100 µs a segment and field; at 1M papers (46 segments) most
         segments lack a rare word, and a query's cost grew with the segments, not with
         its matches. A hash in the table (even by collision) still asks the term table."""
         tables = self.frequencies(index) if fieldname in DF_FIELDS else None
