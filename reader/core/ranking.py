@@ -15,7 +15,7 @@ from reader.core.views import View, where_clause
 if TYPE_CHECKING:
     from reader.core.related.explain import Reason
 
-KEY_TERMS = 10  # words of a paper's lexical-candidates query (see key_term_hits)
+KEY_TERMS = 100  # words of a paper's lexical query (see key_term_neighbours)
 
 
 class Ranking:
@@ -37,7 +37,7 @@ class Ranking:
         """The papers closest to this one, scored 0..1, without itself or same-title copies.
 
         "auto": the hybrid (``fusion.hybrid_scores``) over the dense neighbours when the paper
-        has a vector, else tf-idf over Whoosh's key-term hits; "lexical" and "dense" force one
+        has a vector, else tf-idf over the index's key-term tables; "lexical" and "dense" force one
         half. ``bookmarked``, ``tag`` (with its sub-tags) and ``since`` (a year) keep only the
         papers that match them all.
         """
@@ -51,19 +51,12 @@ class Ranking:
                 if query is None
                 else self.derived.related_papers.vectors.knn(query, pool, {paper_id}, allowed)
             )
+        elif mode != "lexical" and self.derived.related_papers.has_vector(paper_id):
+            # the dense neighbours are the candidates: Whoosh's added nothing measurable
+            tfidf = self.derived.related_papers.tfidf(self.derived.index.segment_cache())
+            ranked = self.derived.related_papers.related_ids(paper_id, tfidf, pool, allowed)
         else:
-            # With a vector, the dense neighbours are the candidates (Whoosh's added nothing
-            # measurable and cost ~30 ms); without one, Whoosh's key-term hits are.
-            dense = mode != "lexical" and self.derived.related_papers.has_vector(paper_id)
-            lexical = [] if dense else [i for i, _ in self.key_term_hits(paper, 50, allowed)]
-            ranked = self.derived.related_papers.related_ids(
-                paper_id,
-                lexical,
-                self.derived.related_papers.tfidf(self.derived.index.segment_cache()),
-                pool,
-                dense=dense,
-                allowed=allowed,
-            )
+            ranked = self.key_term_neighbours(paper, pool, allowed)
         own_title = title_key(paper.title)
         papers = {p.id: p for p in self.store.papers([i for i, _ in ranked])}
         related = [
@@ -120,32 +113,23 @@ class Ranking:
         sql = f"SELECT p.id FROM papers p WHERE {' AND '.join(parts)}"
         return {r[0] for r in self.store.query(sql, params)}
 
-    def key_term_hits(
+    def key_term_neighbours(
         self, paper: Paper, limit: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
-        """Whoosh's lexical candidates: an OR of the paper's most distinctive words
-        (``TfIdf.key_terms``) over titles and abstracts.
-
-        The query costs ~0.2 ms a word, field and segment, so its words are few: 10 words
-        against 15 by Whoosh's Bo1 choice took 1M papers' pane query from 504 to 216 ms
-        (p95) with the same candidates' quality (P@10 on arxiv 0.559 vs 0.563, tune-cs
-        0.450 vs 0.448, tune-astro 0.558 vs 0.566; seeds P@5 0.441 both)."""
-        from whoosh.query import Or, Term
-
+        """The lexical half alone: the papers whose key words (the index's key-term tables,
+        ``search.keyterms``) best match the paper's own ``KEY_TERMS`` most distinctive
+        words, by tf-idf cosine over single words (0..1)."""
         from reader.core.related.lexical import lexical_text
 
-        service = self.derived.related_papers
-        tfidf = service.tfidf(self.derived.index.segment_cache())
-        keys = tfidf.key_terms(lexical_text(paper.title, paper.abstract), KEY_TERMS)
-        if not keys:
+        tfidf = self.derived.related_papers.tfidf(self.derived.index.segment_cache())
+        hashes, weights = tfidf.key_term_query(lexical_text(paper.title, paper.abstract), KEY_TERMS)
+        if not len(hashes):
             return []
-        query = Or(
-            [Term("abstract", term, boost=weight) for term, weight in keys]
-            + [Term("title", term, boost=weight) for term, weight in keys]
-        )
-        if allowed is not None:  # fetch deeper, then keep the allowed
-            limit = min(limit * 20, 2000)
-        hits, _ = self.derived.index.search(query, limit + 1)
-        return [
-            (i, score) for i, score in hits if i != paper.id and (allowed is None or i in allowed)
+        depth = limit + 1 if allowed is None else min((limit + 1) * 20, 2000)
+        hits = self.derived.index.key_term_neighbours(hashes, weights, depth)
+        kept = [
+            (i, min(score, 1.0))
+            for i, score in hits
+            if i != paper.id and (allowed is None or i in allowed)
         ]
+        return kept[:limit]

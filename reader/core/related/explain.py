@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reader.core.related.lexical import EXTRA_STOP, MAX_TOKENS
-from reader.core.search.analysis import FoldingTokenizer
+from reader.core.related.lexical import MAX_TOKENS
+from reader.core.search.analysis import TOPICLESS, FoldingTokenizer
 from reader.core.search.codec import term_hash
 
 SHOWN_TERMS = 4
@@ -60,7 +60,7 @@ def analysed(text: str) -> _Text:
     tokens = [
         (t.text, t.original)
         for t in _tokenizer(text, keeporiginal=True)
-        if t.text not in EXTRA_STOP and t.text not in PLAIN and not t.text.isdigit()
+        if t.text not in TOPICLESS and t.text not in PLAIN and not t.text.isdigit()
     ][:MAX_TOKENS]
     counts: Counter[Term] = Counter()
     original: dict[Term, tuple[str, ...]] = {}

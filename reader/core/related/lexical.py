@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reader.core.search.analysis import FoldingTokenizer
+from reader.core.search.analysis import TOPICLESS, FoldingTokenizer
 from reader.core.search.codec import DF_FIELDS, term_hash
 
 if TYPE_CHECKING:
@@ -28,66 +28,13 @@ if TYPE_CHECKING:
 
 _tokenizer = FoldingTokenizer(stemming=True)
 
-# Frequent words of abstracts that carry no topic (beyond Whoosh's stop list), as stems.
-EXTRA_STOP = frozenset(
-    _tokenizer.term(w)
-    for w in [
-        "our",
-        "these",
-        "which",
-        "their",
-        "such",
-        "its",
-        "also",
-        "has",
-        "been",
-        "was",
-        "were",
-        "than",
-        "more",
-        "into",
-        "over",
-        "both",
-        "using",
-        "use",
-        "used",
-        "based",
-        "propose",
-        "proposed",
-        "paper",
-        "show",
-        "shows",
-        "present",
-        "new",
-        "approach",
-        "method",
-        "methods",
-        "results",
-        "existing",
-        "work",
-        "however",
-        "while",
-        "most",
-        "other",
-        "can",
-        "each",
-        "all",
-        "through",
-        "only",
-        "well",
-        "two",
-        "one",
-    ]
-)
-
-
 MAX_TOKENS = 20_000  # of one text (an abstract has ~200): keeps word indices in uint16
 _HEADER = struct.Struct("<II")
 
 
 def words(text: str) -> list[str]:
     """Stemmed, folded words with stop words dropped (the index's analysis)."""
-    return [t.text for t in _tokenizer(text) if t.text not in EXTRA_STOP]
+    return [t.text for t in _tokenizer(text) if t.text not in TOPICLESS]
 
 
 def lexical_text(title: str, abstract: str) -> str:
@@ -172,21 +119,20 @@ class TfIdf:
         df = np.clip(df, 1, self.n_docs)
         return np.log((self.n_docs + 1) / (df + 1.0)) + 1.0
 
-    def key_terms(self, text: str, count: int) -> list[tuple[str, float]]:
-        """The text's ``count`` most distinctive words, by sublinear tf-idf: the words of a
-        query for its paper's lexical neighbours. Words no other paper has are left out
-        (they find nothing); with document frequencies from the index's tables, choosing
-        costs array work, where Whoosh's ``key_terms_from_text`` asked every segment for
-        every word (18–35 ms a paper at 100k, 92 ms at 1M: it grows with the segments)."""
+    def key_term_query(self, text: str, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The text's ``count`` most distinctive words (hashes) and their weights for
+        ``KeyTermTable.scores``: the text's unit-length vector (single words, sublinear
+        tf-idf) times idf. Words no other paper has are left out (they find nothing)."""
         counts = Counter(words(text)[:MAX_TOKENS])
         if not counts:
-            return []
-        terms = list(counts)
-        df = self._df(np.array([term_hash(w.encode("utf-8")) for w in terms], np.uint64))
-        tf = np.array([counts[w] for w in terms], np.float64)
-        weight = np.where(df > 1, (1.0 + np.log(tf)) * self._idf_of(df), 0.0)
-        top = np.argsort(-weight, kind="stable")[:count]
-        return [(terms[i], float(weight[i])) for i in top if weight[i] > 0]
+            return np.zeros(0, np.uint64), np.zeros(0)
+        hashes = np.array([term_hash(w.encode("utf-8")) for w in counts], np.uint64)
+        df = self._df(hashes)
+        idf = self._idf_of(df)
+        weight = unit((1.0 + np.log(np.fromiter(counts.values(), np.float64))) * idf)
+        top = np.argsort(-np.where(df > 1, weight, 0.0), kind="stable")[:count]
+        top = top[df[top] > 1]
+        return hashes[top], weight[top] * idf[top]
 
     def batch(self, papers: Sequence[PaperTerms]) -> TermBatch:
         """The papers' vectors, one row each, in the order given."""

@@ -201,39 +201,27 @@ class RelatedPapers:
     def related_ids(
         self,
         paper_id: int,
-        lexical_candidates: list[int],
         tfidf: TfIdf,
         limit: int,
-        dense: bool = True,
         allowed: Collection[int] | None = None,
     ) -> list[tuple[int, float]]:
-        """Fused scores for the best ``limit`` candidates (ids only; the caller filters).
+        """Fused scores (``fusion.hybrid_scores``) for the best ``limit`` of the paper's
+        dense neighbours (ids only; the caller filters); empty without a vector.
 
         ``allowed``: only these papers may be returned (bookmarks, a tag, recent years).
         """
-        query = None
-        if dense and self.vectors.model == self.model_name():
-            query = self.vectors.vector(paper_id)
-        candidates = list(dict.fromkeys(lexical_candidates))
-        if query is not None:
-            nearest = self.vectors.knn(query, DENSE_CANDIDATES, {paper_id}, allowed)
-            candidates = list(dict.fromkeys(candidates + [i for i, _ in nearest]))
-        candidates = [i for i in candidates if i != paper_id and (allowed is None or i in allowed)]
-        terms = self.paper_terms([paper_id, *candidates])
+        query = self.vectors.vector(paper_id) if self.has_vector(paper_id) else None
+        if query is None:
+            return []
+        nearest = self.vectors.knn(query, DENSE_CANDIDATES, {paper_id}, allowed)
+        terms = self.paper_terms([paper_id, *(i for i, _ in nearest)])
         if paper_id not in terms:
             return []
-        if query is None:
-            ids = [i for i in candidates if i in terms]
-        else:
-            ids, matrix = self.vectors.rows_of([i for i in candidates if i in terms])
+        ids, matrix = self.vectors.rows_of([i for i, _ in nearest if i in terms])
         if not ids:
             return []
         own, lexical = tfidf.batch([terms[paper_id], *(terms[i] for i in ids)]).split(1)
-        own_vector = own.total([0])
-        if query is None:
-            scores = lexical.dot(own_vector)
-        else:
-            scores = hybrid_scores(query, matrix, own_vector, lexical, self.vectors.centre())
+        scores = hybrid_scores(query, matrix, own.total([0]), lexical, self.vectors.centre())
         ranked = sorted(zip(ids, scores.tolist(), strict=True), key=lambda kv: -kv[1])
         return [(i, min(max(s, 0.0), 1.0)) for i, s in ranked[:limit]]
 

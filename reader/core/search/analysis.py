@@ -147,3 +147,58 @@ def text_analyzer() -> FoldingTokenizer:
 def name_analyzer() -> FoldingTokenizer:
     """Author names: folded, not stemmed ('Wang' must not become 'wang' -> 'wa…')."""
     return FoldingTokenizer(stemming=False)
+
+
+# Frequent words of abstracts that carry no topic (beyond the stop list), as stems: left out
+# of the related papers' tf-idf (``related.lexical``) and of the segments' key-term tables
+# (``keyterms``); searches still find them.
+TOPICLESS = frozenset(
+    text_analyzer().term(w)
+    for w in [
+        "our",
+        "these",
+        "which",
+        "their",
+        "such",
+        "its",
+        "also",
+        "has",
+        "been",
+        "was",
+        "were",
+        "than",
+        "more",
+        "into",
+        "over",
+        "both",
+        "using",
+        "use",
+        "used",
+        "based",
+        "propose",
+        "proposed",
+        "paper",
+        "show",
+        "shows",
+        "present",
+        "new",
+        "approach",
+        "method",
+        "methods",
+        "results",
+        "existing",
+        "work",
+        "however",
+        "while",
+        "most",
+        "other",
+        "can",
+        "each",
+        "all",
+        "through",
+        "only",
+        "well",
+        "two",
+        "one",
+    ]
+)

@@ -30,6 +30,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.util.numeric import byte_to_length
 
 from reader.core.search import whoosh_compat as compat
+from reader.core.search.keyterms import FIELD_COUNTS, KEY_EXT, KeyTermCollector
 
 BLOCK_POSTINGS = 1024  # Whoosh's 128 made per-block overhead dominate long postings
 _VALUES_COMPRESSION = 3
@@ -196,20 +197,36 @@ def term_hash(btext: bytes) -> int:
 
 
 class ArrayFieldWriter(compat.TermFieldWriter):
-    """Whoosh's field writer, plus the segment's ``DF_EXT`` table of document frequencies."""
+    """Whoosh's field writer, plus the segment's ``DF_EXT`` table of document frequencies
+    and its ``keyterms.KEY_EXT`` table of each paper's key words."""
 
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
         super().__init__(codec, storage, segment)
         self._frequencies: dict[str, tuple[list[int], list[int]]] = {f: ([], []) for f in DF_FIELDS}
+        self._key_terms = KeyTermCollector(term_hash)
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
-        super().add_postings(schema, _ColumnLengths(lengths) if lengths else None, items)
+        self._key_terms.boosts = {
+            f: schema[f].format.field_boost for f in FIELD_COUNTS if f in schema
+        }
+        super().add_postings(
+            schema, _ColumnLengths(lengths) if lengths else None, self._collected(items)
+        )
+
+    def _collected(self, items: Any) -> Any:
+        """The postings, passed on after their counts reach the key-term collector."""
+        posting = self._key_terms.posting
+        for item in items:
+            posting(item[0], item[2], item[3])
+            yield item
 
     def term_written(self, fieldname: str, btext: bytes, terminfo: Any) -> None:
         table = self._frequencies.get(fieldname)
         if table is not None:
-            table[0].append(term_hash(btext))
+            digest = term_hash(btext)
+            table[0].append(digest)
             table[1].append(terminfo.doc_frequency())
+            self._key_terms.term(fieldname, digest, terminfo.doc_frequency())
 
     def close(self) -> None:
         parts = []
@@ -218,9 +235,10 @@ class ArrayFieldWriter(compat.TermFieldWriter):
             counts = np.array(self._frequencies[field][1], dtype=np.uint32)
             order = np.argsort(hashes)
             parts += [_COUNT.pack(len(hashes)), hashes[order].tobytes(), counts[order].tobytes()]
-        out = self.create_file(DF_EXT)
-        out.write(b"".join(parts))
-        out.close()
+        for ext, data in ((DF_EXT, b"".join(parts)), (KEY_EXT, self._key_terms.to_bytes())):
+            out = self.create_file(ext)
+            out.write(data)
+            out.close()
         super().close()
 
 
@@ -255,7 +273,8 @@ def document_frequencies(reader: Any) -> FrequencyTables | None:
 class ArrayCodec(W3Codec):
     """Whoosh 3's codec with array posting blocks (term vectors, unused here, are not)."""
 
-    FORMAT = 3  # of the block data; pickled with each segment (see ``written_here``)
+    # of the block data and the key-term tables; pickled with each segment (``written_here``)
+    FORMAT = 4
 
     def __init__(self) -> None:
         super().__init__(blocklimit=BLOCK_POSTINGS, compression=0)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import Index, LockError
 from whoosh.query import Query
@@ -407,6 +408,17 @@ class SearchIndex:
         and an estimate of all matches."""
         with self._search_lock:  # a Whoosh searcher is not safe to share between threads
             return self._search(query, limit, filter_query)
+
+    def key_term_neighbours(
+        self, hashes: np.ndarray, weights: np.ndarray, limit: int
+    ) -> list[tuple[int, float]]:
+        """(paper id, score) of the ``limit`` papers that score highest on the segments'
+        key-term tables (``SegmentCache.key_term_neighbours``), best first."""
+        with self._search_lock:
+            cache = self.segment_cache()
+            found = cache.key_term_neighbours(hashes, weights, limit)
+            stored = cache.searcher.stored_fields
+            return [(int(stored(docnum)["id"]), score) for docnum, score in found]
 
     def _search(
         self, query: Query, limit: int, filter_query: Query | None

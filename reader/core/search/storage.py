@@ -126,6 +126,10 @@ class MappedFile(StructFile):
     def get(self, position: int, length: int) -> bytes:
         return self._view[position : position + length].tobytes()
 
+    def whole(self) -> memoryview:
+        """The whole file without a copy (``keyterms.read_table`` reads a table so)."""
+        return self._view
+
     def view(self, position: int, length: int) -> memoryview:
         """Bytes of the file without a copy (``codec.ArrayLeafMatcher`` reads blocks so)."""
         return self._view[position : position + length]

@@ -57,6 +57,7 @@ from reader.core.search.codec import (
     length_codes,
     term_hash,
 )
+from reader.core.search.keyterms import KeyTermTable, read_table
 
 _LENGTHS = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 
@@ -114,6 +115,7 @@ class SegmentCache:
             self.segments.append(_Segment(sub, offset, size, live, fields))
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
         self._frequencies: dict[int, FrequencyTables | None] = {}
+        self._key_terms: dict[int, KeyTermTable | None] = {}
 
     def frequencies(self, index: int) -> FrequencyTables | None:
         """A segment's document-frequency tables (``codec.document_frequencies``), read once."""
@@ -121,6 +123,29 @@ class SegmentCache:
             reader = self.segments[index].searcher.reader()
             self._frequencies[index] = document_frequencies(reader)
         return self._frequencies[index]
+
+    def key_terms(self, index: int) -> KeyTermTable | None:
+        """A segment's key-term table (``keyterms``), mapped once."""
+        if index not in self._key_terms:
+            self._key_terms[index] = read_table(self.segments[index].searcher.reader())
+        return self._key_terms[index]
+
+    def key_term_neighbours(
+        self, hashes: np.ndarray, weights: np.ndarray, limit: int
+    ) -> list[tuple[int, float]]:
+        """The ``limit`` live documents (index document numbers) scoring highest on the
+        key-term tables (``KeyTermTable.scores``), with their scores, best first."""
+        best: list[tuple[float, int]] = []
+        for index, segment in enumerate(self.segments):
+            table = self.key_terms(index)
+            if table is None:
+                continue
+            scores = table.scores(hashes, weights, segment.size) * segment.live
+            hit = np.flatnonzero(scores > 0)
+            top = hit[_best(hit, scores[hit], limit)]
+            best += [(float(scores[d]), segment.offset + int(d)) for d in top.tolist()]
+        best.sort(key=lambda sd: (-sd[0], sd[1]))
+        return [(docnum, score) for score, docnum in best[:limit]]
 
     def lacks(self, index: int, fieldname: str, text: bytes) -> bool:
         """Whether the segment's frequency table proves it has no such term. Asking Whoosh's
