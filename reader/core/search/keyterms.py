@@ -30,6 +30,7 @@ KEY_EXT = ".kts"
 PER_PAPER = 64  # words kept per paper (the table takes ~6 bytes a word: ~380 MB at 1M)
 FIELD_COUNTS = {"title": 2, "abstract": 1}  # a word's count in the title counts twice
 _HEADER = struct.Struct("<QQQ")  # words, postings, documents (8 bytes each: keeps alignment)
+_SUBLINEAR = 1.0 + np.log(np.maximum(np.arange(1 << 16), 1))  # 1 + log count, by count
 
 
 class KeyTermCollector:
@@ -107,7 +108,7 @@ def table_bytes(hashes: np.ndarray, docs: np.ndarray, counts: np.ndarray, skip: 
 
 @dataclass(frozen=True)
 class KeyTermTable:
-    """One segment's table, as views of its (memory-mapped) file."""
+    """One segment's table: its postings as views of the (memory-mapped) file."""
 
     hashes: np.ndarray  # uint64, sorted: the words kept by at least one document
     ends: np.ndarray  # uint64: where each word's postings end
@@ -120,14 +121,17 @@ class KeyTermTable:
         n_words, n_postings, n_docs = _HEADER.unpack_from(data)
         at = _HEADER.size
         sections = []
-        for dtype, count in (
-            (np.uint64, n_words),
-            (np.uint64, n_words),
-            (np.uint32, n_postings),
-            (np.float32, n_docs),
-            (np.uint16, n_postings),
+        for dtype, count, copied in (
+            (np.uint64, n_words, True),
+            (np.uint64, n_words, True),
+            (np.uint32, n_postings, False),
+            (np.float32, n_docs, True),
+            (np.uint16, n_postings, False),
         ):
-            sections.append(np.frombuffer(data, dtype, count, at))
+            section = np.frombuffer(data, dtype, count, at)
+            # the small sections are copied: in a compound segment they may sit unaligned,
+            # and numpy then copies them on every search; the postings stay mapped
+            sections.append(section.copy() if copied else section)
             at += np.dtype(dtype).itemsize * count
         return cls(*sections)
 
@@ -135,26 +139,27 @@ class KeyTermTable:
         """Each document's score (``size`` of them): the sum, over the query's words
         (``hashes``, their query weight times idf in ``weights``), of weight x
         (1 + log count) over the document's length."""
-        at = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self.hashes) - 1, 0))
-        found = np.flatnonzero(self.hashes[at] == hashes) if len(self.hashes) else []
-        docs, contributions = [], []
-        for i in found:
-            word = int(at[i])
-            start, end = int(self.ends[word - 1]) if word else 0, int(self.ends[word])
-            docs.append(self.docs[start:end])
-            counts = self.counts[start:end].astype(np.float64)
-            contributions.append(weights[i] * (1.0 + np.log(counts)))
-        if not docs:
+        if not len(self.hashes):
             return np.zeros(size)
-        doc = np.concatenate(docs)
-        total = np.bincount(doc, np.concatenate(contributions), minlength=size)[:size]
+        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        found = np.flatnonzero(self.hashes[at] == hashes)
+        ends = self.ends[at[found]].astype(np.int64)
+        starts = np.where(at[found] > 0, self.ends[np.maximum(at[found] - 1, 0)], 0)
+        lengths = ends - starts.astype(np.int64)
+        if not lengths.sum():
+            return np.zeros(size)
+        # every posting of the found words in one gather: each word's run of positions
+        runs = np.repeat(starts.astype(np.int64) - np.cumsum(lengths) + lengths, lengths)
+        positions = np.arange(int(lengths.sum())) + runs
+        contributions = np.repeat(weights[found], lengths) * _SUBLINEAR[self.counts[positions]]
+        total = np.bincount(self.docs[positions], contributions, minlength=size)[:size]
         norms = np.zeros(size, np.float64)
         norms[: len(self.norms)] = self.norms[:size]
         return np.divide(total, norms, out=np.zeros(size), where=norms > 0)
 
 
 def read_table(reader: Any) -> KeyTermTable | None:
-    """A segment's table, without a copy (None for a segment without one)."""
+    """A segment's table (None for a segment without one)."""
     segment = reader.segment()
     if segment is None:  # an empty index
         return None
