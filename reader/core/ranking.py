@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from reader.core.derived import DerivedData
 from reader.core.identity import title_key
 from reader.core.model import Paper
+from reader.core.search.keyterms import READ_PER_WORD
 from reader.core.store import Store
 from reader.core.tags import clean_tag
 from reader.core.views import View, where_clause
@@ -114,11 +115,16 @@ class Ranking:
         return {r[0] for r in self.store.query(sql, params)}
 
     def key_term_neighbours(
-        self, paper: Paper, limit: int, allowed: set[int] | None = None
+        self,
+        paper: Paper,
+        limit: int,
+        allowed: set[int] | None = None,
+        per_word: int | None = READ_PER_WORD,
     ) -> list[tuple[int, float]]:
         """The lexical half alone: the papers whose key words (the index's key-term tables,
         ``search.keyterms``) best match the paper's own ``KEY_TERMS`` most distinctive
-        words, by tf-idf cosine over single words (0..1)."""
+        words, by tf-idf cosine over single words (0..1), from each word's ``per_word``
+        heaviest postings per segment (None: every posting, the exact scores)."""
         from reader.core.related.lexical import lexical_text
 
         tfidf = self.derived.related_papers.tfidf(self.derived.index.segment_cache())
@@ -126,7 +132,7 @@ class Ranking:
         if not len(hashes):
             return []
         depth = limit + 1 if allowed is None else min((limit + 1) * 20, 2000)
-        hits = self.derived.index.key_term_neighbours(hashes, weights, depth)
+        hits = self.derived.index.key_term_neighbours(hashes, weights, depth, per_word)
         kept = [
             (i, min(score, 1.0))
             for i, score in hits

@@ -87,7 +87,36 @@ def test_each_paper_keeps_its_heaviest_words_with_their_counts(copy_seed_library
     assert checked > 100
 
 
-def test_neighbour_scores_are_the_tfidf_cosine_over_the_kept_words(copy_seed_library, monkeypatch):
+def expected_scores(
+    library: Library, query: dict[int, float], per_word: int | None
+) -> dict[int, float]:
+    """Each live paper's tf-idf cosine with the query, from each word's ``per_word``
+    heaviest documents in each segment (deleted ones take their places too)."""
+    expected: dict[int, float] = {}
+    leaves = library.derived.index.searcher().leaf_searchers()
+    for (sub, _), (_, counts) in zip(leaves, segment_texts(library), strict=True):
+        reader = sub.reader()
+        norms = {
+            d: math.sqrt(sum(wt * wt for wt in weight.values()))
+            for d, weight in local_weights(counts).items()
+        }
+        for word in {w for c in counts.values() for w in c}:
+            weight = query.get(_h(word), 0.0)
+            having = [
+                ((1 + math.log(c[word])) / norms[d], d) for d, c in counts.items() if word in c
+            ]
+            having.sort(key=lambda impact_doc: (-impact_doc[0], impact_doc[1]))
+            for impact, doc in having[:per_word]:
+                if weight and not reader.is_deleted(doc):
+                    paper_id = int(reader.stored_fields(doc)["id"])
+                    expected[paper_id] = expected.get(paper_id, 0.0) + weight * impact
+    return expected
+
+
+@pytest.mark.parametrize("per_word", [None, 2])
+def test_neighbour_scores_are_the_tfidf_cosine_over_the_kept_words(
+    copy_seed_library, monkeypatch, per_word
+):
     monkeypatch.setattr(keyterms, "PER_PAPER", 10_000)  # every word kept
     library, _ = copy_seed_library()
     library.reindex()
@@ -98,32 +127,39 @@ def test_neighbour_scores_are_the_tfidf_cosine_over_the_kept_words(copy_seed_lib
     hashes, weights = tfidf.key_term_query(lexical_text(paper.title, paper.abstract), 30)
     assert 0 < len(hashes) <= 30
     query = dict(zip(hashes.tolist(), weights.tolist(), strict=True))
-    expected: dict[int, float] = {}
-    leaves = index.searcher().leaf_searchers()
-    for (sub, _), (_, counts) in zip(leaves, segment_texts(library), strict=True):
-        reader = sub.reader()
-        for doc, weight in local_weights(counts).items():
-            if reader.is_deleted(doc):
-                continue
-            norm = math.sqrt(sum(wt * wt for wt in weight.values()))
-            score = sum(query.get(_h(w), 0.0) * (1 + math.log(counts[doc][w])) for w in weight)
-            if score > 0:
-                expected[int(reader.stored_fields(doc)["id"])] = score / norm
-    neighbours = index.key_term_neighbours(hashes, weights, 10_000)
+    expected = expected_scores(library, query, per_word)
+    neighbours = index.key_term_neighbours(hashes, weights, 10_000, per_word)
     found = dict(neighbours)
     assert len(found) == len(neighbours)  # an updated paper counts once, as it is now
     assert found.keys() == expected.keys()
     for paper_id, score in found.items():
         assert score == pytest.approx(expected[paper_id], rel=1e-4)
-    best = index.key_term_neighbours(hashes, weights, 5)
+    best = index.key_term_neighbours(hashes, weights, 5, per_word)
     top = sorted(expected.values(), reverse=True)[:5]
     assert [s for _, s in best] == pytest.approx(top, rel=1e-4)
     assert best[0][0] == 5  # the paper itself is its own best match
+    if per_word is not None:  # the cap leaves papers out
+        assert len(found) < len(expected_scores(library, query, None))
 
 
 def test_an_unknown_word_finds_nothing(copy_seed_library):
     library, _ = copy_seed_library()
     found = library.derived.index.key_term_neighbours(
-        np.array([_h("no-such-word")], np.uint64), np.ones(1), 10
+        np.array([_h("no-such-word")], np.uint64), np.ones(1), 10, None
     )
     assert found == []
+
+
+def test_tables_are_read_in_place_from_aligned_compound_files(copy_seed_library):
+    library, _ = copy_seed_library()
+    library.reindex()
+    library.add_tags([1, 2], ["nlp"])  # a second segment, written in this process
+    readers = [sub.reader() for sub, _ in library.derived.index.searcher().leaf_searchers()]
+    assert len(readers) == 2
+    for reader in readers:
+        assert reader.segment().is_compound()
+        table = read_table(reader)
+        assert table is not None and len(table.docs)
+        for postings in (table.docs, table.counts):
+            assert postings.base is not None  # a view of the mapping, not a copy
+            assert postings.flags.aligned

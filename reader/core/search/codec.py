@@ -17,6 +17,7 @@ contents, with ``FORMAT``), so an index written by another version is rebuilt.
 
 from __future__ import annotations
 
+import shutil
 import struct
 import zlib
 from array import array
@@ -26,13 +27,15 @@ from itertools import accumulate, pairwise
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3Segment
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.util.numeric import byte_to_length
 
 from reader.core.search import whoosh_compat as compat
 from reader.core.search.keyterms import FIELD_COUNTS, KEY_EXT, KeyTermCollector
 
 BLOCK_POSTINGS = 1024  # Whoosh's 128 made per-block overhead dominate long postings
+COMPOUND_ALIGN = 64  # where each file starts in a compound segment (``AlignedSegment``)
 _VALUES_COMPRESSION = 3
 # Fields whose document frequencies each segment also keeps in a table of its own: the
 # related-papers tf-idf looks up hundreds of words per paper, and Whoosh's per-segment hash
@@ -280,6 +283,9 @@ class ArrayCodec(W3Codec):
         super().__init__(blocklimit=BLOCK_POSTINGS, compression=0)
         self.format = self.FORMAT
 
+    def new_segment(self, storage: Any, indexname: str) -> AlignedSegment:
+        return AlignedSegment(self, indexname)
+
     def field_writer(self, storage: Any, segment: Any) -> ArrayFieldWriter:
         return ArrayFieldWriter(self, storage, segment)
 
@@ -298,6 +304,34 @@ class ArrayCodec(W3Codec):
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, length = terminfo.extent()
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+class AlignedSegment(W3Segment):
+    """A segment whose compound file starts each of its files at a multiple of
+    ``COMPOUND_ALIGN`` bytes. Whoosh packs them end to end, so the key-term table's arrays,
+    read in place from the mapping, sat at odd addresses, and numpy gathers from an
+    unaligned array ~5x slower (0.31 ms against 0.06 for one query's 35k postings)."""
+
+    def create_compound_file(self, storage: Any) -> None:
+        names = self.list_files(storage)
+        out = self.create_file(storage, self.COMPOUND_EXT)
+        directory = {}
+        out.write_long(0)  # where the directory is and its length, as Whoosh's
+        out.write_int(0)
+        for name in names:
+            out.write(bytes(-out.tell() % COMPOUND_ALIGN))
+            directory[name] = {
+                "offset": out.tell(),
+                "length": storage.file_length(name),
+                "modified": storage.file_modified(name),
+            }
+            part = storage.open_file(name)
+            shutil.copyfileobj(part, out)
+            part.close()
+        CompoundStorage.write_dir(out, 0, directory)
+        for name in names:
+            storage.delete_file(name)
+        self.compound = True
 
 
 def written_here(codec: object) -> bool:

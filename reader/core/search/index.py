@@ -410,13 +410,17 @@ class SearchIndex:
             return self._search(query, limit, filter_query)
 
     def key_term_neighbours(
-        self, hashes: np.ndarray, weights: np.ndarray, limit: int
+        self,
+        hashes: np.ndarray,
+        weights: np.ndarray,
+        limit: int,
+        per_word: int | None,
     ) -> list[tuple[int, float]]:
         """(paper id, score) of the ``limit`` papers that score highest on the segments'
         key-term tables (``SegmentCache.key_term_neighbours``), best first."""
         with self._search_lock:
             cache = self.segment_cache()
-            found = cache.key_term_neighbours(hashes, weights, limit)
+            found = cache.key_term_neighbours(hashes, weights, limit, per_word)
             stored = cache.searcher.stored_fields
             return [(int(stored(docnum)["id"]), score) for docnum, score in found]
 

@@ -115,7 +115,7 @@ class SegmentCache:
             self.segments.append(_Segment(sub, offset, size, live, fields))
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
         self._frequencies: dict[int, FrequencyTables | None] = {}
-        self._key_terms: dict[int, KeyTermTable | None] = {}
+        self._key_terms: dict[int, tuple[KeyTermTable, np.ndarray] | None] = {}
 
     def frequencies(self, index: int) -> FrequencyTables | None:
         """A segment's document-frequency tables (``codec.document_frequencies``), read once."""
@@ -124,23 +124,27 @@ class SegmentCache:
             self._frequencies[index] = document_frequencies(reader)
         return self._frequencies[index]
 
-    def key_terms(self, index: int) -> KeyTermTable | None:
-        """A segment's key-term table (``keyterms``), mapped once."""
+    def key_terms(self, index: int) -> tuple[KeyTermTable, np.ndarray] | None:
+        """A segment's key-term table (``keyterms``), mapped once, with its documents'
+        factors (``KeyTermTable.scale``)."""
         if index not in self._key_terms:
-            self._key_terms[index] = read_table(self.segments[index].searcher.reader())
+            table = read_table(self.segments[index].searcher.reader())
+            self._key_terms[index] = (
+                None if table is None else (table, table.scale(self.segments[index].live))
+            )
         return self._key_terms[index]
 
     def key_term_neighbours(
-        self, hashes: np.ndarray, weights: np.ndarray, limit: int
+        self, hashes: np.ndarray, weights: np.ndarray, limit: int, per_word: int | None
     ) -> list[tuple[int, float]]:
         """The ``limit`` live documents (index document numbers) scoring highest on the
         key-term tables (``KeyTermTable.scores``), with their scores, best first."""
         best: list[tuple[float, int]] = []
         for index, segment in enumerate(self.segments):
-            table = self.key_terms(index)
-            if table is None:
+            found = self.key_terms(index)
+            if found is None:
                 continue
-            scores = table.scores(hashes, weights, segment.size) * segment.live
+            scores = found[0].scores(hashes, weights, found[1], per_word)
             hit = np.flatnonzero(scores > 0)
             top = hit[_best(hit, scores[hit], limit)]
             best += [(float(scores[d]), segment.offset + int(d)) for d in top.tolist()]
