@@ -22,6 +22,7 @@ from reader import cli_online
 if TYPE_CHECKING:
     from reader.core.library import Library, SearchResults
     from reader.core.model import Paper
+    from reader.core.related.wanted import WantedFirst
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_FAILED = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command killed by SIGPIPE
@@ -111,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument(
         "--progress", action="store_true", help="JSON progress lines on stderr (for the app)"
+    )
+    p.add_argument(
+        "--wanted-stdin",
+        action="store_true",
+        help="read paper ids on stdin while it runs (one a line) and embed them next"
+        " (the app sends the paper on screen); with --progress, say when each is done",
     )
 
     p = commands.add_parser("show", help="show one paper")
@@ -355,7 +362,8 @@ def cmd_embed(library: Library, args: argparse.Namespace) -> int:
             sys.stderr.write(f"\rembedding: {done:,}/{total:,} papers   ")
         sys.stderr.flush()
 
-    count = library.embed(progress=progress, cancelled=stop.is_set)
+    wanted = _wanted_from_stdin(args.progress) if args.wanted_stdin else None
+    count = library.embed(progress=progress, cancelled=stop.is_set, wanted=wanted)
     if not (args.quiet or args.progress) and count:
         sys.stderr.write("\n")
     if stop.is_set():
@@ -364,6 +372,27 @@ def cmd_embed(library: Library, args: argparse.Namespace) -> int:
         none = "" if count else " (every paper had its vector)"
         print(f"embedded {count:,} papers{none}; related papers are ready")
     return EXIT_OK
+
+
+def _wanted_from_stdin(report: bool) -> WantedFirst:
+    """Paper ids read from stdin by a thread, for ``embed`` to do next; ``report``: a JSON
+    progress line (``{"progress": {"embedded": [ids]}}``) once their vectors are committed."""
+    from reader.core.related.wanted import WantedFirst
+
+    def embedded(ids: list[int]) -> None:
+        if report:
+            sys.stderr.write(json.dumps({"progress": {"embedded": ids}}) + "\n")
+            sys.stderr.flush()
+
+    wanted = WantedFirst(embedded)
+
+    def read() -> None:
+        for line in sys.stdin:
+            if line.strip().isdigit():
+                wanted.ask(int(line))
+
+    threading.Thread(target=read, name="wanted", daemon=True).start()
+    return wanted
 
 
 def _stop_on_sigterm() -> threading.Event:

@@ -96,13 +96,14 @@ class DerivedData:
         related = self.related_papers
         return len(related.vectors) if related.vectors.model == related.model_name() else 0
 
-    def reload_vectors(self) -> None:
+    def reload_vectors(self, embedding: bool = False) -> None:
         """Re-read the vectors from disk after another process (``paper-reader embed``) added
-        some. Not while that process runs: opening cuts rows it has not committed yet."""
+        some; ``embedding``: while that process still runs (only its committed rows are
+        read, and nothing is cut or repaired)."""
         if self._related is not None:
             from reader.core.related.vectors import VectorStore
 
-            self._related.vectors = VectorStore(self.folder / "vectors")
+            self._related.vectors = VectorStore(self.folder / "vectors", repair=not embedding)
 
     # -- keeping the index up with the store -----------------------------------------------------
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from reader.core.online.fetch import FetchReport
     from reader.core.pdfs import OfflineReport, PdfInfo
     from reader.core.related.explain import Reason
+    from reader.core.related.wanted import WantedFirst
     from reader.core.search.query import ParsedQuery
     from reader.core.sync.engine import SyncReport
 
@@ -277,12 +278,14 @@ class Library:
         self,
         progress: Callable[[int, int], None] | None = None,
         cancelled: Cancelled = lambda: False,
+        wanted: WantedFirst | None = None,
     ) -> int:
         """Embed every paper without a current vector, in committed batches; return how many.
+        ``wanted``: papers asked for meanwhile (the one on screen) go into the next batch.
 
         Safe to stop at any point (``cancelled``, an exception or a kill): the next call resumes.
         """
-        return self.derived.related_papers.embed(progress=progress, cancelled=cancelled)
+        return self.derived.related_papers.embed(progress, cancelled, wanted)
 
     def needs_embedding(self) -> bool:
         """Whether a model ships and some paper lacks a current vector (opens the vectors)."""
@@ -296,10 +299,10 @@ class Library:
     def has_vector(self, paper_id: int) -> bool:
         return self.derived.related_papers.has_vector(paper_id)
 
-    def reload_vectors(self) -> None:
+    def reload_vectors(self, embedding: bool = False) -> None:
         """Re-read the vectors from disk after another process (``paper-reader embed``) added
-        some. Not while that process runs: opening cuts rows it has not committed yet."""
-        self.derived.reload_vectors()
+        some (``embedding``: it still runs; see ``DerivedData.reload_vectors``)."""
+        self.derived.reload_vectors(embedding)
 
     # -- searching and ranking ------------------------------------------------------------------
 

@@ -542,11 +542,16 @@ class MainWindow(QMainWindow):
             reasons = library.related_reasons(paper_id, [p.id for p, _ in found])
             return found, library.has_vector(paper_id), reasons
 
+        def show(found: tuple[list[tuple[Paper, float]], bool, dict[int, Reason]]) -> None:
+            if not found[1] and self.embedder.running:
+                self.embedder.want(paper_id)  # its dense neighbours in seconds, not days
+            self.related.show_related(
+                found[0], found[1], embedding=self.embedder.running, reasons=found[2]
+            )
+
         self.runner.submit(
             related,
-            lambda found: self.related.show_related(
-                found[0], found[1], embedding=self.embedder.running, reasons=found[2]
-            ),
+            show,
             self.related.show_error,
             channel="related",
             title="Finding related papers",

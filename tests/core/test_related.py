@@ -16,6 +16,7 @@ from reader.core.related import service
 from reader.core.related.embedder import Embedder
 from reader.core.related.service import RelatedPapers
 from reader.core.related.vectors import VectorStore
+from reader.core.related.wanted import WantedFirst
 
 from .conftest import build_library
 
@@ -108,6 +109,52 @@ def test_rows_written_after_the_last_commit_are_cut_on_open(tmp_path: Path):
     reopened = VectorStore(tmp_path / "vectors")
     assert reopened.rows == 2 and reopened.matrix().shape == (2, 4)
     assert reopened._path("vectors").stat().st_size == 2 * 4 * 4
+
+
+def test_a_reader_beside_a_running_embedding_reads_only_committed_rows_and_cuts_nothing(
+    tmp_path: Path,
+):
+    store = VectorStore(tmp_path / "vectors")
+    store.reset("fake/1", 4)
+    store.append([1, 2], [11, 12], np.eye(4, dtype=np.float32)[:2])
+    with open(store._path("vectors"), "ab") as f:  # the child's next batch, not committed yet
+        f.write(np.ones(4, np.float32).tobytes())
+    meta = (tmp_path / "vectors" / "meta.json").read_bytes()
+    beside = VectorStore(tmp_path / "vectors", repair=False)
+    assert beside.rows == 2 and sorted(beside.ids()) == [1, 2]
+    assert beside.matrix().shape == (2, 4) and beside.vector(2) is not None
+    assert store._path("vectors").stat().st_size == 3 * 4 * 4  # the child's row is left
+    assert (tmp_path / "vectors" / "meta.json").read_bytes() == meta
+    store.append([3], [13], np.ones((1, 4), np.float32))  # the child goes on, unharmed
+    assert VectorStore(tmp_path / "vectors").rows == 3
+
+
+def test_papers_asked_for_meanwhile_go_into_the_next_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The paper on screen is embedded next, not in its turn days later."""
+    monkeypatch.setattr(service, "EMBED_BATCH", 4)
+    with with_embedder(build_library(tmp_path, small_records(20)), FakeEmbedder()) as library:
+        related = library.derived.related_papers
+        order = [i for i, *_ in related.pending()]
+        landed: list[tuple[list[int], int]] = []
+        wanted = WantedFirst(lambda ids: landed.append((ids, len(related.vectors))))
+
+        def progress(done: int, total: int) -> None:
+            if done == 4:  # after the first batch the researcher opens the last two papers
+                wanted.ask(order[-1])
+                wanted.ask(order[-2])
+                wanted.ask(order[0])  # already embedded: nothing to do
+                wanted.ask(order[-1])  # asked twice: embedded once
+
+        assert library.embed(progress=progress, wanted=wanted) == 20
+        rows = related.vectors.ids()  # in the order they were written
+        assert rows[:4] == order[:4]
+        assert rows[4:8] == [order[-1], order[-2], order[4], order[5]]
+        assert rows[8:] == order[6:-2]
+        assert landed == [([order[-1], order[-2]], 8)]  # said once their batch was committed
+        assert sorted(related.vectors.ids()) == sorted(order)  # each paper once
+        assert related.vectors.rows == 20
 
 
 def test_an_edited_abstract_is_reembedded_and_a_bookmark_is_not(tmp_path: Path):

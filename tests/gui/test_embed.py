@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from reader.core.library import Library
 from reader.core.related.embedder import Embedder
-from tests.gui.conftest import WAIT_MS, wait_for_list
+from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, wait_for_list
 
 EMBED_WAIT_MS = 120_000  # the real model in a child process, on a busy 2-core machine
 
@@ -74,6 +74,27 @@ def test_vectors_are_computed_at_start_and_after_an_import_and_related_papers_tu
     qtbot.waitUntil(
         lambda: window.related.dense and window.related.list.count() > 0, timeout=WAIT_MS
     )
+
+
+@needs_model
+def test_the_paper_on_screen_is_embedded_next_and_its_pane_turns_dense_meanwhile(
+    open_app, seeded_folder, qtbot
+):
+    """At a million papers the embedding runs for days: the paper the researcher opens
+    gets its vector from the running child within a batch, not in its turn."""
+    QSettings().setValue("auto_embed", True)
+    session = open_app(seeded_folder)
+    window = session.window
+    wait_for_list(qtbot, window, SAMPLE_PAPERS)
+    last = session.library.derived.related_papers.pending()[-1][0]  # the child's last paper
+    qtbot.waitUntil(lambda: window.embedder.running, timeout=WAIT_MS)
+    window.go_to_paper(last)
+    assert not window.related.dense
+    qtbot.waitUntil(lambda: window.related.dense, timeout=EMBED_WAIT_MS)
+    assert window.current_id == last and window.related.list.count() > 0
+    assert "meaning" in window.related.heading.text()
+    assert window.embedder.running  # long before its turn came
+    assert session.library.vector_count() < SAMPLE_PAPERS
 
 
 @needs_model

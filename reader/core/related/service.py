@@ -40,6 +40,7 @@ from reader.core.related.lexical import (
 )
 from reader.core.related.terms import TermStore
 from reader.core.related.vectors import VectorStore, text_hash
+from reader.core.related.wanted import WantedFirst, batches
 
 if TYPE_CHECKING:
     from reader.core.search.vectorized import SegmentCache
@@ -129,10 +130,14 @@ class RelatedPapers:
         return [(i, digest, title, abstract) for _, _, i, digest, title, abstract in todo]
 
     def embed(
-        self, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+        self,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+        wanted: WantedFirst | None = None,
     ) -> int:
         """Embed every paper that needs it and store its terms, committing every batch; return
-        how many papers were embedded. Papers that only lack terms (cheap) go first."""
+        how many papers were embedded. Papers that only lack terms (cheap) go first; papers
+        ``wanted`` asks for meanwhile go into the next batch."""
         self._ensure_model()
         target = self.store.rev()
         todo = self.pending()
@@ -148,13 +153,15 @@ class RelatedPapers:
             if progress:
                 progress(done, total)
         embedded = 0
-        for chunk in chunked(todo, EMBED_BATCH):
+        for chunk, asked in batches(todo, EMBED_BATCH, wanted):
             if cancelled():
                 return embedded
             vectors = self.embedder.embed([paper_text(t, a) for _, _, t, a in chunk])
             self.vectors.append([i for i, *_ in chunk], [h for _, h, _, _ in chunk], vectors)
             self.terms.put(terms_rows(chunk))
             embedded += len(chunk)
+            if asked and wanted:
+                wanted.on_embedded(asked)
             if progress:
                 progress(done + embedded, total)
         self.vectors.set_rev(target)

@@ -35,8 +35,11 @@ def text_hash(text: str) -> int:
 
 
 class VectorStore:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, repair: bool = True) -> None:
+        """``repair`` False only reads, as beside a running ``embed`` (which may have
+        written rows past its last commit): nothing is cut or written back."""
         self.folder = folder
+        self.repair = repair
         self._lock = threading.RLock()
         self._matrix: np.ndarray | None = None
         self._sum: tuple[int, int, np.ndarray] | None = None  # (gen, rows summed, their sum)
@@ -55,10 +58,14 @@ class VectorStore:
             meta = {"format": FORMAT, "model": "", "dim": 0, "count": 0, "rev": 0, "gen": 0}
         self.meta = meta
         readable = self._readable_rows()
-        if readable < meta["count"]:  # files cut short (a disk fault, a bad copy): keep the
+        if readable < meta["count"] and not self.repair:
+            self.meta = {**meta, "count": readable}
+        elif readable < meta["count"]:  # files cut short (a disk fault, a bad copy): keep the
             self.damaged = True  # consistent prefix; rev 0 makes `embed` redo the rest
             self._write_meta(count=readable, rev=0)
-        self._truncate_to_count()
+        if self.repair:
+            self._truncate_to_count()
+        meta = self.meta
         count = meta["count"]
         self._ids = (
             np.fromfile(self._path("ids"), dtype=np.int64, count=count)

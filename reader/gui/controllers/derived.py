@@ -48,6 +48,7 @@ class DerivedDataController(QObject):
         self.upkeep_timer.timeout.connect(self._upkeep)
         self.indexer.finished.connect(self._rebuilt)
         self.embedder.finished.connect(self._vectors_landed)
+        self.embedder.embedded.connect(self._wanted_landed)
 
     def schedule_upkeep(self) -> None:
         """Do the upkeep of an opened library in a while (``UPKEEP_DELAY_MS``)."""
@@ -137,6 +138,18 @@ class DerivedDataController(QObject):
                 self.embedder.start()
 
         self.runner.submit(needed, start, channel="embed", priority=BULK, title="Checking vectors")
+
+    def _wanted_landed(self, _ids: list[int]) -> None:
+        """Papers asked for got their vectors while the child goes on: read what it has
+        committed so far (nothing is cut or repaired beside it), then say so."""
+        if self._reloading_vectors:  # the child's end is being read: that has them
+            return
+        library = self.library
+
+        def reload() -> None:
+            library.reload_vectors(embedding=True)
+
+        self.runner.submit(reload, lambda _: self.vectors_loaded.emit(), title="Loading vectors")
 
     def _vectors_landed(self, _complete: bool) -> None:
         """Read the vectors the child wrote, then say so (what they improve is refreshed)."""

@@ -3,7 +3,8 @@
 The dense model embeds ~15-20 abstracts/s, so a big import takes a while to get its vectors:
 the window stays usable (related papers fall back to shared words meanwhile), the status
 bar shows how far it got, and Cancel or quitting stops it with every finished batch kept —
-the next start resumes where it stopped.
+the next start resumes where it stopped. The paper on screen is sent to the child, which
+embeds it next (``core.related.wanted``) and says when its vector is committed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from reader.gui.controllers.child_task import ChildTask
 
 class EmbedController(ChildTask):
     finished = Signal(bool)  # True when every paper got its vector (not cancelled, no error)
+    embedded = Signal(list)  # papers asked for with ``want`` whose vectors are committed
 
     WHAT = "Embedding"
     BAR_WIDTH = 120
@@ -26,9 +28,17 @@ class EmbedController(ChildTask):
             return
         self.label.setText("Meaning vectors: starting…")
         self.label.setToolTip("Related papers and meaning search improve as papers are embedded")
-        self.run("embed", "--progress")
+        self.run("embed", "--progress", "--wanted-stdin")
+
+    def want(self, paper_id: int) -> None:
+        """Have the running child embed this paper next (the one on screen)."""
+        if self.process is not None and not self.cancelling:
+            self.process.write(f"{paper_id}\n".encode())
 
     def on_progress(self, progress: dict[str, Any]) -> None:
+        if "embedded" in progress:
+            self.embedded.emit([int(i) for i in progress["embedded"]])
+            return
         done, total = int(progress["done"]), int(progress["total"])
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
