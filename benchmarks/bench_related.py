@@ -67,7 +67,12 @@ from reader.core.model import Paper, PaperRecord  # noqa: E402
 from reader.core.ranking import Ranking  # noqa: E402
 from reader.core.related.embedder import paper_text  # noqa: E402
 from reader.core.related.fusion import hybrid_scores  # noqa: E402
-from reader.core.related.service import DENSE_CANDIDATES, TERMS_BATCH, terms_rows  # noqa: E402
+from reader.core.related.service import (  # noqa: E402
+    DENSE_CANDIDATES,
+    TERMS_BATCH,
+    partly_embedded,
+    terms_rows,
+)
 from reader.core.related.vectors import VectorStore, text_hash  # noqa: E402
 from reader.core.resources import sample_library_files  # noqa: E402
 from reader.core.search.keyterms import READ_PER_WORD  # noqa: E402
@@ -81,6 +86,8 @@ SHIPPED = "hybrid"
 SCIFACT = DATA / "benchmark-scifact" / "scifact.zip"
 SEARCH_MODES = ("keyword", "any word", "meaning", "hybrid", "auto")
 SHIPPED_SEARCH = "auto"
+COVERAGES = (0.01, 0.03, 0.1, 0.3, 0.6, 0.9, 1.0)  # shares of the papers with vectors (partial)
+PARTLY = ("hybrid", "lexical", "fused")  # the methods of ``partial``
 CAPS = (100, 250, 500, 1000, 2000)  # postings read per word and segment (--lexical)
 
 SEED_TOPICS = {
@@ -282,6 +289,65 @@ def arxiv(
                 "papers": len(cats),
                 "related_ms_p50": round(1000 * float(np.median(seconds)), 1),
                 "related_ms_p95": round(1000 * float(np.percentile(seconds, 95)), 1),
+            }
+        )
+    library.close()
+    return out
+
+
+def partial(
+    work: Path, per_category: int, queries_per_category: int, name: str = "arxiv"
+) -> dict[str, dict[str, float]]:
+    """The pane of an embedded paper while only part of the library has vectors (a big
+    library for days; the paper on screen is embedded first): a random ``COVERAGES`` share
+    of the other papers keeps its vectors. P@10 of the hybrid over the embedded papers
+    alone, of the key-term tables alone (every paper), and of the two fused as shipped
+    (``service.partly_embedded``); and ideal@10, how many of the hybrid's top 10 with every
+    paper embedded each one shows."""
+    library, cats = category_library(work, name, per_category)
+    service = library.derived.related_papers
+    tfidf = service.tfidf(library.derived.index.segment_cache())
+    ranking = Ranking(library.store, library.derived)
+    ids = sorted(cats)
+    by_cat_ids: dict[str, list[int]] = defaultdict(list)
+    for i, c in cats.items():
+        by_cat_ids[c].append(i)
+    rng = random.Random(1)
+    queries = [
+        i
+        for c in sorted(by_cat_ids)
+        for i in rng.sample(by_cat_ids[c], min(queries_per_category, len(by_cat_ids[c])))
+    ]
+    papers = {p.id: p for p in library.papers(queries)}
+    ideal = {q: {i for i, _ in service.related_ids(q, tfidf, 10)} for q in queries}
+    out: dict[str, dict[str, float]] = {}
+    for coverage in COVERAGES:
+        embedded = set(random.Random(4).sample(ids, round(coverage * len(ids))))
+        found: dict[str, list[float]] = {m: [] for m in PARTLY}
+        shared: dict[str, list[float]] = {m: [] for m in PARTLY}
+        for q in queries:
+            pool = 20
+            dense = service.related_ids(q, tfidf, pool, embedded)
+            lexical = ranking.key_term_neighbours(papers[q], pool)
+            fused = partly_embedded(dense, lexical, pool)
+            runs = {"hybrid": dense, "lexical": lexical, "fused": fused}
+            for method, hits in runs.items():
+                top = [i for i, _ in hits if i != q][:10]
+                found[method].append(sum(cats.get(i) == cats[q] for i in top) / 10)
+                shared[method].append(len(ideal[q].intersection(top)) / 10)
+        for method in PARTLY:
+            out[f"{method}@{coverage:g}"] = {
+                "P@10": float(np.mean(found[method])),
+                "ideal@10": float(np.mean(shared[method])),
+            }
+        emit(
+            {
+                "set": f"{name}-partly-embedded",
+                "coverage": coverage,
+                "queries": len(queries),
+                **{f"{m}_P@10": round(float(np.mean(v)), 3) for m, v in found.items()},
+                # of the hybrid's top 10 with every paper embedded, how many each shows
+                **{f"{m}_ideal@10": round(float(np.mean(v)), 3) for m, v in shared.items()},
             }
         )
     library.close()
@@ -779,12 +845,29 @@ def main() -> int:
     if "tune" in sets:
         for name in ("tune-cs", "tune-astro"):
             table[name] = arxiv(args.work, args.per_category, args.queries_per_category, name)
+    partly = (
+        {
+            name: partial(args.work, args.per_category, args.queries_per_category, name)
+            for name in ("arxiv", "tune-cs")
+        }
+        if "partial" in sets
+        else {}
+    )
     speed = [row for n in args.speed for row in knn_speed(n, args.work, ann=args.ann)]
     whole = end_to_end(args.end_to_end, args.work) if args.end_to_end else None
     lexical = [lexical_pane(path) for path in args.lexical]
 
     print_table("related papers", table, MODES, SHIPPED)
     print_table("search", searches, SEARCH_MODES, SHIPPED_SEARCH)
+    for name, results in partly.items():
+        print(f"{name}, partly embedded (P@10 / ideal@10 by share of papers with vectors):")
+        for coverage in COVERAGES:
+            cells = [
+                f"{m} {r['P@10']:.3f} / {r['ideal@10']:.3f}"
+                for m in PARTLY
+                if (r := results[f"{m}@{coverage:g}"])
+            ]
+            print(f"  {coverage:g}: " + ", ".join(cells))
     for method, metrics in recommend.items():
         print(f"for you (arxiv, 8 x 5 tags of 20 papers): {method}: {metrics}")
     for row in speed:

@@ -333,6 +333,11 @@ class Library:
         """The papers closest to this one, scored 0..1 (``ranking.Ranking.related``)."""
         return self._ranking.related(paper_id, limit, mode, bookmarked, tag, since)
 
+    def related_method(self, paper_id: int) -> str:
+        """How ``related`` ranks this paper's related papers ("lexical", "fused" or
+        "hybrid"; ``ranking.Ranking.method``)."""
+        return self._ranking.method(paper_id)
+
     def related_reasons(self, paper_id: int, related_ids: list[int]) -> dict[int, Reason]:
         """Why each related paper is related (``related.explain``), for the pane to show."""
         return self._ranking.related_reasons(paper_id, related_ids)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from reader.core.derived import DerivedData
 from reader.core.identity import title_key
 from reader.core.model import Paper
+from reader.core.related.service import partly_embedded
 from reader.core.search.keyterms import READ_PER_WORD
 from reader.core.store import Store
 from reader.core.tags import clean_tag
@@ -17,6 +18,13 @@ if TYPE_CHECKING:
     from reader.core.related.explain import Reason
 
 KEY_TERMS = 100  # words of a paper's lexical query (see key_term_neighbours)
+# The share of the papers with vectors from which "auto" fuses the dense half in, and from
+# which the hybrid alone ranks (the dense half sees only embedded papers): of the hybrid's
+# top 10 with every paper embedded, the key-term tables show 0.42, the fused 0.30 at 10 %
+# coverage, 0.45 at 30 % (tables 0.42, hybrid 0.29), the hybrid 0.58 at 60 % (fused 0.56)
+# (``bench_related.py --sets partial``: arXiv and tune-cs, 400 queries each).
+FUSED_FROM = 0.25
+HYBRID_FROM = 0.6
 
 
 class Ranking:
@@ -25,6 +33,7 @@ class Ranking:
     def __init__(self, store: Store, derived: DerivedData) -> None:
         self.store = store
         self.derived = derived
+        self._counted: tuple[int, int] | None = None  # (store rev, papers) of the last count
 
     def related(
         self,
@@ -37,25 +46,27 @@ class Ranking:
     ) -> list[tuple[Paper, float]]:
         """The papers closest to this one, scored 0..1, without itself or same-title copies.
 
-        "auto": the hybrid (``fusion.hybrid_scores``) over the dense neighbours when the paper
-        has a vector, else tf-idf over the index's key-term tables; "lexical" and "dense" force one
-        half. ``bookmarked``, ``tag`` (with its sub-tags) and ``since`` (a year) keep only the
+        "auto": ``method`` says how; "hybrid" (``fusion.hybrid_scores`` over the dense
+        neighbours), "lexical" (tf-idf over the index's key-term tables) and "dense" force
+        one. ``bookmarked``, ``tag`` (with its sub-tags) and ``since`` (a year) keep only the
         papers that match them all.
         """
         paper = self.store.paper(paper_id)
         allowed = self.allowed(bookmarked, tag, since)
         pool = limit + 10
-        if mode == "dense":
-            query = self.derived.related_papers.vectors.vector(paper_id)
-            ranked = (
-                []
-                if query is None
-                else self.derived.related_papers.vectors.knn(query, pool, {paper_id}, allowed)
-            )
-        elif mode != "lexical" and self.derived.related_papers.has_vector(paper_id):
+        how = self.method(paper_id) if mode == "auto" else mode
+        related = self.derived.related_papers
+        if how == "dense":
+            query = related.vectors.vector(paper_id)
+            ranked = [] if query is None else related.vectors.knn(query, pool, {paper_id}, allowed)
+        elif how in ("hybrid", "fused") and related.has_vector(paper_id):
             # the dense neighbours are the candidates: Whoosh's added nothing measurable
-            tfidf = self.derived.related_papers.tfidf(self.derived.index.segment_cache())
-            ranked = self.derived.related_papers.related_ids(paper_id, tfidf, pool, allowed)
+            tfidf = related.tfidf(self.derived.index.segment_cache())
+            ranked = related.related_ids(paper_id, tfidf, pool, allowed)
+            if how == "fused":
+                ranked = partly_embedded(
+                    ranked, self.key_term_neighbours(paper, pool, allowed), pool
+                )
         else:
             ranked = self.key_term_neighbours(paper, pool, allowed)
         own_title = title_key(paper.title)
@@ -66,6 +77,25 @@ class Ranking:
             if i in papers and title_key(papers[i].title) != own_title
         ]
         return related[:limit]
+
+    def method(self, paper_id: int) -> str:
+        """How "auto" ranks a paper's related papers: "lexical" while it has no vector or
+        fewer than ``FUSED_FROM`` of the papers have one, "fused" (the hybrid's and the
+        key-term tables' rankings, ``service.partly_embedded``) until ``HYBRID_FROM``,
+        then "hybrid"."""
+        if not self.derived.related_papers.has_vector(paper_id):
+            return "lexical"
+        coverage = self.derived.vector_count() / max(self._paper_count(), 1)
+        if coverage < FUSED_FROM:
+            return "lexical"
+        return "fused" if coverage < HYBRID_FROM else "hybrid"
+
+    def _paper_count(self) -> int:
+        """The store's papers, counted once a change (a count takes 17 ms at 1M papers)."""
+        rev = self.store.rev()
+        if self._counted is None or self._counted[0] != rev:
+            self._counted = (rev, self.store.count())
+        return self._counted[1]
 
     def related_reasons(self, paper_id: int, related_ids: list[int]) -> dict[int, Reason]:
         """Why each related paper is related (``related.explain``), for the pane to show."""

@@ -537,16 +537,18 @@ class MainWindow(QMainWindow):
             return
         library = self.library
 
-        def related() -> tuple[list[tuple[Paper, float]], bool, dict[int, Reason]]:
+        def related() -> tuple[list[tuple[Paper, float]], bool, bool, dict[int, Reason]]:
             found = library.related(paper_id, limit=10)
             reasons = library.related_reasons(paper_id, [p.id for p, _ in found])
-            return found, library.has_vector(paper_id), reasons
+            dense = library.related_method(paper_id) != "lexical"
+            return found, dense, library.has_vector(paper_id), reasons
 
-        def show(found: tuple[list[tuple[Paper, float]], bool, dict[int, Reason]]) -> None:
-            if not found[1] and self.embedder.running:
-                self.embedder.want(paper_id)  # its dense neighbours in seconds, not days
+        def show(found: tuple[list[tuple[Paper, float]], bool, bool, dict[int, Reason]]) -> None:
+            related, dense, has_vector, reasons = found
+            if not has_vector and self.embedder.running:
+                self.embedder.want(paper_id)  # its vector in seconds, not in its turn
             self.related.show_related(
-                found[0], found[1], embedding=self.embedder.running, reasons=found[2]
+                related, dense, embedding=self.embedder.running, reasons=reasons
             )
 
         self.runner.submit(

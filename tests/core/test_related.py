@@ -157,6 +157,44 @@ def test_papers_asked_for_meanwhile_go_into_the_next_batch(
         assert related.vectors.rows == 20
 
 
+def test_the_pane_fuses_in_the_dense_half_as_more_of_the_library_gets_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The dense half sees only embedded papers: below a quarter of the library it is left
+    out, then fused with the key-term tables' ranking, then alone from 60 %."""
+    monkeypatch.setattr(service, "EMBED_BATCH", 4)
+    with with_embedder(build_library(tmp_path, small_records(20)), FakeEmbedder()) as library:
+        related = library.derived.related_papers
+        first = related.pending()[0][0]
+        methods = []
+
+        def progress(done: int, total: int) -> None:
+            if done:
+                methods.append((done, library.related_method(first)))
+
+        library.embed(progress=progress)
+        assert methods == [
+            (4, "lexical"),
+            (8, "fused"),
+            (12, "hybrid"),
+            (16, "hybrid"),
+            (20, "hybrid"),
+        ]
+        other = next(i for i in library.store.all_ids() if i != first)
+        assert library.related_method(other) == "hybrid"
+        new = [PaperRecord(title=f"New {i}", abstract=f"New {i}.") for i in range(100)]
+        library.store.write_records(new, None)
+        assert library.related_method(first) == "lexical"  # 20 of 120: counted again
+
+
+def test_fused_related_papers_take_both_rankings_in_turn():
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]
+    lexical = [(4, 0.5), (2, 0.4), (5, 0.3)]
+    fused = service.partly_embedded(dense, lexical, 4)
+    assert [i for i, _ in fused] == [2, 1, 4, 3]  # in both lists first, then by rank
+    assert dict(fused) == {2: 0.8, 1: 0.9, 4: 0.5, 3: 0.7}  # each with its own score
+
+
 def test_an_edited_abstract_is_reembedded_and_a_bookmark_is_not(tmp_path: Path):
     with with_embedder(build_library(tmp_path, small_records(20)), FakeEmbedder()) as library:
         library.embed()

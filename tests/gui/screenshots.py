@@ -6,7 +6,9 @@
         --sentence "how can a small model speed up decoding" --import FILE
 
 Writes DIR/start.png, search.png, related.png, sentence.png, dark.png, foryou.png (when the
-library has vectors: the search's top three hits bookmarked) and import.png: the whole screen,
+library has vectors: the search's top three hits bookmarked), import.png and, with --embed on
+a library lacking vectors, wanted.png (the paper the embedding would reach last, opened while
+it runs, once its pane turns dense): the whole screen,
 grabbed as the user would see it. Settings are private to the run. LIB is used
 as it is (an import adds papers to it): point it at a copy. With --sync-remote: preferences.png
 (Preferences ▸ Sync after Test connection) and synced.png (the status bar after the sync).
@@ -95,6 +97,13 @@ def main() -> None:
     wait("the list", lambda: window.model.rowCount() > 0 and window.detail.paper is not None)
     wait("related papers", related_shown)
     shot("start")
+
+    if args.embed and library.needs_embedding():
+        # the paper the embedding would reach last, opened while it runs: embedded next
+        wait("the embedding", lambda: window.embedder.running)
+        window.go_to_paper(library.derived.related_papers.pending()[-1][0])
+        wait("its vector", lambda: window.related.dense, timeout=300)
+        shot("wanted")
 
     window.search_bar.edit.setText(args.search)
     wait(

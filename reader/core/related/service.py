@@ -4,8 +4,9 @@ Related = ``fusion.hybrid_scores`` (centred dense + 1.5 × tf-idf cosine, with o
 pseudo-relevance feedback) over the paper's 50 nearest dense neighbours (adding Whoosh's
 key-term hits as candidates changed nothing measurable: arXiv P@10 0.640 vs 0.642, seeds P@5
 0.453 both; on the tuning sets 0.601 / 0.590 vs 0.601 / 0.589).
-A paper without a vector yet gets the lexical half alone (tf-idf over Whoosh's
-key-term hits), so the pane is useful the moment a paper is imported.
+A paper without a vector yet gets the lexical half alone (tf-idf over the index's key-term
+tables), so the pane is useful the moment a paper is imported; while only part of the
+library has vectors, the two are fused (``partly_embedded``, ``ranking.Ranking.method``).
 
 The embedding job also fills the term store (each paper's words, ``terms.TermStore``), so a
 query weighs its candidates with array work instead of tokenising their abstracts; a paper
@@ -115,7 +116,9 @@ class RelatedPapers:
         in the order they are worth embedding: the papers the researcher has touched
         (bookmarked, read, tagged, annotated) first, then the newest by date. At a million
         papers the dense model needs days for the whole library; in this order the papers
-        a researcher looks at get their dense neighbours within the first minutes."""
+        a researcher cares about get their vectors within the first minutes (and the one on
+        screen next: ``wanted``); the pane uses them once enough of the library has vectors
+        (``ranking.Ranking.method``)."""
         todo = []
         for row in self.store.query(
             f"SELECT id, title, abstract, {TOUCHED} AS touched, coalesce(published, '')"
@@ -365,4 +368,15 @@ def reciprocal_rank_fusion(*rankings: list[int], k: int = RRF_K) -> list[tuple[i
     return sorted(((i, s / top) for i, s in scores.items()), key=lambda kv: -kv[1])
 
 
-__all__ = ["RelatedPapers", "VectorCheck", "reciprocal_rank_fusion"]
+def partly_embedded(
+    dense: list[tuple[int, float]], lexical: list[tuple[int, float]], limit: int
+) -> list[tuple[int, float]]:
+    """A paper's neighbours while only part of the library has vectors: the hybrid's (which
+    sees only the embedded papers) and the key-term tables' (which see every paper) joined
+    by reciprocal rank fusion, each keeping its own score for the pane's bar."""
+    order = reciprocal_rank_fusion([i for i, _ in dense], [i for i, _ in lexical])
+    score = {**dict(lexical), **dict(dense)}
+    return [(i, score[i]) for i, _ in order[:limit]]
+
+
+__all__ = ["RelatedPapers", "VectorCheck", "partly_embedded", "reciprocal_rank_fusion"]

@@ -4,7 +4,8 @@ At a million papers the dense model needs days for the whole library; ``service.
 orders the work (the papers the researcher touched, then the newest), but the paper they
 open meanwhile should not wait its turn. The window sends its id to the embedding child
 (``paper-reader embed --wanted-stdin``), which puts it into its next batch and says when
-its vector is committed, so the pane shows its dense neighbours seconds later.
+its vector is committed, so the window reads it seconds later (the pane uses it once
+enough of the library has vectors: ``ranking.Ranking.method``).
 """
 
 from __future__ import annotations
