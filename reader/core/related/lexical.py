@@ -191,6 +191,10 @@ def whoosh_tfidf(cache: SegmentCache) -> TfIdf:
     tables = [cache.frequencies(i) for i in range(len(cache.segments))]
 
     def lookup(keys: np.ndarray) -> np.ndarray:
+        # in hash order: each table's binary searches then walk it in one direction (a
+        # fifth less time at 1M papers, where 90 tables are searched, mostly from memory)
+        order = np.argsort(keys)
+        keys = keys[order]
         totals = {field: np.zeros(len(keys), dtype=np.int64) for field in DF_FIELDS}
         for table in tables:
             for field, (hashes, counts) in (table or {}).items():
@@ -198,6 +202,8 @@ def whoosh_tfidf(cache: SegmentCache) -> TfIdf:
                     continue
                 at = np.minimum(np.searchsorted(hashes, keys), len(hashes) - 1)
                 totals[field] += np.where(hashes[at] == keys, counts[at], 0)
-        return np.maximum(*totals.values())
+        found = np.empty(len(keys), dtype=np.int64)
+        found[order] = np.maximum(*totals.values())
+        return found
 
     return TfIdf(cache.searcher.doc_count(), lookup)

@@ -140,16 +140,20 @@ class SegmentCache:
         """The ``limit`` live documents (index document numbers) scoring highest on the
         key-term tables (``KeyTermTable.scores``), with their scores, best first."""
         best: list[tuple[float, int]] = []
+        floor = 0.0  # the limit-th best score so far: a segment's papers below it are left
         for index, segment in enumerate(self.segments):
             found = self.key_terms(index)
             if found is None:
                 continue
             scores = found[0].scores(hashes, weights, found[1], per_word)
-            hit = np.flatnonzero(scores > 0)
+            hit = np.flatnonzero(scores >= floor) if floor else np.flatnonzero(scores > 0)
             top = hit[_best(hit, scores[hit], limit)]
             best += [(float(scores[d]), segment.offset + int(d)) for d in top.tolist()]
-        best.sort(key=lambda sd: (-sd[0], sd[1]))
-        return [(docnum, score) for score, docnum in best[:limit]]
+            best.sort(key=lambda sd: (-sd[0], sd[1]))
+            del best[limit:]
+            if len(best) == limit:
+                floor = best[-1][0]
+        return [(docnum, score) for score, docnum in best]
 
     def lacks(self, index: int, fieldname: str, text: bytes) -> bool:
         """Whether the segment's frequency table proves it has no such term. Asking Whoosh's
