@@ -258,19 +258,24 @@ def category_library(work: Path, name: str, per_category: int) -> tuple[Library,
     return library, {r[0]: primary[r[1]] for r in rows}
 
 
-def arxiv(
-    work: Path, per_category: int, queries_per_category: int, name: str = "arxiv"
-) -> dict[str, dict[str, float]]:
-    library, cats = category_library(work, name, per_category)
+def category_queries(cats: dict[int, str], per_category: int) -> list[int]:
+    """The query papers of a category set: ``per_category`` random papers of each."""
     by_cat_ids: dict[str, list[int]] = defaultdict(list)
     for i, c in cats.items():
         by_cat_ids[c].append(i)
     rng = random.Random(1)
-    queries = [
+    return [
         i
         for c in sorted(by_cat_ids)
-        for i in rng.sample(by_cat_ids[c], min(queries_per_category, len(by_cat_ids[c])))
+        for i in rng.sample(by_cat_ids[c], min(per_category, len(by_cat_ids[c])))
     ]
+
+
+def arxiv(
+    work: Path, per_category: int, queries_per_category: int, name: str = "arxiv"
+) -> dict[str, dict[str, float]]:
+    library, cats = category_library(work, name, per_category)
+    queries = category_queries(cats, queries_per_category)
     out = {}
     for mode in MODES:
         precision, seconds = [], []
@@ -309,15 +314,7 @@ def partial(
     tfidf = service.tfidf(library.derived.index.segment_cache())
     ranking = Ranking(library.store, library.derived)
     ids = sorted(cats)
-    by_cat_ids: dict[str, list[int]] = defaultdict(list)
-    for i, c in cats.items():
-        by_cat_ids[c].append(i)
-    rng = random.Random(1)
-    queries = [
-        i
-        for c in sorted(by_cat_ids)
-        for i in rng.sample(by_cat_ids[c], min(queries_per_category, len(by_cat_ids[c])))
-    ]
+    queries = category_queries(cats, queries_per_category)
     papers = {p.id: p for p in library.papers(queries)}
     ideal = {q: {i for i, _ in service.related_ids(q, tfidf, 10)} for q in queries}
     out: dict[str, dict[str, float]] = {}
