@@ -13,7 +13,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from reader.core.library import Library
-from reader.core.related.lexical import whoosh_tfidf
+from reader.core.related.lexical import MergedFrequencies, whoosh_tfidf
 from reader.core.search import whoosh_compat as compat
 from reader.core.search.codec import (
     BLOCK_POSTINGS,
@@ -147,11 +147,28 @@ def test_segment_frequency_tables_match_whoosh(copy_seed_library):
                 total += int(counts[at]) if at < len(hashes) and hashes[at] == key else 0
             assert total == searcher.doc_frequency(field, btext), (field, btext)
             words.add(btext.decode())
-    tfidf = whoosh_tfidf(library.derived.index.segment_cache())
     asked = [*sorted(words), "no-such-word"]
-    expected = [max(searcher.doc_frequency(f, w) for f in DF_FIELDS) for w in asked]
     keys = np.array([term_hash(w.encode()) for w in asked], np.uint64)
-    assert tfidf._df(keys).tolist() == expected
+
+    def expected() -> list[int]:
+        found = library.derived.index.searcher()
+        return [max(found.doc_frequency(f, w) for f in DF_FIELDS) for w in asked]
+
+    merged = MergedFrequencies()
+    merged.SUMMED_FROM = 100  # the seed's first segment is summed, the tags' ones are not
+    cache = library.derived.index.segment_cache()
+    assert [s.size >= 100 for s in cache.segments] == [True, *([False] * (len(tables) - 1))]
+    assert whoosh_tfidf(cache, merged)._df(keys).tolist() == expected()
+    assert len(merged.tables(cache)) == len(tables)  # one sum, the small ones apart
+    summed = merged.tables(cache)[0]
+    library.add_tags([3, 4], ["nlp"])  # another small segment: the sum is kept
+    cache = library.derived.index.segment_cache()
+    assert whoosh_tfidf(cache, merged)._df(keys).tolist() == expected()
+    assert merged.tables(cache)[0] is summed
+    library.reindex()  # the summed segment is gone: summed again
+    cache = library.derived.index.segment_cache()
+    assert whoosh_tfidf(cache, merged)._df(keys).tolist() == expected()
+    assert merged.tables(cache)[0] is not summed
 
 
 def test_a_segment_lacks_exactly_the_terms_its_frequency_table_does_not_hold(copy_seed_library):

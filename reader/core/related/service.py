@@ -32,6 +32,7 @@ from reader.core.related.fusion import (
     liked_classifier,
 )
 from reader.core.related.lexical import (
+    MergedFrequencies,
     PaperTerms,
     TermsCache,
     TfIdf,
@@ -85,6 +86,7 @@ class RelatedPapers:
         self.terms = TermStore(folder / "vectors" / "terms.sqlite")
         self.terms_cache = TermsCache()
         self._tfidf: tuple[object, TfIdf] | None = None
+        self._frequencies = MergedFrequencies()  # kept across index states
 
     # -- embedding -------------------------------------------------------------------------------
 
@@ -205,7 +207,7 @@ class RelatedPapers:
     def tfidf(self, segments: SegmentCache) -> TfIdf:
         """The lexical half's weights for this index state (kept while its searcher is)."""
         if self._tfidf is None or self._tfidf[0] is not segments:
-            self._tfidf = (segments, whoosh_tfidf(segments))
+            self._tfidf = (segments, whoosh_tfidf(segments, self._frequencies))
         return self._tfidf[1]
 
     def related_ids(
