@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 KEY_TERMS = 100  # words of a paper's lexical query (see key_term_neighbours)
 # The share of the papers with vectors from which "auto" fuses the dense half in, and from
 # which the hybrid alone ranks (the dense half sees only embedded papers): of the hybrid's
-# top 10 with every paper embedded, the key-term tables show 0.42, the fused 0.30 at 10 %
-# coverage, 0.45 at 30 % (tables 0.42, hybrid 0.29), the hybrid 0.58 at 60 % (fused 0.56)
-# (``bench_related.py --sets partial``: arXiv and tune-cs, 400 queries each).
+# top 10 with every paper embedded, the key-term tables show 0.42, the fused 0.34 at 10 %
+# coverage, 0.45 at 30 % (hybrid 0.30), the hybrid 0.58 at 60 % (fused 0.56), on arXiv;
+# tune-cs alike (``bench_related.py --sets partial``, 400 queries each).
 FUSED_FROM = 0.25
 HYBRID_FROM = 0.6
 
