@@ -355,9 +355,15 @@ def _print_ranked(ranked: list[tuple[Paper, float]], as_json: bool) -> int:
 def cmd_embed(library: Library, args: argparse.Namespace) -> int:
     stop = _stop_on_sigterm()  # the app's Cancel: stop after the current batch
 
+    from reader.core.ranking import coverage_band
+
+    papers = library.paper_count()
+
     def progress(done: int, total: int) -> None:
-        if args.progress:
-            sys.stderr.write(json.dumps({"progress": {"done": done, "total": total}}) + "\n")
+        if args.progress:  # with how the committed vectors let related papers be ranked
+            band = coverage_band(library.vector_count(), papers)
+            line = {"done": done, "total": total, "band": band}
+            sys.stderr.write(json.dumps({"progress": line}) + "\n")
         elif not args.quiet and total:
             sys.stderr.write(f"\rembedding: {done:,}/{total:,} papers   ")
         sys.stderr.flush()

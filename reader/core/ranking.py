@@ -27,6 +27,15 @@ FUSED_FROM = 0.25
 HYBRID_FROM = 0.6
 
 
+def coverage_band(vectors: int, papers: int) -> str:
+    """How "auto" ranks an embedded paper's related papers when ``vectors`` of the
+    library's ``papers`` have vectors ("lexical", "fused" or "hybrid")."""
+    coverage = vectors / max(papers, 1)
+    if coverage < FUSED_FROM:
+        return "lexical"
+    return "fused" if coverage < HYBRID_FROM else "hybrid"
+
+
 class Ranking:
     """Related papers and "For you", over the store, the index and the vectors."""
 
@@ -85,10 +94,7 @@ class Ranking:
         then "hybrid"."""
         if not self.derived.related_papers.has_vector(paper_id):
             return "lexical"
-        coverage = self.derived.vector_count() / max(self._paper_count(), 1)
-        if coverage < FUSED_FROM:
-            return "lexical"
-        return "fused" if coverage < HYBRID_FROM else "hybrid"
+        return coverage_band(self.derived.vector_count(), self._paper_count())
 
     def _paper_count(self) -> int:
         """The store's papers, counted once a change (a count takes 17 ms at 1M papers)."""

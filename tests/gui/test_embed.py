@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from reader.core import ranking
 from reader.core.library import Library
 from reader.core.related.embedder import Embedder
 from tests.gui.conftest import SAMPLE_PAPERS, WAIT_MS, wait_for_list
@@ -79,12 +78,11 @@ def test_vectors_are_computed_at_start_and_after_an_import_and_related_papers_tu
 
 @needs_model
 def test_the_paper_on_screen_is_embedded_next_and_its_pane_turns_dense_meanwhile(
-    open_app, seeded_folder, qtbot, monkeypatch
+    open_app, seeded_folder, qtbot
 ):
     """At a million papers the embedding runs for days: the paper the researcher opens
-    gets its vector from the running child within a batch, not in its turn."""
-    # the pane fuses the dense half in from the first vectors (not from a quarter of them)
-    monkeypatch.setattr(ranking, "FUSED_FROM", 0.0)
+    gets its vector from the running child within a batch, not in its turn, and the pane
+    uses it once a quarter of the library has vectors (read while the child goes on)."""
     QSettings().setValue("auto_embed", True)
     session = open_app(seeded_folder)
     window = session.window

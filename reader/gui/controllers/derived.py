@@ -48,7 +48,8 @@ class DerivedDataController(QObject):
         self.upkeep_timer.timeout.connect(self._upkeep)
         self.indexer.finished.connect(self._rebuilt)
         self.embedder.finished.connect(self._vectors_landed)
-        self.embedder.embedded.connect(self._wanted_landed)
+        self.embedder.embedded.connect(self._read_committed_vectors)
+        self.embedder.band_changed.connect(self._read_committed_vectors)
 
     def schedule_upkeep(self) -> None:
         """Do the upkeep of an opened library in a while (``UPKEEP_DELAY_MS``)."""
@@ -139,9 +140,10 @@ class DerivedDataController(QObject):
 
         self.runner.submit(needed, start, channel="embed", priority=BULK, title="Checking vectors")
 
-    def _wanted_landed(self, _ids: list[int]) -> None:
-        """Papers asked for got their vectors while the child goes on: read what it has
-        committed so far (nothing is cut or repaired beside it), then say so."""
+    def _read_committed_vectors(self, _ids: list[int] | None = None) -> None:
+        """Papers asked for got their vectors, or enough vectors are committed to rank
+        related papers otherwise, while the child goes on: read what it has committed so
+        far (nothing is cut or repaired beside it), then say so."""
         if self._reloading_vectors:  # the child's end is being read: that has them
             return
         library = self.library

@@ -19,6 +19,7 @@ from reader.gui.controllers.child_task import ChildTask
 class EmbedController(ChildTask):
     finished = Signal(bool)  # True when every paper got its vector (not cancelled, no error)
     embedded = Signal(list)  # papers asked for with ``want`` whose vectors are committed
+    band_changed = Signal()  # enough vectors are committed to rank related papers otherwise
 
     WHAT = "Embedding"
     BAR_WIDTH = 120
@@ -27,6 +28,7 @@ class EmbedController(ChildTask):
         if self.running:
             return
         self.label.setText("Meaning vectors: starting…")
+        self._band: str | None = None  # the last progress line's band
         self.label.setToolTip("Related papers and meaning search improve as papers are embedded")
         self.run("embed", "--progress", "--wanted-stdin")
 
@@ -40,6 +42,10 @@ class EmbedController(ChildTask):
             self.embedded.emit([int(i) for i in progress["embedded"]])
             return
         done, total = int(progress["done"]), int(progress["total"])
+        band = progress.get("band")  # how related papers can be ranked (``coverage_band``)
+        if self._band is not None and band != self._band:
+            self.band_changed.emit()
+        self._band = band
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
         self.label.setText(f"Meaning vectors: {done:,} of {total:,} papers")
