@@ -13,9 +13,9 @@ written beside the vectors (``ann.usearch`` + ``ann.json``), saved to a temporar
 renamed, and thrown away when the store's generation changes (model change, compaction).
 
 Measured (benchmarks/bench_related.py --speed 1000000 --ann: 1M vectors clustered around real
-MiniLM rows, 2 busy cores): recall@10 against exact kNN 0.9955, p50 1.9 ms, p95 16 ms (exact
-numpy: 587 / 1,040 ms); build 1,505 s; 508 MiB on disk, 693 MiB resident once loaded. The
-f16 graph with ``expansion_search`` 64 had measured 0.962 on harsher Gaussian clusters.
+MiniLM rows, 2 quiet cores): recall@10 against exact kNN 0.983, p50 1.1 ms, p95 1.9 ms (exact
+numpy: 122 / 152 ms); build 189 s; 508 MiB on disk, 669 MiB resident once loaded (an earlier
+run on busy cores: 0.9955, build 1,505 s). On harsher Gaussian clusters recall is 0.88.
 """
 
 from __future__ import annotations
