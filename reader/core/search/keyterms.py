@@ -150,10 +150,10 @@ class KeyTermTable:
     def scores(
         self, hashes: np.ndarray, weights: np.ndarray, scale: np.ndarray, per_word: int | None
     ) -> np.ndarray:
-        """Each document's score (``scale`` from ``scale``): the sum, over the query's words
+        """Each document's score (one per factor in ``scale``, from ``scale()``): the factor
+        times the sum, over the query's words
         (``hashes``, their query weight times idf in ``weights``), of weight x
-        (1 + log count) over the document's length, from each word's ``per_word``
-        heaviest postings (all of them for None)."""
+        (1 + log count), from each word's ``per_word`` heaviest postings (all for None)."""
         if not len(self.hashes):
             return np.zeros(len(scale))
         at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
