@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from reader.core.related.rows import RowIndex
+
 FORMAT = 1
 SCAN_CHUNK = 65_536  # rows per block of a filtered exact scan
 CENTRE_MIN = 200  # rows below which the mean vector is too noisy to centre on
@@ -77,7 +79,7 @@ class VectorStore:
             if count
             else np.zeros(0, np.uint64)
         )
-        self._row: dict[int, int] = {int(i): r for r, i in enumerate(self._ids.tolist())}
+        self._row = RowIndex(self._ids)
         self._matrix = None
         self.ann = None
         if (self.folder / "ann.json").exists():
@@ -146,7 +148,8 @@ class VectorStore:
         return paper_id in self._row
 
     def ids(self) -> list[int]:
-        return list(self._row)
+        """Every paper with a vector, in the order their current vectors were written."""
+        return self._ids[self._row.live_rows()].tolist()
 
     def hash_of(self, paper_id: int) -> int | None:
         row = self._row.get(paper_id)
@@ -179,12 +182,10 @@ class VectorStore:
                     f.write(data.tobytes())
                     f.flush()
                     os.fsync(f.fileno())
-            start = self.rows
-            self._write_meta(count=start + len(id_arr))
+            self._write_meta(count=self.rows + len(id_arr))
             self._ids = np.concatenate([self._ids, id_arr])
             self._hashes = np.concatenate([self._hashes, hash_arr])
-            for offset, paper_id in enumerate(id_arr.tolist()):
-                self._row[paper_id] = start + offset
+            self._row = self._row.extended(self._ids)
             self._matrix = None
 
     def set_rev(self, rev: int) -> None:
@@ -194,10 +195,11 @@ class VectorStore:
     def compact(self, keep: Iterable[int] | None = None) -> None:
         """Rewrite only the live rows (optionally only those of ``keep``) as a new generation."""
         with self._lock:
-            wanted = (
-                self._row if keep is None else {i: self._row[i] for i in keep if i in self._row}
-            )
-            rows = np.array(sorted(wanted.values()), dtype=np.int64)
+            if keep is None:
+                rows = self._row.live_rows()
+            else:
+                rows = self._row.rows(np.fromiter(keep, dtype=np.int64))
+                rows = np.unique(rows[rows >= 0])
             matrix = self.matrix()[rows] if len(rows) else np.zeros((0, self.dim), np.float32)
             ids, hashes = self._ids[rows], self._hashes[rows]
             old = [self._path(k) for k in ("vectors", "ids", "hashes")]
@@ -289,9 +291,11 @@ class VectorStore:
         excluded = set(exclude)
         depth = k + len(excluded)
         if allowed is not None:
-            rows = np.fromiter(
-                (live_rows[i] for i in allowed if i in live_rows and i not in excluded), np.int64
-            )
+            wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+            if excluded:
+                wanted = wanted[~np.isin(wanted, np.fromiter(excluded, dtype=np.int64))]
+            rows = live_rows.rows(wanted)
+            rows = rows[rows >= 0]
             if len(rows) * 4 <= len(matrix):
                 return self._scan(matrix, ids, np.sort(rows), query, k)
             depth = depth * len(matrix) // max(len(rows), 1) + 1
@@ -313,10 +317,11 @@ class VectorStore:
             )
             top = top[np.argsort(-all_scores[top])]
             scores = all_scores[top]
+        current = live_rows.rows(ids[top]) == top  # not an older vector of an edited paper
         out: list[tuple[int, float]] = []
-        for row, score in zip(top.tolist(), scores.tolist(), strict=True):
+        for row, score in zip(top[current].tolist(), scores[current].tolist(), strict=True):
             paper_id = int(ids[row])
-            if paper_id in excluded or live_rows.get(paper_id) != row:
+            if paper_id in excluded:
                 continue
             if allowed is not None and paper_id not in allowed:
                 continue
@@ -346,16 +351,19 @@ class VectorStore:
 
     def rows_of(self, paper_ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
         """The given papers that have a vector, and their vectors (in that order)."""
-        have = [i for i in paper_ids if i in self._row]
+        rows = self._row.rows(np.fromiter(paper_ids, dtype=np.int64, count=len(paper_ids)))
+        found = rows >= 0
+        have = [i for i, f in zip(paper_ids, found.tolist(), strict=True) if f]
         if not have:
             return [], np.zeros((0, self.dim), np.float32)
-        return have, np.asarray(self.matrix()[[self._row[i] for i in have]])
+        return have, np.asarray(self.matrix()[rows[found]])
 
     def cosines(self, query: np.ndarray, paper_ids: Iterable[int]) -> dict[int, float]:
         """Cosine of ``query`` to each given paper that has a vector."""
-        rows = [(i, self._row[i]) for i in paper_ids if i in self._row]
-        if not rows:
+        ids = np.fromiter(paper_ids, dtype=np.int64)
+        rows = self._row.rows(ids)
+        found = rows >= 0
+        if not found.any():
             return {}
-        matrix = self.matrix()[[r for _, r in rows]]
-        scores = matrix @ np.asarray(query, dtype=np.float32)
-        return {i: float(s) for (i, _), s in zip(rows, scores.tolist(), strict=True)}
+        scores = self.matrix()[rows[found]] @ np.asarray(query, dtype=np.float32)
+        return dict(zip(ids[found].tolist(), scores.tolist(), strict=True))
