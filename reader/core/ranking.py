@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from reader.core.derived import DerivedData
 from reader.core.identity import title_key
 from reader.core.model import Paper
-from reader.core.related.service import partly_embedded
 from reader.core.search.keyterms import READ_PER_WORD
 from reader.core.store import Store
 from reader.core.tags import clean_tag
@@ -73,6 +72,8 @@ class Ranking:
             tfidf = related.tfidf(self.derived.index.segment_cache())
             ranked = related.related_ids(paper_id, tfidf, pool, allowed)
             if how == "fused":
+                from reader.core.related.service import partly_embedded
+
                 ranked = partly_embedded(
                     ranked, self.key_term_neighbours(paper, pool, allowed), pool
                 )

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -27,10 +28,12 @@ from whoosh.writing import IndexWriter
 from reader.core.search import whoosh_compat as compat
 from reader.core.search.analysis import name_analyzer, text_analyzer
 from reader.core.search.codec import ArrayCodec, written_here
-from reader.core.search.parallel import SegmentBuilders, worker_count
 from reader.core.search.query import LESSER_FIELDS
 from reader.core.search.storage import MappedStorage
 from reader.core.search.vectorized import SegmentCache, top_documents
+
+if TYPE_CHECKING:
+    from reader.core.search.parallel import SegmentBuilders
 
 MARKER_ID = "__marker__"
 # Papers per index commit during catch-up. Each commit is a segment, and every query pays
@@ -252,6 +255,9 @@ class SearchIndex:
         A backlog of more than one chunk is indexed ``workers`` chunks at a time in worker
         processes (default: one per core), each round one commit.
         """
+        # here, not at the top: multiprocessing's pool is ~4 ms of every CLI search's start
+        from reader.core.search.parallel import SegmentBuilders, worker_count
+
         marker = self.marker()
         if marker.rev > store_rev:  # the index is ahead of the truth (a restored library)
             self.ix = self._recreate()
