@@ -202,3 +202,31 @@ def test_a_boosted_query_shows_the_same_first_papers_at_every_limit(library: Lib
     """The reported bug: limit 3 and limit 60 began with different papers."""
     first = [h.paper.id for h in library.search(text, limit=3, mode="keyword").hits]
     assert [h.paper.id for h in library.search(text, limit=60, mode="keyword").hits][:3] == first
+
+
+@pytest.mark.parametrize("text", ["speculative", "speculative decoding", "title:diffusion -model"])
+def test_segments_that_cannot_match_make_no_arrays(
+    library: Library, text: str, monkeypatch: pytest.MonkeyPatch
+):
+    """A query's array work is in the segments that hold its words, not in every one: the
+    rest are told apart by term look-ups alone."""
+    from reader.core.search import vectorized
+    from reader.core.search.analysis import text_analyzer
+
+    leaves = library.derived.index.searcher().reader().leaf_readers()
+    words = [text_analyzer().term(w) for w in text.replace("title:", "").split() if w[0] != "-"]
+    holding = {
+        n
+        for n, (reader, _) in enumerate(leaves)
+        if all(any(reader.doc_frequency(f, w) for f in ("title", "abstract")) for w in words)
+    }
+    assert 0 < len(holding) < len(leaves)  # the fixture's small segments lack the words
+    built: set[int] = set()
+    empty = vectorized._Evaluator.empty
+    monkeypatch.setattr(
+        vectorized._Evaluator, "empty", lambda self, index: built.add(index) or empty(self, index)
+    )
+    expected = reference(library, library.parse_query(text).query)
+    got, _ = library.derived.index.search(library.parse_query(text).query, 10)
+    assert_ranked_alike(got, expected)
+    assert built and built <= holding

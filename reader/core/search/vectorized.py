@@ -5,8 +5,10 @@ half of a 100k library (``language model``) took 0.4 s and a phrase over common 
 over 1 s (positions read for every candidate). Here each term's postings are read as
 arrays (the index's codec stores them so, see ``codec.py``), BM25F is computed for all of
 them at once, and boolean structure becomes array operations: the same scores Whoosh
-computes, same matches. Per query, the cost that remains is per segment and term (a
-term-table lookup each), which is why the index is written in few, large segments.
+computes, same matches. A segment where the query cannot match (a word it lacks, told by
+term look-ups alone) gets no arrays at all; per query, the cost that remains is per segment
+and term (a term-table lookup each), which is why the index is written in few, large
+segments.
 
 Some fields are lesser (a PDF's full text): a document that matches only with their help
 ranks below every document that matches without them, whatever the scores, and is marked
@@ -181,15 +183,14 @@ def _field_lengths(segment: _Segment, fieldname: str) -> np.ndarray:
     return _LENGTHS[np.zeros(segment.size, dtype=np.uint8) if codes is None else codes]
 
 
-def _postings(segment: _Segment, fieldname: str, text: bytes) -> _Postings | None:
+def _term_info(segment: _Segment, fieldname: str, text: bytes) -> Any | None:
+    """A term's info in the segment's term table (None: the segment lacks the term)."""
     if fieldname not in segment.fields:
         return None
-    terms = compat.term_table(segment.searcher.reader())
     try:
-        terminfo = terms.term_info(fieldname, text)
+        return compat.term_table(segment.searcher.reader()).term_info(fieldname, text)
     except TermNotFound:
         return None
-    return _read_postings(segment, fieldname, terminfo)
 
 
 def _prefix_postings(
@@ -261,22 +262,72 @@ class _Evaluator:
         if type(weighting) is not BM25F:
             raise Unsupported("only BM25F is evaluated here")
         self.weighting: BM25F = weighting
-        # Decoded postings, kept for this query only (a phrase reads its words twice).
+        # Term infos and decoded postings, kept for this query only (a phrase reads its
+        # words twice; ``possible`` looks terms up before their postings are read).
+        self._term_infos: dict[tuple[int, str, bytes], Any | None] = {}
         self._postings: dict[tuple[int, str, bytes], _Postings | None] = {}
         # Whole-index statistics, each a sum over every segment: computed once per query.
         self._idf: dict[tuple[str, bytes], float] = {}
         self._avgfl: dict[str, float] = {}
         self._expansions: dict[tuple[str, str], list[list[tuple[bytes, _Postings]]]] = {}
 
+    def term_info(self, index: int, fieldname: str, text: bytes) -> Any | None:
+        key = (index, fieldname, text)
+        if key not in self._term_infos:
+            self._term_infos[key] = (
+                None
+                if self.cache.lacks(index, fieldname, text)
+                else _term_info(self.cache.segments[index], fieldname, text)
+            )
+        return self._term_infos[key]
+
     def postings(self, index: int, fieldname: str, text: bytes) -> _Postings | None:
         key = (index, fieldname, text)
         if key not in self._postings:
+            info = self.term_info(index, fieldname, text)
             self._postings[key] = (
                 None
-                if self.cache.lacks(index, fieldname, text)
-                else _postings(self.cache.segments[index], fieldname, text)
+                if info is None
+                else _read_postings(self.cache.segments[index], fieldname, info)
             )
         return self._postings[key]
+
+    def possible(self, query: Query, index: int) -> bool:
+        """Whether ``query`` can match anything in the segment, from term lookups alone:
+        where it cannot (most segments, for a rare word), no array of the segment's size is
+        made. False only when sure; a shape not looked into counts as possible."""
+        if isinstance(query, Term):
+            btext = self.term_bytes(query.fieldname, query.text)
+            return btext is not None and self.term_info(index, query.fieldname, btext) is not None
+        if isinstance(query, Prefix):
+            return bool(self.expansion(query.fieldname, query.text)[index])
+        if type(query) is Phrase:
+            words = [self.term_bytes(query.fieldname, w) for w in query.words]
+            return bool(words) and all(
+                w is not None and self.term_info(index, query.fieldname, w) is not None
+                for w in words
+            )
+        if type(query) is And or type(query) is Or:
+            children = list(query.children())
+            test = all if type(query) is And else any
+            return bool(children) and test(self.possible(c, index) for c in children)
+        if type(query) in (AndNot, AndMaybe, Require):
+            a, b = query.a, query.b  # type: ignore[attr-defined]
+            return self.possible(a, index) and (
+                type(query) is not Require or self.possible(b, index)
+            )
+        return True  # NOT, and leaves matched through Whoosh (year ranges, wildcards)
+
+    def term_bytes(self, fieldname: str, text: str | bytes) -> bytes | None:
+        """A term's text as its field indexes it (None: not a term the field can hold)."""
+        if fieldname not in self.searcher.schema:
+            return None
+        if isinstance(text, bytes):
+            return text
+        try:
+            return self.searcher.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
 
     def dense(self, query: Query, index: int) -> _Dense:
         if isinstance(query, Term):
@@ -301,13 +352,8 @@ class _Evaluator:
 
     def term(self, fieldname: str, text: str | bytes, boost: float, index: int) -> _Dense:
         result = self.empty(index)
-        schema = self.searcher.schema
-        if fieldname not in schema:
-            return result
-        fieldtype = schema[fieldname]
-        try:
-            btext = text if isinstance(text, bytes) else fieldtype.to_bytes(text)
-        except ValueError:
+        btext = self.term_bytes(fieldname, text)
+        if btext is None:
             return result
         postings = self.postings(index, fieldname, btext)
         if postings is not None:
@@ -385,9 +431,10 @@ class _Evaluator:
         if not children:
             return self.empty(index)
         is_and = type(query) is And
-        if not is_and:  # a word's OR over the fields: skip the fields this segment lacks
-            fields = self.cache.segments[index].fields
-            children = [c for c in children if not _absent(c, fields)] or children[:1]
+        if is_and and not self.possible(query, index):
+            return self.empty(index)
+        if not is_and:  # a word's OR over the fields: skip the fields that cannot match
+            children = [c for c in children if self.possible(c, index)] or children[:1]
         parts = [self.dense(c, index) for c in children]
         primary = None
         if any(p.primary is not None for p in parts):
@@ -466,11 +513,6 @@ class _Evaluator:
         return result
 
 
-def _absent(query: Query, fields: frozenset[str]) -> bool:
-    """A term or prefix of a field without a single term in the segment: it matches nothing."""
-    return isinstance(query, Term | Prefix) and query.fieldname not in fields
-
-
 @dataclass
 class _PhraseField:
     """One field's phrase in one segment: candidates have every word in the field."""
@@ -542,6 +584,8 @@ def top_documents(
     groups, others = _phrase_groups(query)
     found: list[_Candidates] = []
     for index, segment in enumerate(cache.segments):
+        if not _possible_here(evaluator, others, groups, filter_query, index):
+            continue
         mask = segment.live.copy()
         score = np.zeros(segment.size)
         primary = None
@@ -570,6 +614,22 @@ def top_documents(
     if not groups:
         return _top_exact(cache, found, limit)
     return _top_verified(cache, found, limit)
+
+
+def _possible_here(
+    evaluator: _Evaluator,
+    others: list[Query],
+    groups: list[list[Phrase]],
+    filter_query: Query | None,
+    index: int,
+) -> bool:
+    """Whether the segment can hold a match: every clause, one phrase of each group and
+    the filter possible in it (``_Evaluator.possible``)."""
+    return (
+        all(evaluator.possible(clause, index) for clause in others)
+        and all(any(evaluator.possible(p, index) for p in group) for group in groups)
+        and (filter_query is None or evaluator.possible(filter_query, index))
+    )
 
 
 @dataclass
