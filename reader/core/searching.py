@@ -14,6 +14,7 @@ from reader.core.views import View
 
 if TYPE_CHECKING:
     from reader.core.search.query import ParsedQuery
+    from reader.core.search.typos import Vocabulary
 
 RESCUE_BELOW = 3  # a plain-word query with fewer hits than this gets typo correction
 FALLBACK_NOTE = "index rebuilding — showing simple matches"
@@ -27,6 +28,7 @@ class LibrarySearch:
     def __init__(self, store: Store, derived: DerivedData) -> None:
         self.store = store
         self.derived = derived
+        self._vocabulary: Vocabulary | None = None  # typo rescue's, made at its first use
 
     def parse_query(self, text: str) -> ParsedQuery:
         return self.derived.parser.parse(text)
@@ -267,9 +269,12 @@ class LibrarySearch:
 
     def _rescue_typos(self, text: str) -> ParsedQuery | None:
         """Replace words the index has never seen with the closest frequent indexed word."""
-        from reader.core.search.typos import correct_words
+        from reader.core.search.typos import Vocabulary, correct_words
 
-        corrected = correct_words(text, self.derived.index.searcher(), self._title_and_abstract)
+        self._vocabulary = self._vocabulary or Vocabulary()
+        corrected = correct_words(
+            text, self.derived.index.searcher(), self._title_and_abstract, self._vocabulary
+        )
         return self.parse_query(corrected) if corrected and corrected != text else None
 
     def _title_and_abstract(self, paper_id: int) -> str:
