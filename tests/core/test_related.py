@@ -356,6 +356,12 @@ def test_the_approximate_index_agrees_with_exact_knn_and_survives_reopening(tmp_
     ]
     assert np.mean(overlap) >= 0.95
     assert reopened.knn(v[2950], 1)[0][0] == 2951  # a row only the exact tail scan can find
+    # opened as a view of its file; growing it loads it whole, and the grown one is saved
+    assert reopened.ann.mapped
+    assert reopened.build_ann(force=True) == 100 and not reopened.ann.mapped
+    again = VectorStore(tmp_path / "vectors")
+    assert again.ann is not None and again.ann.rows == 3000 and again.ann.mapped
+    assert again.ann.search(v[2950], 1).tolist() == [2950]  # row 2950 holds paper 2951
 
 
 @needs_model
