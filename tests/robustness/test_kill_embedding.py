@@ -81,11 +81,11 @@ def assert_vectors(
     if rows:
         assert vectors._path("vectors").stat().st_size == rows * dim * 4
         assert vectors._path("ids").stat().st_size == rows * 8
-    matrix = np.asarray(vectors.matrix())
     for paper_id in vectors.ids():
         assert paper_id in texts, f"a vector for paper {paper_id}, which is not in the store"
         assert vectors.hash_of(paper_id) == text_hash(texts[paper_id])
-        row = matrix[vectors._row[paper_id]]
+        row = vectors.vector(paper_id)
+        assert row is not None
         assert np.all(np.isfinite(row)) and abs(float(np.linalg.norm(row)) - 1) < 1e-4
         assert float(row @ expected(paper_id)) > 0.999, f"paper {paper_id}'s vector is wrong"
     if complete:
