@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -198,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_restore(args)
         if args.command == "search":  # a short process, most of it start-up and exit
             _numpy_on_one_blas_thread()
-            atexit.register(_skip_final_collections)
+            _skip_final_collections()
         from reader.core.library import Library
 
         with Library.open(args.library) as library:
@@ -243,13 +244,14 @@ def _numpy_on_one_blas_thread() -> None:
         del os.environ["OPENBLAS_NUM_THREADS"]
 
 
+@functools.cache  # once a process, however often ``main`` runs in it
 def _skip_final_collections() -> None:
     """At exit (atexit runs before them): keep the interpreter's last garbage collections,
     full passes over every object as it tears the modules down, off the objects
     (``gc.freeze`` moves them all out of their reach): ~35 ms of a search's 0.31 s at
     100k papers. Those passes would only free memory the ending process gives back anyway
     (the library is closed by then); objects are still freed as their references go."""
-    gc.freeze()
+    atexit.register(gc.freeze)
 
 
 def _index_current(library: Library) -> None:

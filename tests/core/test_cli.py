@@ -453,3 +453,22 @@ def test_background_lowers_the_cpu_priority_of_the_command(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert int(done.stderr.strip().splitlines()[-1]) == min(19, os.nice(0) + 10)
     assert json.loads(done.stdout)["papers"] == 0
+
+
+def test_a_keyword_search_loads_neither_the_related_papers_nor_multiprocessing(
+    seed_library_dir: Path, tmp_path: Path
+):
+    """The CLI search is mostly start-up: what it does not use, it does not import."""
+    folder = tmp_path / "lib"
+    shutil.copytree(seed_library_dir, folder)
+    code = (
+        "import sys\n"
+        "from reader.cli import main\n"
+        f"code = main(['--library', {str(folder)!r}, 'search', 'speculatve decoding'])\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith("
+        "('reader.core.related', 'reader.core.search.parallel', 'multiprocessing.pool'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0 []"

@@ -356,12 +356,30 @@ def test_the_approximate_index_agrees_with_exact_knn_and_survives_reopening(tmp_
     ]
     assert np.mean(overlap) >= 0.95
     assert reopened.knn(v[2950], 1)[0][0] == 2951  # a row only the exact tail scan can find
-    # opened as a view of its file; growing it loads it whole, and the grown one is saved
-    assert reopened.ann.mapped
+    # opened as a view of its file (its graph is not in memory); growing it loads it whole
+    size = (tmp_path / "vectors" / "ann.usearch").stat().st_size
+    assert reopened.ann.mapped and reopened.ann.index.memory_usage < size / 10
     assert reopened.build_ann(force=True) == 100 and not reopened.ann.mapped
     again = VectorStore(tmp_path / "vectors")
     assert again.ann is not None and again.ann.rows == 3000 and again.ann.mapped
     assert again.ann.search(v[2950], 1).tolist() == [2950]  # row 2950 holds paper 2951
+
+
+def test_a_mapped_graph_grows_from_what_another_process_saved_meanwhile(tmp_path: Path):
+    pytest.importorskip("usearch")
+    from reader.core.related.ann import AnnIndex
+
+    rng = np.random.default_rng(1)
+    rows = rng.standard_normal((3200, ANN_DIM)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    AnnIndex(tmp_path).catch_up(rows[:3000], gen=0)
+    mapped = AnnIndex(tmp_path)
+    assert mapped.open(0, ANN_DIM, view=True) and mapped.rows == 3000
+    other = AnnIndex(tmp_path)  # another process grows the saved graph
+    assert other.open(0, ANN_DIM, view=False) and other.catch_up(rows[:3100], gen=0) == 100
+    assert mapped.catch_up(rows[:3100], gen=0) == 0  # nothing left to add
+    assert mapped.catch_up(rows, gen=0) == 100  # its rows are the file's: no key twice
+    assert AnnIndex(tmp_path).open(0, ANN_DIM) and len(mapped.index) == 3200
 
 
 @needs_model

@@ -230,3 +230,19 @@ def test_segments_that_cannot_match_make_no_arrays(
     got, _ = library.derived.index.search(library.parse_query(text).query, 10)
     assert_ranked_alike(got, expected)
     assert built and built <= holding
+
+
+@pytest.mark.parametrize("words", [["model"], ["zzyzxqw"]])  # matched, and matched nowhere
+def test_a_shape_not_evaluated_is_refused_whatever_the_words(library: Library, words):
+    from whoosh.query import DisjunctionMax
+
+    from reader.core.search.vectorized import Unsupported
+
+    shapes = [
+        DisjunctionMax([Term("abstract", w) for w in words]),
+        And([Term("title", words[0]), DisjunctionMax([Term("abstract", w) for w in words])]),
+        Or([Term("abstract", w) for w in words], scale=0.5),
+    ]
+    for query in shapes:
+        with pytest.raises(Unsupported):
+            library.derived.index.search(query, 10)

@@ -4,7 +4,7 @@ Optional: used only when ``usearch`` is installed and the library has at least `
 vectors; below that, exact numpy kNN is fast enough. At 100k x 384 exact kNN is 9 / 12 ms
 (p50 / p95) on a quiet machine but reached 90 ms with both cores busy (every query reads
 all 150 MB of rows), while the graph answers in 1.1 / 1.5 ms with recall@10 0.9995, built
-in 12 s (51 MiB on disk, 58 MiB loaded): so the graph starts at 50k papers.
+in 12 s (51 MiB on disk): so the graph starts at 50k papers.
 Keys are row numbers of the vector store's current generation; the index covers rows
 ``[0, rows)`` and the store scans the rows after that exactly, so a partly built index is
 still correct. Candidates are re-scored exactly from the memory-mapped rows, so the graph
@@ -14,9 +14,9 @@ renamed, and thrown away when the store's generation changes (model change, comp
 
 Measured (benchmarks/bench_related.py --speed 1000000 --ann: 1M vectors clustered around real
 MiniLM rows, 2 quiet cores): recall@10 against exact kNN 0.983, p50 1.1 ms, p95 1.9 ms (exact
-numpy: 122 / 152 ms); build 189 s; 508 MiB on disk, 669 MiB resident once loaded (an earlier
-run on busy cores: 0.9955, build 1,505 s). On harsher Gaussian clusters recall is 0.88. A saved
-index is opened as a memory-mapped view (``open``) and loaded whole only to grow it.
+numpy: 122 / 152 ms); build 189 s; 508 MiB on disk (an earlier run on busy cores: 0.9955,
+build 1,505 s). On harsher Gaussian clusters recall is 0.88. A saved index is opened as a
+memory-mapped view (``MAP_SAVED``) and loaded whole only to grow it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ ADD_BATCH = 50_000
 CONNECTIVITY = 16
 EXPANSION_ADD = 64
 EXPANSION_SEARCH = 256
+# A saved graph is opened as a memory-mapped view, not loaded: loaded, 1M rows took 669 MiB of
+# the process's own memory; mapped, its pages are the file's, read as searches reach them,
+# and the kernel may drop them again. Not on Windows, where a mapped file cannot be replaced
+# (the embedding child saves a grown graph over it).
+MAP_SAVED = os.name != "nt"
 
 
 def available() -> bool:
@@ -63,31 +68,33 @@ class AnnIndex:
     def _path(self) -> Path:
         return self.folder / "ann.usearch"
 
-    def open(self, gen: int, dim: int) -> bool:
-        """Load the saved index if it belongs to this generation of the store."""
+    def open(self, gen: int, dim: int, view: bool = MAP_SAVED) -> bool:
+        """Open the saved index if it belongs to this generation of the store: as a
+        memory-mapped ``view`` (read-only), or loaded whole."""
         try:
             meta = json.loads((self.folder / "ann.json").read_text())
         except (FileNotFoundError, ValueError):
             return False
         if meta.get("gen") != gen or meta.get("dim") != dim or not self._path.exists():
             return False
-        # Mapped, not loaded: loaded, the graph of 1M rows took 669 MiB of the process's own
-        # memory; mapped, its pages are the file's, read as searches reach them, and the
-        # kernel may drop them again.
-        self.index = _usearch().restore(str(self._path), view=True)
-        if self.index is None:
+        self.index = _usearch().restore(str(self._path), view=view)
+        if self.index is None or len(self.index) != int(meta["rows"]):
+            self.index = None  # the file and its record disagree: built again when asked
             return False
         self.index.expansion_search = EXPANSION_SEARCH
-        self.rows, self.gen, self.mapped = int(meta["rows"]), gen, True
+        self.rows, self.gen, self.mapped = int(meta["rows"]), gen, view
         return True
 
     def catch_up(self, matrix: np.ndarray, gen: int, threads: int = 0) -> int:
         """Add rows ``[rows, len(matrix))``; save. Returns how many rows were added."""
-        if self.mapped and self.gen == gen and len(matrix) > self.rows:
-            self.index = _usearch().restore(str(self._path))  # a mapped index cannot grow
+        if self.mapped and len(matrix) > self.rows:
+            # a view cannot grow: load the saved graph whole (another process may have
+            # grown it meanwhile), or start again if it is gone or of another generation
             self.mapped = False
-            if self.index is not None:
-                self.index.expansion_search = EXPANSION_SEARCH
+            if not self.open(gen, matrix.shape[1], view=False):
+                self.index, self.gen = None, -1
+            elif self.rows >= len(matrix):
+                return 0  # saved by another process, with these rows or more
         if self.index is None or self.gen != gen:
             self.index = _usearch()(
                 ndim=matrix.shape[1],
@@ -97,7 +104,7 @@ class AnnIndex:
                 expansion_add=EXPANSION_ADD,
                 expansion_search=EXPANSION_SEARCH,
             )
-            self.rows, self.gen = 0, gen
+            self.rows, self.gen, self.mapped = 0, gen, False
         start = self.rows
         for lo in range(start, len(matrix), ADD_BATCH):
             hi = min(lo + ADD_BATCH, len(matrix))

@@ -74,8 +74,16 @@ class RowIndex:
         return found
 
     def get(self, paper_id: int) -> int | None:
-        row = int(self.rows(np.array([paper_id]))[0])
-        return None if row < 0 else row
+        """One paper's row (None: it has none). Scalar binary searches: ~1.5 µs against a
+        dict's 0.2, where ``rows`` of a one-element array took 5-10 µs (``pending`` asks
+        once per paper)."""
+        for keys, rows in ((self._new_keys, self._new_rows), (self._keys, self._rows)):
+            if not len(keys):
+                continue
+            at = int(keys.searchsorted(paper_id))
+            if at < len(keys) and keys[at] == paper_id:
+                return int(rows[at])
+        return None
 
     def __contains__(self, paper_id: int) -> bool:
         return self.get(paper_id) is not None

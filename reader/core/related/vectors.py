@@ -148,8 +148,11 @@ class VectorStore:
         return paper_id in self._row
 
     def ids(self) -> list[int]:
-        """Every paper with a vector, in the order their current vectors were written."""
-        return self._ids[self._row.live_rows()].tolist()
+        """Every paper with a vector, in the order their current vectors were written (a
+        re-embedded paper where its newest vector is)."""
+        with self._lock:  # the ids and the row index as one append or compaction left them
+            ids, rows = self._ids, self._row
+        return ids[rows.live_rows()].tolist()
 
     def hash_of(self, paper_id: int) -> int | None:
         row = self._row.get(paper_id)

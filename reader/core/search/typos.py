@@ -1,19 +1,21 @@
 """Typo rescue: words the index has never seen become the closest frequent indexed word.
 
-Candidates are the indexed words sharing the word's first letter within one or two edits
-(Whoosh's measure: Damerau-Levenshtein with adjacent transpositions, rapidfuzz's OSA). Whoosh's
-own ``terms_within`` walked those words through every segment at once and measured each in
-Python: 170 ms for a word typed halfway ("transfo", what the search box sends when typing
-pauses) at 100k papers, growing with the segments. Here ``Vocabulary`` keeps each letter's
-words of the big segments, with their summed document frequencies, and rapidfuzz measures
-them in C.
+Candidates are the indexed words sharing the word's first letter within one or two edits,
+an adjacent transposition counting as one (rapidfuzz's OSA distance: the measure of
+Whoosh's ``terms_within`` over several segments; over a single segment Whoosh's automaton
+counted a transposition as two). ``terms_within`` walked those words through every segment
+at once and measured each in Python: 170 ms for a word typed halfway ("transfo", what the
+search box sends when typing pauses) at 100k papers, growing with the segments. Here
+``Vocabulary`` keeps each letter's words of the big segments, with their summed document
+frequencies, and rapidfuzz measures them in C.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,75 +37,86 @@ MAX_LENGTH = 30
 _ANALYZER = text_analyzer()
 
 
+@dataclass(frozen=True)
+class _Words:
+    """One letter's words of some segments, sorted, with their summed frequencies."""
+
+    segments: frozenset[str]  # their ids
+    words: list[str]
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, readers: dict[str, Any], field: str, letter: str) -> _Words:
+        totals: Counter[str] = Counter()
+        for reader in readers.values():
+            for btext, terminfo in compat.terms_with_prefix(reader, field, letter.encode()):
+                totals[btext.decode("utf-8")] += terminfo.doc_frequency()
+        words = sorted(totals)
+        return cls(frozenset(readers), words, np.array([totals[w] for w in words], np.int64))
+
+    def count(self, word: str) -> int:
+        at = bisect_left(self.words, word)
+        return int(self.counts[at]) if at < len(self.words) and self.words[at] == word else 0
+
+    def within(self, word: str, edits: int) -> dict[str, int]:
+        found = process.extract(
+            word, self.words, scorer=OSA.distance, score_cutoff=edits, limit=None
+        )
+        return {candidate: int(self.counts[at]) for candidate, _, at in found}
+
+
 class Vocabulary:
     """The indexed words of ``FIELDS`` and their document frequencies, one first letter at
-    a time, kept across index states.
+    a time.
 
     A letter's words in the segments of at least ``KEPT_FROM`` papers (an import's, a
-    rebuild's) are gathered when first asked for and kept until those segments change; the
-    small segments an edit adds are read again each time."""
+    rebuild's) are gathered when first asked for and kept until those segments change, for
+    the ``KEPT_LETTERS`` (field, letter) pairs asked for last (a letter of both fields of a
+    1M-paper library is a few MB); the small segments an edit adds are gathered apart, again
+    when they change, so an edit never has the big ones' words merged again."""
 
     KEPT_FROM = 10_000
+    KEPT_LETTERS = 8
 
     def __init__(self) -> None:
-        # (field, letter) -> (segment ids, their words sorted, summed frequencies): of the
-        # big segments, and of all of them as last asked for
-        self._big: dict[tuple[str, str], tuple[frozenset[str], list[str], np.ndarray]] = {}
-        self._all: dict[tuple[str, str], tuple[frozenset[str], list[str], np.ndarray]] = {}
+        # (field, letter) -> the big segments' words, and the small ones' as last asked for
+        self._big: OrderedDict[tuple[str, str], _Words] = OrderedDict()
+        self._small: dict[tuple[str, str], _Words] = {}
 
-    def words(self, searcher: Searcher, field: str, letter: str) -> tuple[list[str], np.ndarray]:
-        """The field's indexed words starting with ``letter``, sorted, and how many
-        documents hold each."""
+    def _parts(self, searcher: Searcher, field: str, letter: str) -> list[_Words]:
         big: dict[str, Any] = {}
         small: dict[str, Any] = {}
         for reader, _ in searcher.reader().leaf_readers():
-            if reader.doc_count_all():
-                size = reader.doc_count_all()
+            size = reader.doc_count_all()
+            if size:
                 (big if size >= self.KEPT_FROM else small)[reader.segment().segment_id()] = reader
         key = (field, letter)
-        found = self._all.get(key)
-        if found is not None and found[0] == big.keys() | small.keys():
-            return found[1], found[2]
         kept = self._big.get(key)
-        if kept is None or kept[0] != big.keys():
-            kept = self._big[key] = (frozenset(big), *_gathered(big.values(), field, letter))
-        words, counts = kept[1], kept[2]
-        if small:
-            totals = dict(zip(words, counts.tolist(), strict=True))
-            for word, count in zip(*_gathered(small.values(), field, letter), strict=True):
-                totals[word] = totals.get(word, 0) + int(count)
-            words = sorted(totals)
-            counts = np.array([totals[w] for w in words], dtype=np.int64)
-        self._all[key] = (frozenset(big.keys() | small.keys()), words, counts)
-        return words, counts
+        if kept is None or kept.segments != big.keys():
+            kept = _Words.of(big, field, letter)
+        self._big[key] = kept
+        self._big.move_to_end(key)
+        while len(self._big) > self.KEPT_LETTERS:
+            self._small.pop(self._big.popitem(last=False)[0], None)
+        if not small:
+            self._small.pop(key, None)
+            return [kept]
+        fresh = self._small.get(key)
+        if fresh is None or fresh.segments != small.keys():
+            fresh = self._small[key] = _Words.of(small, field, letter)
+        return [kept, fresh]
 
     def frequency(self, searcher: Searcher, field: str, word: str) -> int:
-        words, counts = self.words(searcher, field, word[:1])
-        at = bisect_left(words, word)
-        return int(counts[at]) if at < len(words) and words[at] == word else 0
+        """How many documents hold ``word`` in the field."""
+        return sum(part.count(word) for part in self._parts(searcher, field, word[:1]))
 
     def within(self, searcher: Searcher, field: str, word: str, edits: int) -> dict[str, int]:
         """The field's words (with their frequencies) sharing ``word``'s first letter and at
         most ``edits`` edits from it."""
-        words, counts = self.words(searcher, field, word[:1])
-        found = process.extract(word, words, scorer=OSA.distance, score_cutoff=edits, limit=None)
-        return {candidate: int(counts[at]) for candidate, _, at in found}
-
-
-def _gathered(readers: Any, field: str, letter: str) -> tuple[list[str], np.ndarray]:
-    """The field's words starting with ``letter`` in some segments, sorted, with their
-    document frequencies summed over them."""
-    prefix = letter.encode("utf-8")
-    totals: Counter[str] = Counter()
-    for reader in readers:
-        if field not in reader.indexed_field_names():
-            continue
-        for (name, btext), terminfo in compat.term_table(reader).items_from(field, prefix):
-            if name != field or not btext.startswith(prefix):
-                break
-            totals[btext.decode("utf-8")] += terminfo.doc_frequency()
-    words = sorted(totals)
-    return words, np.array([totals[w] for w in words], dtype=np.int64)
+        found: Counter[str] = Counter()
+        for part in self._parts(searcher, field, word[:1]):
+            found.update(part.within(word, edits))
+        return dict(found)
 
 
 def correct_words(

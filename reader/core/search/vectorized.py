@@ -200,14 +200,8 @@ def _prefix_postings(
     sorted term table (Whoosh's expansion, then a lookup per term, read each term twice)."""
     if fieldname not in segment.fields:
         return []
-    found = []
-    table = compat.term_table(segment.searcher.reader())
-    for (name, btext), terminfo in table.items_from(fieldname, prefix):
-        if name != fieldname or not btext.startswith(prefix):
-            break
-        if btext:
-            found.append((btext, _read_postings(segment, fieldname, terminfo)))
-    return found
+    terms = compat.terms_with_prefix(segment.searcher.reader(), fieldname, prefix)
+    return [(btext, _read_postings(segment, fieldname, info)) for btext, info in terms if btext]
 
 
 def _read_postings(segment: _Segment, fieldname: str, terminfo: Any) -> _Postings:
@@ -342,8 +336,6 @@ class _Evaluator:
             return self.binary(query, index)  # type: ignore[arg-type]
         if type(query) is Phrase:
             return self.phrase(query, index)
-        if list(query.children()):
-            raise Unsupported(type(query).__name__)
         return self.leaf(query, index)
 
     def empty(self, index: int) -> _Dense:
@@ -425,8 +417,6 @@ class _Evaluator:
         return found
 
     def compound(self, query: And | Or, index: int) -> _Dense:
-        if getattr(query, "scale", None):
-            raise Unsupported("a coordination-scaled OR")
         children = list(query.children())
         if not children:
             return self.empty(index)
@@ -580,6 +570,9 @@ def top_documents(
     """The top ``limit`` hits and the number of matches (estimated for phrases). Documents
     matching only with the help of the ``lesser`` fields rank after all the others (see the
     module doc)."""
+    _check_shape(query)
+    if filter_query is not None:
+        _check_shape(filter_query)
     evaluator = _Evaluator(cache, lesser)
     groups, others = _phrase_groups(query)
     found: list[_Candidates] = []
@@ -614,6 +607,18 @@ def top_documents(
     if not groups:
         return _top_exact(cache, found, limit)
     return _top_verified(cache, found, limit)
+
+
+def _check_shape(query: Query) -> None:
+    """Raise ``Unsupported`` for a query tree with a shape not evaluated here (before any
+    segment is looked at, so that it does not depend on which words a segment holds)."""
+    if type(query) in (And, Or) and getattr(query, "scale", None):
+        raise Unsupported("a coordination-scaled OR")
+    if type(query) in (And, Or, Not, AndNot, AndMaybe, Require):
+        for child in query.children():
+            _check_shape(child)
+    elif not isinstance(query, Term | Prefix | Phrase) and list(query.children()):
+        raise Unsupported(type(query).__name__)
 
 
 def _possible_here(

@@ -15,6 +15,7 @@ lists what is relied on; tests/core/test_whoosh_compat.py fails when any of it i
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from pickle import dumps
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -85,6 +86,17 @@ check_version()
 def term_table(reader: Any) -> Any:
     """A segment reader's term table (term -> term info, sorted, with ``items_from``)."""
     return reader._terms
+
+
+def terms_with_prefix(reader: Any, fieldname: str, prefix: bytes) -> Iterator[tuple[bytes, Any]]:
+    """(term, term info) of each of a segment's terms of the field starting with ``prefix``,
+    in order: one walk of its sorted term table."""
+    if fieldname not in reader.indexed_field_names():
+        return
+    for (name, btext), terminfo in term_table(reader).items_from(fieldname, prefix):
+        if name != fieldname or not btext.startswith(prefix):
+            return
+        yield btext, terminfo
 
 
 def per_document(reader: Any) -> Any:
