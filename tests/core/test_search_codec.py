@@ -192,3 +192,28 @@ def test_a_segment_lacks_exactly_the_terms_its_frequency_table_does_not_hold(cop
         assert cache.lacks(index, "abstract", b"no-such-word")
         assert not cache.lacks(index, "authors", b"no-such-word")  # no table: ask Whoosh
     assert skipped  # the small segment's missing words are skipped
+
+
+def test_positions_read_one_run_at_a_time_as_whole_blocks_do(tmp_path: Path, docs):
+    """A block longer than ``VALUES_RUN`` packs its positions in runs: one posting's value,
+    asked alone (a phrase check), is what reading the whole block gives."""
+    from reader.core.search.codec import VALUES_RUN
+
+    ix = build(tmp_path / "array", ArrayCodec(), docs)
+
+    def blocks() -> list:
+        with ix.searcher() as searcher:
+            matcher = searcher.reader().postings("body", "gamma")
+            found = []
+            while matcher.is_active():
+                found.append(matcher.block())
+                compat.next_block(matcher)
+            return found
+
+    whole, alone = blocks(), blocks()
+    assert any(len(b.ids) > VALUES_RUN and bytes(b.packed_values[:1]) == b"s" for b in whole)
+    for full, single in zip(whole, alone, strict=True):
+        values = full.values()
+        for i in reversed(range(len(single.ids))):  # runs decoded out of order
+            assert single.value(i) == values[i]
+        assert len(single._runs) == -(-len(single.ids) // single._run_size())
