@@ -246,3 +246,15 @@ def test_a_shape_not_evaluated_is_refused_whatever_the_words(library: Library, w
     for query in shapes:
         with pytest.raises(Unsupported):
             library.derived.index.search(query, 10)
+
+
+@pytest.mark.parametrize("first", [1, 3, 50])
+def test_candidates_come_in_bound_order_a_chunk_at_a_time(first: int):
+    import numpy as np
+
+    from reader.core.search.vectorized import _by_bound
+
+    rng = np.random.default_rng(first)
+    docs = rng.permutation(500)
+    bounds = rng.integers(0, 20, 500).astype(float)  # many ties
+    assert list(_by_bound(docs, bounds, first)) == np.lexsort((docs, -bounds)).tolist()

@@ -37,6 +37,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from math import log
@@ -722,7 +723,7 @@ def _top_verified(
     best: list[tuple[float, int]] = []  # min-heaps of (score, -docnum): primary matches
     lesser: list[tuple[float, int]] = []  # and those that needed the lesser fields
     checked = matched = 0
-    for i in np.lexsort((docs, -bounds)):
+    for i in _by_bound(docs, bounds, 4 * max(limit, 1)):
         if len(best) >= limit and (bounds[i], -docs[i]) < best[0]:
             break
         checked += 1
@@ -744,6 +745,25 @@ def _top_verified(
     ranked = [(-negdoc, score, False) for score, negdoc in sorted(best, reverse=True)]
     ranked += [(-negdoc, score, True) for score, negdoc in sorted(lesser, reverse=True)]
     return ranked[:limit], max(estimate, len(ranked[:limit]))
+
+
+def _by_bound(docs: np.ndarray, bounds: np.ndarray, first: int) -> Iterator[int]:
+    """Positions of the candidates by decreasing bound, then docnum, sorted ``first`` at a
+    time (then four times as many, and so on): the check usually stops within the first
+    few dozen, and sorting all of them (277k for ``"large language models"`` at 1M papers)
+    took ~20 ms. Each chunk holds every candidate whose bound reaches its smallest one, so
+    ties are never split between chunks."""
+    remaining = np.arange(len(docs))
+    size = first
+    while len(remaining):
+        if len(remaining) > size:
+            rest = bounds[remaining]
+            lowest = rest[np.argpartition(-rest, size - 1)[:size]].min()
+            chunk, remaining = remaining[rest >= lowest], remaining[rest < lowest]
+        else:
+            chunk, remaining = remaining, remaining[:0]
+        yield from chunk[np.lexsort((docs[chunk], -bounds[chunk]))].tolist()
+        size *= 4
 
 
 def _keep(heap: list[tuple[float, int]], item: tuple[float, int], limit: int) -> None:
