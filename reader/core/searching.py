@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from reader.core.search.typos import Vocabulary
 
 RESCUE_BELOW = 3  # a plain-word query with fewer hits than this gets typo correction
+COMPLETE_FROM = 4  # letters a last word needs to be completed as a prefix (fewer expand widely)
 FALLBACK_NOTE = "index rebuilding — showing simple matches"
 FALLBACK_SCAN_ABSTRACTS = 50_000  # up to this many papers, simple matches look in abstracts
 _SYNTAX_WORDS = {"and", "or", "not"}
@@ -83,14 +84,18 @@ class LibrarySearch:
         hits, total = self.derived.index.search_hits(parsed.query, limit, restrict)
         corrected = None
         if len(hits) < RESCUE_BELOW and is_simple(text):
-            rescue = self._rescue_typos(text)
-            if rescue is not None:
+            # a word being typed first ("transfo": transformer...), then a typo ("transfomer")
+            for rescuer in (self._completed, self._rescue_typos):
+                rescue = rescuer(text)
+                if rescue is None:
+                    continue
                 rescued_hits, rescued_total = self.derived.index.search_hits(
                     rescue.query, limit, restrict
                 )
                 if len(rescued_hits) > len(hits):
                     parsed, hits, total = rescue, rescued_hits, rescued_total
                     corrected = rescue.text
+                    break
         papers = {p.id: p for p in self.store.papers([h.paper_id for h in hits])}
         searcher = self.derived.index.searcher()
         terms = highlight.query_terms(parsed.query, searcher, ("title", "abstract"))
@@ -266,6 +271,17 @@ class LibrarySearch:
         query = Or([Term("id", str(i)) for i in ids])
         hits, _ = self.derived.index.search(query, len(ids), view_filter(view))
         return {i for i, _ in hits}
+
+    def _completed(self, text: str) -> ParsedQuery | None:
+        """The query with its last word as a prefix ("graph neural netw" -> "... netw*"):
+        the search box searches whenever typing pauses, often in the middle of a word,
+        which typo rescue used to "correct" to the nearest short word ("transfo" -> "tran")."""
+        from reader.core.search.analysis import WORD
+
+        words = text.split()
+        if not words or not WORD.fullmatch(words[-1]) or len(words[-1]) < COMPLETE_FROM:
+            return None
+        return self.parse_query(" ".join([*words[:-1], f"{words[-1]}*"]))
 
     def _rescue_typos(self, text: str) -> ParsedQuery | None:
         """Replace words the index has never seen with the closest frequent indexed word."""

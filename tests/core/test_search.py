@@ -267,6 +267,21 @@ def test_typos_are_rescued_and_the_correction_is_reported(seed_library: Library)
     assert any("speculative decoding" in h.paper.title.lower() for h in rescued.hits)
 
 
+def test_a_word_being_typed_is_completed_before_it_is_corrected(seed_library: Library):
+    """What the search box sends when typing pauses mid-word finds the words it begins."""
+    typing = seed_library.search("speculative deco")
+    assert typing.corrected == "speculative deco*"
+    assert {h.paper.id for h in typing.hits} == {
+        h.paper.id for h in seed_library.search("speculative deco*").hits
+    }
+    assert all("deco" in (h.paper.title + h.paper.abstract).lower() for h in typing.hits)
+    assert seed_library.search("transfo").corrected == "transfo*"
+    # past its stem ("decod"), a word being typed is no prefix of it: typo rescue finds it
+    assert seed_library.search("speculative decodi").corrected == "speculative decoding"
+    assert seed_library.search("speculatve decodng").corrected == "speculative decoding"
+    assert seed_library.search("spe").corrected is None  # too short to complete
+
+
 def test_correct_queries_are_not_corrected(seed_library: Library):
     results = seed_library.search("diffusion")
     assert results.hits and results.corrected is None
