@@ -22,6 +22,7 @@ import numpy as np
 
 from reader.core.search.analysis import TOPICLESS, FoldingTokenizer
 from reader.core.search.codec import DF_FIELDS, FrequencyTables, term_hash
+from reader.core.search.index import CHUNK
 
 if TYPE_CHECKING:
     from reader.core.search.vectorized import SegmentCache
@@ -190,13 +191,13 @@ class MergedFrequencies:
 
     At 1M papers, looking a paper's words up in each of 45 segments' two tables took ~8 ms
     (90 binary searches over tables mostly not in the CPU's caches). The segments of at
-    least ``SUMMED_FROM`` papers (an import's and a rebuild's) are summed once; the small
-    ones an edit adds, which Whoosh soon merges, are looked up apart. When the big segments
+    least ``SUMMED_FROM`` papers (a catch-up's chunk: an import's, a rebuild's) are summed
+    once; the small ones an edit adds are looked up apart. When the big segments
     change (an import, a rebuild) they are summed again (0.55 s at 1M papers); otherwise
     their tables are not even read.
     """
 
-    SUMMED_FROM = 10_000
+    SUMMED_FROM = CHUNK
 
     def __init__(self) -> None:
         self._summed: tuple[frozenset[str], FrequencyTables] | None = None

@@ -26,6 +26,7 @@ from whoosh.searching import Searcher
 
 from reader.core.search import whoosh_compat as compat
 from reader.core.search.analysis import WORD, fold, text_analyzer
+from reader.core.search.index import CHUNK
 
 FIELDS = ("title", "abstract")
 MIN_LENGTH = 4  # shorter words have too many neighbours to guess from
@@ -69,13 +70,14 @@ class Vocabulary:
     """The indexed words of ``FIELDS`` and their document frequencies, one first letter at
     a time.
 
-    A letter's words in the segments of at least ``KEPT_FROM`` papers (an import's, a
-    rebuild's) are gathered when first asked for and kept until those segments change, for
-    the ``KEPT_LETTERS`` (field, letter) pairs asked for last (a letter of both fields of a
-    1M-paper library is a few MB); the small segments an edit adds are gathered apart, again
-    when they change, so an edit never has the big ones' words merged again."""
+    A letter's words in the segments of at least ``KEPT_FROM`` papers (a catch-up's chunk:
+    an import's, a rebuild's) are gathered when first asked for and kept until those
+    segments change, for the ``KEPT_LETTERS`` (field, letter) pairs asked for last (a letter
+    of both fields of a 1M-paper library is a few MB); the small segments an edit adds are
+    gathered apart, again when they change, so an edit never has the big ones' words merged
+    again."""
 
-    KEPT_FROM = 10_000
+    KEPT_FROM = CHUNK
     KEPT_LETTERS = 8
 
     def __init__(self) -> None:
